@@ -1,0 +1,130 @@
+"""The `askdocs` command: parse arguments, call the library, print. No retrieval logic here."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import textwrap
+
+OFFLINE = {"HF_HUB_OFFLINE": "1", "HF_HUB_DISABLE_TELEMETRY": "1", "TRANSFORMERS_OFFLINE": "1",
+           "GRADIO_ANALYTICS_ENABLED": "False", "TOKENIZERS_PARALLELISM": "false"}
+
+
+def offline() -> None:
+    """Make sure no library phones home (the user may still override each variable)."""
+    for key, value in OFFLINE.items():
+        os.environ.setdefault(key, value)
+
+
+def parser() -> argparse.ArgumentParser:
+    docs = os.environ.get("ASKDOCS_DOCS", "seeds")
+    index = os.environ.get("ASKDOCS_INDEX", "index")
+    top = argparse.ArgumentParser(
+        prog="askdocs",
+        description="Ask questions of a folder of documents; answers are verbatim quotes.")
+    commands = top.add_subparsers(dest="command", metavar="COMMAND")
+    build = commands.add_parser("index", help="build or update the index of a documents folder")
+    build.add_argument("--docs", default=docs, help=f"documents folder (default: {docs})")
+    build.add_argument("--index", default=index, help=f"index folder (default: {index})")
+    build.add_argument("--full", action="store_true", help="re-embed every document")
+    build.add_argument("--model", default=None,
+                       help="sentence-transformers model: all-MiniLM-L6-v2 or a local folder")
+    question = commands.add_parser("ask", help="answer a question with quotes")
+    question.add_argument("question")
+    question.add_argument("--index", default=index, help=f"index folder (default: {index})")
+    question.add_argument("-k", type=int, default=5, help="most quotes to show (default: 5)")
+    question.add_argument("--json", action="store_true", help="print the answer as JSON")
+    return top
+
+
+def progress_bar():
+    """A tqdm bar on stderr, fed by build_index's progress(done, total) calls."""
+    from tqdm import tqdm
+
+    state = {}
+
+    def update(done: int, total: int) -> None:
+        if "bar" not in state:
+            state["bar"] = tqdm(total=total, unit="text", desc="embedding", file=sys.stderr,
+                                leave=False)
+        state["bar"].update(done - state["bar"].n)
+        if done >= total:
+            state["bar"].close()
+            state.pop("bar")
+
+    return update
+
+
+def run_index(args) -> int:
+    from askdocs.embedding import DEFAULT_MODEL
+    from askdocs.indexer import build_index
+
+    report = build_index(args.docs, args.index, model=args.model or DEFAULT_MODEL,
+                         full=args.full, progress=progress_bar(),
+                         on_wait=lambda: print("waiting for another askdocs index to finish...",
+                                               file=sys.stderr))
+    for skipped in report.skipped:
+        print(f"Warning: skipped {skipped.id}: {skipped.reason}", file=sys.stderr)
+    for note in report.notes:
+        print(f"Note: {note}", file=sys.stderr)
+    verb = "Indexed" if report.written else "Index is up to date:"
+    print(f"{verb} {report.summary()} -> {args.index}/")
+    return 0
+
+
+def format_answer(answer) -> str:
+    """The answer as readable terminal text."""
+    lines = [f"Q: {answer.question}"]
+    if not answer.answered:
+        lines.append("The documents don't answer this.")
+        return "\n".join(lines)
+    sources = len({q.source for q in answer.quotes})
+    lines.append(f"{len(answer.quotes)} quote(s) from {sources} source(s):")
+    for number, quote in enumerate(answer.quotes, start=1):
+        where = f"{quote.source}, chars {quote.start}-{quote.end}, score {quote.score:.3f}"
+        lines.append(f"\n[{number}] {where}")
+        lines.append(textwrap.fill(f"“{quote.text}”", width=88, initial_indent="    ",
+                                   subsequent_indent="    "))
+        lines.append(f"    {quote.title}" + (f" ({quote.date})" if quote.date else ""))
+    for note in answer.notes:
+        lines.append(f"\nNote: {note}")
+    return "\n".join(lines)
+
+
+def run_ask(args) -> int:
+    from askdocs.answer import AskDocs, clean_question
+
+    clean_question(args.question)
+    answer = AskDocs.load(args.index).ask(args.question, k=args.k)
+    if args.json:
+        print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        print(format_answer(answer))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point; user mistakes become one `Error: ...` line and exit code 1."""
+    offline()
+    args = parser().parse_args(argv)
+    if args.command is None:
+        parser().print_help()
+        return 1
+    from askdocs.errors import AskDocsError
+
+    try:
+        if args.command == "index":
+            return run_index(args)
+        return run_ask(args)
+    except AskDocsError as error:
+        print(f"Error: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("Error: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

