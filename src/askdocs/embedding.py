@@ -10,6 +10,7 @@ import hashlib
 import json
 import os
 import re
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -129,3 +130,15 @@ def describe(embedder: Embedder) -> dict:
 def same_model(recorded: dict, embedder: Embedder) -> bool:
     """Whether an index's recorded model is the one given."""
     return json.dumps(recorded, sort_keys=True) == json.dumps(describe(embedder), sort_keys=True)
+
+
+_loaded: dict[str, Embedder] = {}
+_loading = threading.Lock()
+
+
+def cached_embedder(model: str = DEFAULT_MODEL) -> Embedder:
+    """One loaded sentence-transformers model per name per process."""
+    with _loading:
+        if model not in _loaded:
+            _loaded[model] = SentenceTransformerEmbedder(model)
+        return _loaded[model]

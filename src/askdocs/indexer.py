@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from askdocs.chunking import make_chunks, split_sentences
 from askdocs.documents import Document, Skipped, load_folder
-from askdocs.embedding import DEFAULT_MODEL, Embedder, describe, same_model
+from askdocs.embedding import DEFAULT_MODEL, Embedder, cached_embedder, describe, same_model
 from askdocs.errors import AskDocsError, IndexMissingError, InputError
 from askdocs.store import DocumentRecord, build_lock, load_stored, write_stored
 
@@ -99,9 +99,7 @@ def build_index(docs_dir: str | Path = "seeds", index_dir: str | Path = "index",
     if not documents:
         raise InputError(f"no readable .txt or .md documents in {docs_dir}/")
     if embedder is None:
-        from askdocs.embedding import SentenceTransformerEmbedder
-
-        embedder = SentenceTransformerEmbedder(model)
+        embedder = cached_embedder(model)
     with build_lock(index_dir, on_wait=on_wait):
         old, notes = previous_records(index_dir, embedder, full)
         fresh = [d for d in documents if d.id not in old or old[d.id].document.sha256 != d.sha256]
@@ -128,7 +126,7 @@ def manifest_for(docs_dir: Path, embedder: Embedder, records: list[DocumentRecor
         "model": describe(embedder),
         "settings": CHUNK_SETTINGS,
         "docs_dir": str(docs_dir.resolve()),
-        "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "counts": {"documents": len(records),
                    "sentences": sum(len(r.sentences) for r in records),
                    "chunks": sum(len(r.chunks) for r in records)},

@@ -16,6 +16,8 @@ import numpy as np
 from askdocs.store import DocumentRecord
 
 WORD = re.compile(r"\w+")
+ANAPHOR = re.compile(r"[\"“‘']?(?:such|this|these|that|those|it|its|they|their|he|his|she|her|"
+                     r"the same|both|there)\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -23,9 +25,9 @@ class Weights:
     """Weights of the fused sentence score; chosen on half of the SQuAD articles (bench/)."""
 
     dense_sentence: float = 1.0
-    dense_passage: float = 0.5
-    keyword_sentence: float = 0.35
-    keyword_passage: float = 0.25
+    dense_passage: float = 1.5
+    keyword_sentence: float = 0.5
+    keyword_passage: float = 0.75
 
 
 @dataclass(frozen=True)
@@ -44,10 +46,11 @@ class Tokenizer:
 
     def __init__(self):
         import Stemmer
-        from bm25s.stopwords import STOPWORDS_EN
+        from bm25s.stopwords import STOPWORDS_EN_PLUS
 
         self.stemmer = Stemmer.Stemmer("english")
-        self.stopwords = frozenset(STOPWORDS_EN)
+        # "many"/"much" carry no topic: "how many children died?" is about children
+        self.stopwords = frozenset(STOPWORDS_EN_PLUS) | {"many", "much"}
         self.cache: dict[str, str] = {}
 
     def __call__(self, text: str) -> list[str]:
@@ -153,6 +156,9 @@ class Searcher:
         self.chunk_index.add(np.vstack([r.chunk_vectors for r in records] or [empty]))
         self.tokenize = Tokenizer()
         sentence_tokens = [self.tokenize(self.sentence_text(i)) for i in range(sentence_base)]
+        for i in range(1, sentence_base):  # "Such weapons ..." is also about the sentence before
+            if ANAPHOR.match(self.sentence_text(i)) and self.doc[i] == self.doc[i - 1]:
+                sentence_tokens[i] = sentence_tokens[i] + sentence_tokens[i - 1]
         chunk_texts = [r.document.text[c.start:c.end] for r in records for c in r.chunks]
         self.chunk_tokens = [self.tokenize(t) for t in chunk_texts]
         self.sentence_keyword = Keyword(sentence_tokens)
@@ -180,7 +186,7 @@ class Searcher:
 
     def score(self, question: str, vector: np.ndarray) -> tuple[np.ndarray, dict]:
         """Fused score of every sentence, and the per-signal arrays."""
-        query = self.sentence_keyword.expand(self.tokenize(question))
+        query = self.query_terms(question)
         dense_sentence = self.dense(self.sentence_index, vector)
         dense_chunk = self.dense(self.chunk_index, vector)
         keyword_chunk = relative(self.chunk_keyword.scores(query))
@@ -209,9 +215,12 @@ class Searcher:
         return [Hit(int(i), float(fused[i]), float(signals["dense"][i]),
                     float(signals["passage"][i]), float(signals["keyword"][i])) for i in top]
 
-    def coverage(self, question: str, sentence: int) -> float:
-        """How much of the question's rare vocabulary the sentence's passage contains."""
-        query = self.sentence_keyword.expand(self.tokenize(question))
+    def query_terms(self, question: str) -> list[str]:
+        """The question's search terms: stemmed, stop words out, typos joined by known words."""
+        return self.sentence_keyword.expand(self.tokenize(question))
+
+    def coverage(self, query: list[str], sentence: int) -> float:
+        """How much of the query terms' rare vocabulary the sentence's passage contains."""
         chunk = self.chunk_of[sentence]
         tokens = set(self.chunk_tokens[chunk]) if chunk >= 0 else set(
             self.tokenize(self.sentence_text(sentence)))

@@ -1,0 +1,126 @@
+"""Sentence-level answer retrieval on SQuAD (the ReQA setup) and the seed questions.
+
+SQuAD articles become documents whose paragraphs are joined by a blank line, so every
+answer_start maps to a document offset. A ranked quote is correct when its span contains the
+start of one of the question's answers.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from askdocs.errors import InputError
+
+SEPARATOR = "\n\n"
+DEFAULT_SQUAD = "../shared/data/squad-dev-v1.1.json"
+
+
+@dataclass(frozen=True)
+class Question:
+    """A benchmark question: where its answers start in which document."""
+
+    id: str
+    text: str
+    source: str
+    starts: tuple[int, ...]
+    article: int
+
+
+def doc_name(number: int, title: str) -> str:
+    return f"{number:02d}_{re.sub(r'[^A-Za-z0-9_.-]+', '_', title)}.txt"
+
+
+def load_squad(path: str | Path) -> tuple[dict[str, str], list[Question]]:
+    """Documents {id: text} and questions from a SQuAD v1.1 JSON file."""
+    path = Path(path)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))["data"]
+    except (OSError, ValueError, KeyError) as error:
+        raise InputError(f"cannot read SQuAD file {path} ({error})") from error
+    documents, questions = {}, []
+    for number, article in enumerate(data):
+        name = doc_name(number, article["title"])
+        parts, offset = [], 0
+        for paragraph in article["paragraphs"]:
+            context = paragraph["context"]
+            for qa in paragraph["qas"]:
+                starts = tuple(sorted({offset + a["answer_start"] for a in qa["answers"]}))
+                questions.append(Question(qa["id"], qa["question"], name, starts, number))
+            parts.append(context)
+            offset += len(context) + len(SEPARATOR)
+        documents[name] = SEPARATOR.join(parts)
+    return documents, questions
+
+
+def write_folder(documents: dict[str, str], folder: str | Path) -> Path:
+    """Write documents as UTF-8 files (bytes as given, so offsets hold)."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, text in documents.items():
+        target = folder / name
+        data = text.encode("utf-8")
+        if not target.exists() or target.read_bytes() != data:
+            target.write_bytes(data)
+    return folder
+
+
+def hit(quote, question: Question) -> bool:
+    return quote.source == question.source and any(
+        quote.start <= s < quote.end for s in question.starts)
+
+
+def ranks(engine, questions: list[Question], k: int = 10) -> tuple[list[int | None], float]:
+    """The rank of the first correct quote for each question (None past k), and queries/s."""
+    found = []
+    began = time.perf_counter()
+    for question in questions:
+        ranked = engine.rank(question.text, k=k)
+        found.append(next((i for i, q in enumerate(ranked, start=1) if hit(q, question)), None))
+    return found, len(questions) / max(time.perf_counter() - began, 1e-9)
+
+
+def summarise(found: list[int | None]) -> dict:
+    """P@1, MRR@10 and R@5 (percent) from first-correct ranks."""
+    n = max(len(found), 1)
+    return {"questions": len(found),
+            "p_at_1": 100 * sum(r == 1 for r in found) / n,
+            "mrr_at_10": 100 * sum(1 / r for r in found if r) / n,
+            "r_at_5": 100 * sum(1 for r in found if r and r <= 5) / n}
+
+
+def retrieval_metrics(engine, questions: list[Question], k: int = 10) -> dict:
+    """P@1, MRR@10 and R@5 of the engine's ranked single-sentence quotes, and queries/s."""
+    found, qps = ranks(engine, questions, k)
+    return {**summarise(found), "queries_per_second": qps}
+
+
+def abstention_metrics(engine, answerable: list[Question], unanswerable: list[Question]) -> dict:
+    """False-abstain rate on answerable questions, false-answer rate on the others."""
+    false_abstain = sum(not engine.ask(q.text).answered for q in answerable)
+    false_answer = sum(engine.ask(q.text).answered for q in unanswerable)
+    return {"answerable": len(answerable), "unanswerable": len(unanswerable),
+            "false_abstain": 100 * false_abstain / max(len(answerable), 1),
+            "false_answer": 100 * false_answer / max(len(unanswerable), 1)}
+
+
+def seed_results(engine, path: str | Path) -> list[dict]:
+    """Each seed question with whether the answer met its expectation."""
+    results = []
+    for line in Path(path).read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        case = json.loads(line)
+        answer = engine.ask(case["q"])
+        if case.get("abstain"):
+            ok = not answer.answered
+        else:
+            found = [any(q.source == src and needle in q.text for q in answer.quotes)
+                     for src, needle in case["expect"]]
+            ok = answer.answered and (all(found) if case.get("need") == "both" else any(found))
+        results.append({"question": case["q"], "ok": ok, "answered": answer.answered,
+                        "quotes": [[q.source, q.text] for q in answer.quotes]})
+    return results

@@ -1,0 +1,83 @@
+"""Answers: verbatim quotes at their offsets, input checks, the JSON contract (fake embedder)."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from askdocs import AskDocs, InputError, build_index
+from askdocs.answer import clean_question, dedupe, is_follow_up
+from askdocs.embedding import HashEmbedder
+
+QUOTE_KEYS = ["source", "text", "start", "end", "score", "context", "context_start",
+              "context_end", "title", "date"]
+
+
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory):
+    from conftest import SEEDS
+
+    index = tmp_path_factory.mktemp("fake") / "index"
+    build_index(SEEDS, index, embedder=HashEmbedder())
+    return AskDocs.load(index, embedder=HashEmbedder())
+
+
+def check_offsets(engine, quote):
+    text = next(d.text for d in engine.documents if d.id == quote.source)
+    assert quote.text == text[quote.start:quote.end]
+    assert quote.context == text[quote.context_start:quote.context_end]
+    assert quote.context_start <= quote.start < quote.end <= quote.context_end
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.text(min_size=1, max_size=120).filter(lambda q: q.strip()))
+def test_every_quote_is_the_document_text_at_its_offsets(engine, question):
+    try:
+        answer = engine.ask(question, k=5)
+    except InputError:
+        return
+    for quote in answer.quotes:
+        check_offsets(engine, quote)
+    for quote in engine.rank(question, k=10):
+        check_offsets(engine, quote)
+
+
+@pytest.mark.parametrize("question, message", [
+    ("", "the question is empty"),
+    ("   \n\t ", "the question is empty"),
+    ("\x00\x01", "the question is empty"),
+    ("x" * 2001, "2,001 characters long; the limit is 2,000"),
+])
+def test_unusable_questions_are_input_errors(engine, question, message):
+    with pytest.raises(InputError, match=message):
+        engine.ask(question)
+
+
+def test_to_dict_has_exactly_the_contract_keys(engine):
+    answer = engine.ask("Kryvyi Rih missile attack children killed")
+    data = answer.to_dict()
+    assert list(data) == ["question", "answered", "quotes", "notes"]
+    assert data["quotes"] and all(list(q) == QUOTE_KEYS for q in data["quotes"])
+
+
+def test_follow_ups_lean_on_the_previous_question():
+    assert is_follow_up("and how many were wounded?")
+    assert is_follow_up("What about Kharkiv?")
+    assert not is_follow_up("how many were wounded?")
+
+
+def test_control_characters_are_removed_from_questions():
+    assert clean_question("  how\x07 many?\x00 ") == "how  many?"
+
+
+def test_near_duplicate_quotes_are_merged():
+    from askdocs.answer import Quote
+
+    def quote(source, text, score):
+        return Quote(source, text, 0, len(text), score, text, 0, len(text), "t", None)
+
+    kept = dedupe([quote("a", "Six of the dead were children.", 2.0),
+                   quote("b", "Six of the dead were children!", 1.5),
+                   quote("b", "Something else entirely.", 1.0)])
+    assert [q.source for q in kept] == ["a", "b"] and kept[1].text == "Something else entirely."

@@ -1,0 +1,105 @@
+"""Sentences and chunks keep exact offsets; boilerplate is not quotable."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from askdocs.chunking import make_chunks, split_sentences
+from askdocs.documents import body_start, find_date, find_title, make_document
+
+
+def spans(text):
+    sentences = split_sentences(text)
+    return sentences, make_chunks(sentences)
+
+
+def test_sentences_of_a_news_paragraph():
+    text = "Six of the dead were children, said Mr. Zelensky. The U.S. said so.\n\nAdvertisement\n"
+    sentences, _ = spans(text)
+    assert [text[s.start:s.end] for s in sentences] == [
+        "Six of the dead were children, said Mr. Zelensky.", "The U.S. said so.",
+        "Advertisement"]
+    assert [s.quotable for s in sentences] == [True, True, False]
+    assert [s.paragraph for s in sentences] == [1, 1, 2]
+
+
+def test_line_breaks_inside_a_sentence_are_soft_wraps():
+    text = ("The attack happened early on Friday evening and was among the\n"
+            "deadliest since the start of the war.\n# Heading\n- a list item that stands alone")
+    sentences, _ = spans(text)
+    assert [text[s.start:s.end] for s in sentences] == [
+        "The attack happened early on Friday evening and was among the\n"
+        "deadliest since the start of the war.", "# Heading", "- a list item that stands alone"]
+
+
+def test_a_leading_date_line_is_metadata_not_a_sentence():
+    text = "date 2025-04-04 At least 50 people have been wounded.\n\nMore text here."
+    sentences, _ = spans(text)
+    assert text[sentences[0].start:sentences[0].end] == "At least 50 people have been wounded."
+    assert body_start(text) == len("date 2025-04-04 ")
+    assert find_date(text) == "2025-04-04"
+    assert find_title(text) == "At least 50 people have been wounded."
+
+
+def test_chunks_overlap_by_one_sentence_inside_a_paragraph():
+    text = " ".join(f"Sentence number {i} is here with some words to fill it out." for i in range(40))
+    sentences, chunks = spans(text)
+    assert len(chunks) > 3
+    for left, right in zip(chunks, chunks[1:]):
+        assert right.first == left.last
+    assert chunks[0].first == 0 and chunks[-1].last == len(sentences) - 1
+    assert all(c.end - c.start <= 1000 for c in chunks)
+
+
+def test_chunks_break_at_paragraphs_once_big_enough():
+    para = "This paragraph talks about one thing at some length, on purpose. " * 4
+    text = f"{para}\n\n{para}\n\n{para}"
+    sentences, chunks = spans(text)
+    assert len({sentences[c.first].paragraph for c in chunks}) == 3
+    for chunk in chunks:
+        assert sentences[chunk.first].paragraph == sentences[chunk.last].paragraph
+
+
+def test_a_huge_single_line_is_cut_into_bounded_sentences():
+    text = "word " * 50_000
+    sentences, chunks = spans(text)
+    assert all(s.end - s.start <= 1000 for s in sentences)
+    assert "".join(text[s.start:s.end] + " " for s in sentences).split() == text.split()
+
+
+def test_binary_is_refused_and_bom_dropped():
+    doc = make_document("a.txt", "\ufeffHello there. Second one.".encode())
+    assert doc.text == "Hello there. Second one."
+    try:
+        make_document("b.txt", b"abc\x00def")
+    except UnicodeDecodeError:
+        pass
+    else:
+        raise AssertionError("a NUL byte must be refused")
+
+
+TEXT = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=400)
+PIECES = st.lists(st.sampled_from(
+    ["Mr. Smith went. ", "\r\n", "\r", "\n\n", "  ", "“Quoted.” ", "שלום עולם. ", "e\u0301",
+     "😀 ", "Advertisement\n", "3.5 m. ", "U.S. ", "# Title\n", "- item\n", "?! ", "\ufeff"]),
+    max_size=40).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(TEXT, PIECES))
+def test_every_span_is_the_text_at_its_offsets(text):
+    sentences, chunks = spans(text)
+    for s in sentences:
+        piece = text[s.start:s.end]
+        assert piece and piece == piece.strip()
+    starts = [s.start for s in sentences]
+    assert starts == sorted(starts)
+    for left, right in zip(sentences, sentences[1:]):
+        assert left.end <= right.start
+    for c in chunks:
+        assert c.start == sentences[c.first].start and c.end == sentences[c.last].end
+    if sentences:
+        covered = {i for c in chunks for i in range(c.first, c.last + 1)}
+        quotable = {i for i, s in enumerate(sentences) if s.quotable}
+        assert quotable <= covered

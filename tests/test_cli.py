@@ -1,0 +1,107 @@
+"""The `askdocs` command: exact error lines, the JSON contract, instant --help."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+from conftest import CHILDREN, ROOT, SEEDS
+
+from askdocs.cli import main
+
+QUOTE_KEYS = ["source", "text", "start", "end", "score", "context", "context_start",
+              "context_end", "title", "date"]
+
+
+def run(capsys, *args):
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_help_does_not_load_the_heavy_libraries():
+    code = ("import sys; from askdocs.cli import parser; parser().format_help(); "
+            "print(sorted(m for m in ('torch', 'faiss', 'sentence_transformers', 'gradio') "
+            "if m in sys.modules))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True)
+    assert result.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("question, line", [
+    ("", "Error: the question is empty"),
+    (" \t ", "Error: the question is empty"),
+    ("x" * 2001, "Error: the question is 2,001 characters long; the limit is 2,000"),
+])
+def test_bad_questions(capsys, tmp_path, question, line):
+    code, out, err = run(capsys, "ask", question, "--index", str(tmp_path / "index"))
+    assert (code, out, err) == (1, "", line + "\n")
+
+
+def test_no_index(capsys, tmp_path):
+    index = tmp_path / "index"
+    code, out, err = run(capsys, "ask", "how many?", "--index", str(index))
+    assert (code, err) == (1, f"Error: no index at {index}/, run `askdocs index`\n")
+
+
+def test_missing_and_empty_documents_folder(capsys, tmp_path):
+    code, _, err = run(capsys, "index", "--docs", str(tmp_path / "nope"), "--index",
+                       str(tmp_path / "index"))
+    assert (code, err) == (1, f"Error: documents folder {tmp_path / 'nope'}/ does not exist\n")
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "empty" / "photo.png").write_bytes(b"\x89PNG")
+    code, _, err = run(capsys, "index", "--docs", str(tmp_path / "empty"), "--index",
+                       str(tmp_path / "index"))
+    assert (code, err) == (1, f"Error: no readable .txt or .md documents in "
+                              f"{tmp_path / 'empty'}/\n")
+
+
+def test_unknown_model_is_a_clear_error(capsys, tmp_path):
+    code, _, err = run(capsys, "index", "--docs", str(SEEDS), "--index", str(tmp_path / "i"),
+                       "--model", str(tmp_path / "no-model"))
+    assert code == 1 and err.startswith("Error: model ") and err.count("\n") == 1
+
+
+@pytest.mark.model
+def test_json_contract(capsys, seed_index):
+    code, out, err = run(capsys, "ask", CHILDREN, "--index", str(seed_index), "--json")
+    assert code == 0, err
+    data = json.loads(out)
+    assert list(data) == ["question", "answered", "quotes", "notes"]
+    assert data["question"] == CHILDREN and data["answered"] is True
+    assert isinstance(data["notes"], list) and all(isinstance(n, str) for n in data["notes"])
+    for quote in data["quotes"]:
+        assert list(quote) == QUOTE_KEYS
+        text = (SEEDS / quote["source"]).read_bytes().decode("utf-8")
+        assert text[quote["start"]:quote["end"]] == quote["text"]
+        assert text[quote["context_start"]:quote["context_end"]] == quote["context"]
+        assert isinstance(quote["score"], float)
+
+
+@pytest.mark.model
+def test_readable_output_and_abstention(capsys, seed_index):
+    code, out, _ = run(capsys, "ask", CHILDREN, "--index", str(seed_index))
+    assert code == 0 and "000_313469e783f3e27a.txt" in out and "Six of the dead" in out
+    code, out, _ = run(capsys, "ask", "What is the capital of France?", "--index",
+                       str(seed_index))
+    assert code == 0 and "The documents don't answer this." in out
+
+
+@pytest.mark.model
+def test_the_installed_command_end_to_end(tmp_path):
+    env = {**os.environ, "ASKDOCS_INDEX": str(tmp_path / "index"), "ASKDOCS_DOCS": str(SEEDS)}
+    askdocs = [sys.executable, "-m", "askdocs.cli"]
+    built = subprocess.run(askdocs + ["index"], capture_output=True, text=True, env=env,
+                           cwd=ROOT)
+    assert built.returncode == 0, built.stderr
+    assert built.stdout.startswith("Indexed 2 added, 0 updated, 0 removed, 0 unchanged")
+    again = subprocess.run(askdocs + ["index"], capture_output=True, text=True, env=env,
+                           cwd=ROOT)
+    assert again.stdout.startswith("Index is up to date: 0 added")
+    asked = subprocess.run(askdocs + ["ask", CHILDREN, "--json"], capture_output=True,
+                           text=True, env=env, cwd=ROOT)
+    assert asked.returncode == 0 and "Traceback" not in asked.stderr
+    assert json.loads(asked.stdout)["answered"] is True

@@ -1,0 +1,160 @@
+"""Building, updating and loading the on-disk index (fake embedder: fast and deterministic)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from askdocs import AskDocs, build_index
+from askdocs.embedding import HashEmbedder
+from askdocs.errors import (
+    IndexCorruptError,
+    IndexMismatchError,
+    IndexMissingError,
+    InputError,
+)
+from askdocs.indexer import stale_reason
+from askdocs.store import load_stored, read_manifest
+
+
+def test_build_writes_a_self_describing_index(seed_docs, tmp_path, fake):
+    index = tmp_path / "index"
+    report = build_index(seed_docs, index, embedder=fake)
+    assert (report.added, report.updated, report.removed) == (2, 0, 0)
+    manifest = json.loads((index / "manifest.json").read_text())
+    assert manifest["format_version"] == 1
+    assert manifest["model"] == {"name": "hash-384", "identity": "hash-trigram-v1-384",
+                                 "dimension": 384}
+    doc = manifest["documents"]["004_844b86f13697ed6d.txt"]
+    assert doc["date"] == "2025-04-04" and len(doc["sha256"]) == 64
+    assert set(manifest["files"]) == {"sentences.faiss", "chunks.faiss", "documents.jsonl"}
+    assert not list(index.glob(".tmp-*"))
+    assert not list(index.rglob("*.pkl")) and not list(index.rglob("*.pickle"))
+
+
+def test_unchanged_documents_are_not_embedded_again(seed_docs, tmp_path, fake):
+    index = tmp_path / "index"
+    build_index(seed_docs, index, embedder=fake)
+    fake.seen.clear()
+    report = build_index(seed_docs, index, embedder=fake)
+    assert not report.written and report.unchanged == 2 and fake.seen == []
+
+
+def test_an_edited_file_alone_is_embedded_again(seed_docs, tmp_path, fake):
+    index = tmp_path / "index"
+    build_index(seed_docs, index, embedder=fake)
+    edited = seed_docs / "000_313469e783f3e27a.txt"
+    edited.write_text(edited.read_text() + "\n\nA new closing sentence about bridges.\n")
+    fake.seen.clear()
+    report = build_index(seed_docs, index, embedder=fake)
+    assert (report.updated, report.unchanged) == (1, 1)
+    assert "A new closing sentence about bridges." in fake.seen
+    assert not any("Kyiv said it had earlier agreed" in t for t in fake.seen)  # 004's text
+    engine = AskDocs.load(index, embedder=fake)
+    answer = engine.rank("closing sentence about bridges", k=1)
+    assert answer[0].text == "A new closing sentence about bridges."
+
+
+def test_a_deleted_file_disappears_from_answers(seed_docs, tmp_path, fake):
+    index = tmp_path / "index"
+    build_index(seed_docs, index, embedder=fake)
+    (seed_docs / "004_844b86f13697ed6d.txt").unlink()
+    report = build_index(seed_docs, index, embedder=fake)
+    assert report.removed == 1
+    engine = AskDocs.load(index, embedder=fake)
+    sources = {q.source for q in engine.rank("including six children killed", k=20)}
+    assert sources == {"000_313469e783f3e27a.txt"}
+
+
+def test_full_rebuild_embeds_everything(seed_docs, tmp_path, fake):
+    index = tmp_path / "index"
+    build_index(seed_docs, index, embedder=fake)
+    fake.seen.clear()
+    report = build_index(seed_docs, index, embedder=fake, full=True)
+    assert report.written and report.added == 2 and fake.seen
+
+
+def test_bad_files_are_skipped_by_name_and_the_rest_indexed(seed_docs, tmp_path, fake):
+    (seed_docs / "binary.txt").write_bytes(b"\x89PNG\x00\x01\x02")
+    (seed_docs / "latin1.md").write_bytes("caf\xe9 cr\xe8me".encode("latin-1"))
+    (seed_docs / "empty.txt").write_text("   \n")
+    (seed_docs / "ignored.pdf").write_bytes(b"%PDF")
+    report = build_index(seed_docs, tmp_path / "index", embedder=fake)
+    assert {s.id: s.reason for s in report.skipped} == {
+        "binary.txt": "not UTF-8 text", "latin1.md": "not UTF-8 text", "empty.txt": "empty"}
+    assert report.documents == 2
+
+
+def test_subfolders_give_relative_ids(tmp_path, fake):
+    docs = tmp_path / "docs"
+    (docs / "sub").mkdir(parents=True)
+    (docs / "sub" / "note.md").write_text("# Notes\n\nThe meeting moved to Tuesday morning.\n")
+    build_index(docs, tmp_path / "index", embedder=fake)
+    assert list(read_manifest(tmp_path / "index")["documents"]) == ["sub/note.md"]
+
+
+def test_missing_and_empty_folders_are_input_errors(tmp_path, fake):
+    with pytest.raises(InputError, match="does not exist"):
+        build_index(tmp_path / "nope", tmp_path / "index", embedder=fake)
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(InputError, match="no readable"):
+        build_index(tmp_path / "empty", tmp_path / "index", embedder=fake)
+    assert not (tmp_path / "index" / "manifest.json").exists()
+
+
+def test_no_index_is_a_clear_error(tmp_path, fake):
+    with pytest.raises(IndexMissingError, match="no index at .*, run `askdocs index`"):
+        AskDocs.load(tmp_path / "index", embedder=fake)
+
+
+def test_another_model_is_refused_with_a_rebuild_hint(seed_docs, tmp_path, fake):
+    build_index(seed_docs, tmp_path / "index", embedder=fake)
+    with pytest.raises(IndexMismatchError, match="rebuild"):
+        AskDocs.load(tmp_path / "index", embedder=HashEmbedder(256))
+
+
+def test_another_format_version_is_refused(seed_docs, tmp_path, fake):
+    index = tmp_path / "index"
+    build_index(seed_docs, index, embedder=fake)
+    manifest = json.loads((index / "manifest.json").read_text())
+    manifest["format_version"] = 99
+    (index / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(IndexMismatchError, match="v99.*rebuild"):
+        load_stored(index)
+
+
+@pytest.mark.parametrize("damage", ["truncate_vectors", "garble_manifest", "drop_records",
+                                    "edit_records"])
+def test_damage_is_detected_named_and_repaired_by_full(seed_docs, tmp_path, fake, damage):
+    index = tmp_path / "index"
+    build_index(seed_docs, index, embedder=fake)
+    generation = index / read_manifest(index)["generation"]
+    if damage == "truncate_vectors":
+        data = (generation / "sentences.faiss").read_bytes()
+        (generation / "sentences.faiss").write_bytes(data[: len(data) // 2])
+        name = "sentences.faiss"
+    elif damage == "garble_manifest":
+        (index / "manifest.json").write_text('{"format": "askdocs-index", "form')
+        name = "manifest.json"
+    elif damage == "drop_records":
+        (generation / "documents.jsonl").unlink()
+        name = "documents.jsonl"
+    else:
+        lines = (generation / "documents.jsonl").read_text().splitlines()
+        (generation / "documents.jsonl").write_text(lines[0] + "\n")
+        name = "documents.jsonl"
+    with pytest.raises(IndexCorruptError, match=name) as error:
+        AskDocs.load(index, embedder=fake)
+    assert "--full" in str(error.value)
+    build_index(seed_docs, index, embedder=fake, full=True)
+    assert AskDocs.load(index, embedder=fake).rank("children", k=1)
+
+
+def test_stale_reason(seed_docs, tmp_path, fake):
+    index = tmp_path / "index"
+    assert "no index" in stale_reason(seed_docs, index)
+    build_index(seed_docs, index, embedder=fake)
+    assert stale_reason(seed_docs, index) is None
+    (seed_docs / "new.txt").write_text("Something else entirely happened here.")
+    assert stale_reason(seed_docs, index) == "documents changed since the index was built"

@@ -1,0 +1,60 @@
+"""Answer quality with the real model: the seed questions, typos, paraphrases, abstention."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from conftest import CHILDREN, SHARED
+
+pytestmark = pytest.mark.model
+
+SEED_QUESTIONS = SHARED / "eval" / "seed_questions.jsonl"
+A, B = "000_313469e783f3e27a.txt", "004_844b86f13697ed6d.txt"
+
+
+def quoted(answer, source, needle):
+    return any(q.source == source and needle in q.text for q in answer.quotes)
+
+
+def test_children_question_quotes_both_articles(seed_engine):
+    answer = seed_engine.ask(CHILDREN)
+    assert answer.answered
+    assert quoted(answer, A, "Six of the dead were children")
+    assert quoted(answer, B, "including six children")
+
+
+@pytest.mark.parametrize("question", ["how many childern were killd?",
+                                      "how many kids lost their lives"])
+def test_typos_and_paraphrases_still_find_the_answer(seed_engine, question):
+    answer = seed_engine.ask(question)
+    assert answer.answered
+    assert quoted(answer, A, "Six of the dead were children") or \
+        quoted(answer, B, "including six children")
+
+
+@pytest.mark.parametrize("question", ["What is the capital of France?", "Who wrote Hamlet?",
+                                      "How do I bake sourdough bread?"])
+def test_off_topic_questions_are_not_answered(seed_engine, question):
+    answer = seed_engine.ask(question)
+    assert not answer.answered and answer.quotes == ()
+    assert answer.notes == ("The documents don't answer this.",)
+
+
+@pytest.mark.skipif(not SEED_QUESTIONS.exists(), reason="shared/eval is not beside the repo")
+def test_seed_questions(seed_engine):
+    from askdocs.evaluation import seed_results
+
+    failures = [r for r in seed_results(seed_engine, SEED_QUESTIONS) if not r["ok"]]
+    assert failures == [], json.dumps(failures, indent=1, ensure_ascii=False)
+
+
+def test_every_quote_and_context_is_verbatim(seed_engine):
+    texts = {d.id: d.text for d in seed_engine.documents}
+    for question in [CHILDREN, "Who is the regional governor?", "What happened in Kharkiv?",
+                     "ceasefire", "Advertisement", "How many people were wounded?"]:
+        for quote in seed_engine.ask(question).quotes + tuple(seed_engine.rank(question, 10)):
+            text = texts[quote.source]
+            assert text[quote.start:quote.end] == quote.text
+            assert text[quote.context_start:quote.context_end] == quote.context
+            assert quote.text != "Advertisement"
