@@ -80,7 +80,7 @@ class Keyword:
         self.unseen_idf = math.log(1 + (n + 0.5) / 0.5)
         self.deletes: dict[str, set[str]] = {}
         for token in df:
-            if len(token) >= 4:
+            if len(token) >= 4:  # a 5-letter typo is one edit from a 4-letter word
                 for variant in deletions(token):
                     self.deletes.setdefault(variant, set()).add(token)
 
@@ -88,7 +88,7 @@ class Keyword:
         """Query terms, each unknown one joined by known terms one or two edits away."""
         terms = []
         for token in query:
-            if token in self.idf or len(token) < 4:
+            if token in self.idf or len(token) < 5:  # 4-letter typos are too ambiguous
                 terms.append(token)
                 continue
             near = set()
