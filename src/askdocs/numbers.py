@@ -113,5 +113,5 @@ def agreement_note(found: list[tuple[str, Quantity]]) -> str | None:
     cited = "; ".join(f"“{q.phrase}” ({source})" for source, q in found)
     values = {q.value for _, q in found}
     if len(values) == 1:
-        return f"The sources agree: {format_value(values.pop())}: {cited}."
+        return f"The sources agree on {format_value(values.pop())}: {cited}."
     return f"The sources give different numbers: {cited}."

@@ -1,0 +1,53 @@
+"""askdocs in the browser: `python app.py` serves the chat app on http://127.0.0.1:7860.
+
+Builds the index from the documents folder first if it is missing or stale. Options: --host,
+--port (or GRADIO_SERVER_PORT), --docs (or ASKDOCS_DOCS, default seeds), --index (or
+ASKDOCS_INDEX, default index). Makes no outbound connection: analytics and telemetry are off.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from askdocs.cli import offline, progress_bar
+
+offline()  # before gradio or huggingface_hub are imported
+
+
+def parse(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description="Serve the askdocs chat app.")
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=int(os.environ.get("GRADIO_SERVER_PORT", 7860)),
+                        help="port (default: GRADIO_SERVER_PORT or 7860)")
+    parser.add_argument("--docs", default=os.environ.get("ASKDOCS_DOCS", "seeds"))
+    parser.add_argument("--index", default=os.environ.get("ASKDOCS_INDEX", "index"))
+    return parser.parse_args(argv)
+
+
+def main(argv=None) -> int:
+    args = parse(argv)
+    from askdocs.errors import AskDocsError
+    from askdocs.service import Library
+    from askdocs.ui import CSS, build_demo
+
+    try:
+        print("askdocs: loading the model and the index...", flush=True)
+        library = Library(args.docs, args.index)
+        report = library.open(progress=progress_bar())
+    except AskDocsError as error:
+        print(f"Error: {error}", file=sys.stderr)
+        return 1
+    if report:
+        print(f"askdocs: indexed {report.summary()}", flush=True)
+    demo = build_demo(library)
+    demo.queue(default_concurrency_limit=8)
+    print(f"askdocs: serving on http://{args.host}:{args.port}", flush=True)
+    demo.launch(server_name=args.host, server_port=args.port, share=False, css=CSS,
+                show_error=True, footer_links=[])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

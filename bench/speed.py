@@ -1,0 +1,124 @@
+"""Speed: index build against raw encode throughput, warm ask() latency, cold CLI, peak memory.
+
+    python bench/speed.py [--squad PATH] [--questions N]
+
+For the seeds and for the 48 SQuAD dev articles (one document each), in one run:
+- a full index build (model already loaded) in seconds and texts/s, next to
+  SentenceTransformer.encode on exactly the texts the build embeds (sentences and chunks);
+- warm AskDocs.ask() latency p50/p95 over SQuAD questions;
+- cold `askdocs ask` wall time (a new process: imports, model and index load, one question);
+- peak resident memory of this process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from common import CACHE, ROOT, SQUAD
+
+from askdocs.answer import AskDocs
+from askdocs.embedding import BATCH_SIZE, cached_embedder
+from askdocs.evaluation import load_squad, write_folder
+from askdocs.indexer import build_index, split_document
+from askdocs.documents import load_folder
+
+
+def texts_of(folder: Path) -> list[str]:
+    documents, _ = load_folder(folder)
+    texts = []
+    for doc in documents:
+        sentences, chunks = split_document(doc)
+        texts += [doc.text[s.start:s.end] for s in sentences]
+        texts += [doc.text[c.start:c.end] for c in chunks]
+    return texts
+
+
+def build_speed(name: str, folder: Path, embedder) -> dict:
+    texts = texts_of(folder)
+    began = time.perf_counter()
+    embedder.model.encode(texts, batch_size=BATCH_SIZE, normalize_embeddings=True,
+                          show_progress_bar=False)
+    raw = time.perf_counter() - began
+    with tempfile.TemporaryDirectory() as tmp:
+        began = time.perf_counter()
+        report = build_index(folder, Path(tmp) / "index", embedder=embedder, full=True)
+        pipeline = time.perf_counter() - began
+    row = {"corpus": name, "documents": report.documents, "sentences": report.sentences,
+           "chunks": report.chunks, "texts": len(texts), "build_seconds": round(pipeline, 2),
+           "pipeline_texts_per_s": round(len(texts) / pipeline, 1),
+           "raw_encode_texts_per_s": round(len(texts) / raw, 1),
+           "ratio": round(raw / pipeline, 3)}
+    print(f"{name}: build {pipeline:.1f}s for {len(texts)} texts ({report.sentences} sentences,"
+          f" {report.chunks} chunks): {row['pipeline_texts_per_s']} texts/s; raw encode "
+          f"{row['raw_encode_texts_per_s']} texts/s; ratio {row['ratio']}")
+    return row
+
+
+def ask_latency(index: Path, questions: list[str], embedder) -> dict:
+    engine = AskDocs.load(index, embedder=embedder)
+    for q in questions[:20]:
+        engine.ask(q)
+    times = []
+    for q in questions:
+        began = time.perf_counter()
+        engine.ask(q)
+        times.append(1000 * (time.perf_counter() - began))
+    times.sort()
+    row = {"questions": len(times), "p50_ms": round(statistics.median(times), 1),
+           "p95_ms": round(times[int(0.95 * (len(times) - 1))], 1)}
+    print(f"warm ask() on {len(engine.searcher)} sentences: p50 {row['p50_ms']} ms, "
+          f"p95 {row['p95_ms']} ms over {len(times)} questions")
+    return row
+
+
+def cold_cli(index: Path) -> dict:
+    walls = []
+    for _ in range(3):
+        began = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "askdocs.cli", "ask", "how many children died?",
+                        "--index", str(index)], check=True, capture_output=True, cwd=ROOT)
+        walls.append(time.perf_counter() - began)
+    row = {"runs": len(walls), "median_seconds": round(statistics.median(walls), 2)}
+    print(f"cold `askdocs ask` on the seeds: {row['median_seconds']} s (median of 3)")
+    return row
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--squad", default=SQUAD)
+    parser.add_argument("--questions", type=int, default=500)
+    parser.add_argument("--json", default=str(ROOT / "bench" / "results" / "speed.json"))
+    args = parser.parse_args()
+    embedder = cached_embedder()
+    embedder.model.encode(["warm up"] * 8)
+    documents, questions = load_squad(args.squad)
+    squad_folder = write_folder(documents, CACHE / "squad48" / "docs")
+    results = {"builds": [build_speed("seeds", ROOT / "seeds", embedder),
+                          build_speed("squad-48", squad_folder, embedder)]}
+    index = CACHE / "squad48" / "index"
+    build_index(squad_folder, index, embedder=embedder)
+    sample = random.Random(7).sample([q.text for q in questions], args.questions)
+    results["ask"] = ask_latency(index, sample, embedder)
+    seed_index = CACHE / "seeds" / "index"
+    build_index(ROOT / "seeds", seed_index, embedder=embedder)
+    results["cold_cli"] = cold_cli(seed_index)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak_child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    results["peak_rss_mb"] = {"bench_process": round(peak), "cli_process": round(peak_child)}
+    print(f"peak RSS: {peak:.0f} MB (this process, SQuAD index and model), "
+          f"{peak_child:.0f} MB (cold CLI)")
+    Path(args.json).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.json).write_text(json.dumps(results, indent=1) + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,130 @@
+"""A documents folder and its index kept together for a long-running app: build on start when
+missing or stale, answer questions, add uploaded files, swap the new index in atomically.
+
+A question takes a reference to the current engine and keeps it for its whole run, so an upload
+that swaps the engine meanwhile never mixes the old index with the new one.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import tempfile
+import threading
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+from askdocs.answer import Answer, AskDocs
+from askdocs.documents import SUFFIXES, Document, decode
+from askdocs.embedding import DEFAULT_MODEL, Embedder, cached_embedder
+from askdocs.errors import AskDocsError, InputError
+from askdocs.indexer import BuildReport, build_index, stale_reason
+
+MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Upload:
+    """What happened to one uploaded file."""
+
+    name: str
+    accepted: bool
+    message: str
+
+
+def safe_name(name: str) -> str:
+    """A plain file name from an uploaded one: no folders, no control or odd characters."""
+    name = unicodedata.normalize("NFC", Path(str(name).replace("\\", "/")).name)
+    name = re.sub(r"[^\w.\- ]+", "_", name).strip(" .")
+    return name[:120]
+
+
+def check_upload(path: Path, name: str, existing: Path) -> tuple[str, bytes]:
+    """The safe name and bytes of an acceptable upload; raises InputError saying why not."""
+    clean = safe_name(name)
+    if not clean or Path(clean).suffix.lower() not in SUFFIXES:
+        raise InputError(f"{name}: only .txt and .md files can be added")
+    size = path.stat().st_size
+    if size > MAX_UPLOAD_BYTES:
+        raise InputError(f"{name}: {size / 2**20:.1f} MB is over the 5 MB limit")
+    data = path.read_bytes()
+    try:
+        text = decode(data)
+    except UnicodeDecodeError:
+        raise InputError(f"{name}: not UTF-8 text") from None
+    if not text.strip():
+        raise InputError(f"{name}: the file is empty")
+    target = existing / clean
+    if target.exists() and target.read_bytes() != data:
+        raise InputError(f"{name}: a different document named {clean} is already indexed")
+    return clean, data
+
+
+class Library:
+    """The app's documents folder, index and loaded engine."""
+
+    def __init__(self, docs_dir: str | Path = "seeds", index_dir: str | Path = "index", *,
+                 model: str = DEFAULT_MODEL, embedder: Embedder | None = None):
+        self.docs_dir = Path(docs_dir)
+        self.index_dir = Path(index_dir)
+        self.embedder = embedder or cached_embedder(model)
+        self.engine: AskDocs | None = None
+        self.writing = threading.Lock()
+
+    def open(self, progress=None) -> BuildReport | None:
+        """Load the index, building it first if it is missing or stale."""
+        report = None
+        if stale_reason(self.docs_dir, self.index_dir):
+            report = build_index(self.docs_dir, self.index_dir, embedder=self.embedder,
+                                 progress=progress)
+        self.engine = AskDocs.load(self.index_dir, embedder=self.embedder)
+        return report
+
+    def current(self) -> AskDocs:
+        if self.engine is None:
+            raise AskDocsError("the index is not loaded yet")
+        return self.engine
+
+    def ask(self, question: str, previous: str | None = None) -> Answer:
+        return self.current().ask(question, previous=previous)
+
+    def documents(self) -> list[Document]:
+        return self.current().documents
+
+    def built_at(self) -> str:
+        return str(self.current().manifest.get("built_at", ""))
+
+    def add(self, files: list[tuple[Path, str]]) -> list[Upload]:
+        """Add uploaded files (temporary path, original name); index them; swap the engine.
+
+        Each refused file is reported and nothing of it is kept; the others are indexed together.
+        """
+        results, accepted = [], []
+        with self.writing:
+            for path, name in files:
+                try:
+                    clean, data = check_upload(Path(path), name, self.docs_dir)
+                except InputError as error:
+                    results.append(Upload(safe_name(name) or str(name), False, str(error)))
+                    continue
+                except OSError as error:
+                    results.append(Upload(str(name), False, f"{name}: unreadable ({error})"))
+                    continue
+                accepted.append((clean, data))
+            if accepted:
+                self.write_documents(accepted)
+                report = build_index(self.docs_dir, self.index_dir, embedder=self.embedder)
+                self.engine = AskDocs.load(self.index_dir, embedder=self.embedder)
+                for clean, _ in accepted:
+                    results.append(Upload(clean, True, f"{clean}: indexed ({report.summary()})"))
+        return results
+
+    def write_documents(self, accepted: list[tuple[str, bytes]]) -> None:
+        """Write files through a temporary name, so a reader never sees half a file."""
+        self.docs_dir.mkdir(parents=True, exist_ok=True)
+        for clean, data in accepted:
+            with tempfile.NamedTemporaryFile(dir=self.docs_dir, prefix=".upload-",
+                                             delete=False) as handle:
+                handle.write(data)
+            shutil.move(handle.name, self.docs_dir / clean)

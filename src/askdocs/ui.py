@@ -1,0 +1,182 @@
+"""The Gradio app: layout and HTML formatting only; answers come from askdocs.service.Library.
+
+Every piece of document text is HTML-escaped before it is shown.
+"""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+from askdocs.answer import Answer, Quote
+from askdocs.errors import AskDocsError
+from askdocs.service import Library
+
+EXAMPLES = ["how many children died?", "Who is the regional governor?",
+            "When did the attack take place?", "and how many were wounded?"]
+CSS = """
+#askdocs-chat .reply, #askdocs-chat .asked { margin: 0.6em 0; padding: 0.6em 0.8em;
+  border-radius: 8px; }
+#askdocs-chat .asked { background: var(--background-fill-secondary); font-weight: 600; }
+#askdocs-chat .reply { border: 1px solid var(--border-color-primary); }
+#askdocs-chat .summary { font-weight: 600; margin-bottom: 0.4em; }
+#askdocs-chat .source { margin: 0.5em 0 0.2em; font-weight: 600; }
+#askdocs-chat .quote { margin: 0.2em 0 0.6em 0.8em; white-space: pre-wrap; }
+#askdocs-chat .meta, #askdocs-chat .note { font-size: 0.85em; opacity: 0.8; }
+#askdocs-chat mark, #askdocs-viewer mark { background: #ffe066; color: #000; }
+#askdocs-viewer .document { white-space: pre-wrap; max-height: 480px; overflow-y: auto;
+  padding: 0.6em; border: 1px solid var(--border-color-primary); border-radius: 8px; }
+"""
+SCROLL_TO_MARK = """() => { setTimeout(() => { const m = document.querySelector(
+  '#askdocs-viewer mark'); if (m) m.scrollIntoView({block: 'center'}); }, 50); }"""
+
+
+def e(text) -> str:
+    return html.escape(str(text), quote=True)
+
+
+def highlighted(quote: Quote) -> str:
+    """The quote's passage with the quote itself marked."""
+    before = quote.context[:quote.start - quote.context_start]
+    after = quote.context[quote.end - quote.context_start:]
+    return f"{e(before)}<mark>{e(quote.text)}</mark>{e(after)}"
+
+
+def summary_line(answer: Answer) -> str:
+    if not answer.answered:
+        return "The documents don't answer this."
+    sources = len({q.source for q in answer.quotes})
+    agree = any(n.startswith("The sources agree") for n in answer.notes)
+    differ = any(n.startswith("The sources give different") for n in answer.notes)
+    line = f"{sources} source{'s' if sources > 1 else ''} answer{'' if sources > 1 else 's'}"
+    if sources > 1:
+        line += " and agree" if agree else " but give different numbers" if differ else ""
+    return line + "."
+
+
+def reply_html(question: str, answer: Answer) -> str:
+    """One question and its reply: a summary line, then quotes grouped by source."""
+    parts = [f'<div class="asked">{e(question)}</div><div class="reply">',
+             f'<div class="summary">{e(summary_line(answer))}</div>']
+    by_source: dict[str, list[Quote]] = {}
+    for quote in answer.quotes:
+        by_source.setdefault(quote.source, []).append(quote)
+    for source, quotes in by_source.items():
+        first = quotes[0]
+        dated = f" · {e(first.date)}" if first.date else ""
+        parts.append(f'<div class="source">{e(source)} — {e(first.title)}{dated}</div>')
+        for quote in quotes:
+            parts.append(f'<div class="quote">{highlighted(quote)}</div>'
+                         f'<div class="meta">characters {quote.start}–{quote.end} · '
+                         f'score {quote.score:.2f}</div>')
+    for note in answer.notes if answer.answered else ():
+        parts.append(f'<div class="note">{e(note)}</div>')
+    parts.append("</div>")
+    return "".join(parts)
+
+
+def chat_html(history: list[dict]) -> str:
+    if not history:
+        return '<div class="meta">Ask a question about the documents.</div>'
+    return "".join(item["html"] for item in reversed(history))
+
+
+def documents_html(library: Library) -> str:
+    rows = "".join(
+        f"<tr><td>{e(d.id)}</td><td>{e(d.title)}</td><td>{e(d.date or '')}</td>"
+        f"<td>{d.size:,} B</td></tr>" for d in library.documents())
+    return (f'<div class="meta">Index built {e(library.built_at())}</div>'
+            f"<table><tr><th>name</th><th>title</th><th>date</th><th>size</th></tr>"
+            f"{rows}</table>")
+
+
+def document_html(library: Library, choice: str | None, history: list[dict]) -> str:
+    """The whole document of a chosen quote, with the quoted span marked."""
+    if not choice or not history:
+        return ""
+    quotes = history[-1]["quotes"]
+    index = int(choice.split(".", 1)[0]) - 1
+    if not 0 <= index < len(quotes):
+        return ""
+    quote = quotes[index]
+    document = next((d for d in library.documents() if d.id == quote["source"]), None)
+    if document is None:  # only indexed documents are ever shown
+        return '<div class="meta">That document is no longer indexed.</div>'
+    text, start, end = document.text, quote["start"], quote["end"]
+    return (f'<div class="source">{e(document.id)} — {e(document.title)}</div>'
+            f'<div class="document">{e(text[:start])}<mark>{e(text[start:end])}</mark>'
+            f"{e(text[end:])}</div>")
+
+
+def source_choices(answer: Answer) -> list[str]:
+    return [f"{i}. {q.source} (characters {q.start}–{q.end})"
+            for i, q in enumerate(answer.quotes, start=1)]
+
+
+def build_demo(library: Library):
+    """The Blocks app around a loaded Library."""
+    import gradio as gr
+
+    def respond(question: str, history: list[dict]):
+        history = list(history or [])
+        previous = history[-1]["query"] if history else None
+        try:
+            answer = library.ask(question, previous=previous)
+        except AskDocsError as error:
+            gr.Warning(str(error))
+            return gr.update(), history, gr.update(), question
+        from askdocs.answer import is_follow_up
+
+        query = f"{previous} {answer.question}" if previous and is_follow_up(
+            answer.question) else answer.question
+        history.append({"query": query, "html": reply_html(answer.question, answer),
+                        "quotes": [{"source": q.source, "start": q.start, "end": q.end}
+                                   for q in answer.quotes]})
+        choices = source_choices(answer)
+        return (chat_html(history), history,
+                gr.update(choices=choices, value=None), "")
+
+    def upload(files):
+        if not files:
+            return gr.update(), gr.update(), None
+        results = library.add([(Path(f), Path(f).name) for f in files])
+        lines = "\n".join(f"- {'added' if r.accepted else 'refused'}: {r.message}" for r in results)
+        return lines, documents_html(library), None
+
+    def ask_api(question: str) -> dict:
+        """Answer a question; the same JSON object as `askdocs ask --json`."""
+        try:
+            return library.ask(question).to_dict()
+        except AskDocsError as error:
+            raise gr.Error(str(error)) from None
+
+    with gr.Blocks(title="askdocs", analytics_enabled=False) as demo:
+        history = gr.State([])
+        gr.Markdown("# askdocs\nAnswers are quotes from your documents, with their sources.")
+        with gr.Row():
+            with gr.Column(scale=3):
+                chat = gr.HTML(chat_html([]), elem_id="askdocs-chat")
+                with gr.Row():
+                    question = gr.Textbox(placeholder="Ask a question…", show_label=False,
+                                          scale=5, elem_id="askdocs-question", max_lines=3)
+                    send = gr.Button("Ask", variant="primary", scale=1,
+                                     elem_id="askdocs-ask")
+                gr.Examples(EXAMPLES, inputs=question)
+                source = gr.Radio([], label="Open a source: the whole document, quote marked",
+                                  interactive=True, elem_id="askdocs-source")
+                viewer = gr.HTML("", elem_id="askdocs-viewer")
+            with gr.Column(scale=2):
+                gr.Markdown("### Documents")
+                listing = gr.HTML(documents_html(library), elem_id="askdocs-documents")
+                files = gr.File(label="Add .txt or .md files (5 MB each at most)",
+                                file_count="multiple", file_types=[".txt", ".md"],
+                                type="filepath", elem_id="askdocs-upload")
+                status = gr.Markdown("", elem_id="askdocs-upload-status")
+        outputs = [chat, history, source, question]
+        send.click(respond, [question, history], outputs, api_visibility="private")
+        question.submit(respond, [question, history], outputs, api_visibility="private")
+        source.change(lambda c, h: document_html(library, c, h), [source, history], viewer,
+                      api_visibility="private").then(None, js=SCROLL_TO_MARK)
+        files.upload(upload, files, [status, listing, files], api_visibility="private")
+        gr.api(ask_api, api_name="ask")
+    return demo

@@ -1,0 +1,149 @@
+"""The app as a user meets it: `python app.py` on a free port, driven by Chromium and by
+gradio_client. In CI (CI=true) a missing browser is a failure, not a skip."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from conftest import CHILDREN, ROOT, SEEDS
+
+pytestmark = [pytest.mark.model, pytest.mark.browser]
+
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = ROOT / "tests" / "artifacts"
+A, B = "000_313469e783f3e27a.txt", "004_844b86f13697ed6d.txt"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory):
+    """The app serving a private copy of the seeds; yields (url, docs folder, index folder)."""
+    base = tmp_path_factory.mktemp("app")
+    docs, index = base / "docs", base / "index"
+    shutil.copytree(SEEDS, docs)
+    port = free_port()
+    log = open(base / "app.log", "w")
+    process = subprocess.Popen(
+        [sys.executable, "app.py", "--port", str(port), "--docs", str(docs), "--index",
+         str(index)], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError((base / "app.log").read_text())
+        try:
+            urllib.request.urlopen(url, timeout=2)
+            break
+        except OSError:
+            time.sleep(0.5)
+    else:
+        process.kill()
+        raise AssertionError("the app did not start: " + (base / "app.log").read_text())
+    yield url, docs, index
+    process.terminate()
+    process.wait(timeout=30)
+    log.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{CHROMIUM} is missing: .ci/run must install Debian's chromium")
+        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run"])
+        yield chromium
+        chromium.close()
+
+
+def ask(page, question):
+    replies = page.locator("#askdocs-chat .reply")
+    count = replies.count()
+    page.locator("#askdocs-question textarea").fill(question)
+    page.locator("#askdocs-ask").click()
+    page.wait_for_function(
+        f"document.querySelectorAll('#askdocs-chat .reply').length > {count}", timeout=60_000)
+    return page.locator("#askdocs-chat .reply").first  # newest reply is on top
+
+
+def test_gradio_client_gets_the_cli_json(app, capsys):
+    from gradio_client import Client
+
+    from askdocs.cli import main
+
+    url, _, index = app
+    result = Client(url, verbose=False).predict(CHILDREN, api_name="/ask")
+    assert main(["ask", CHILDREN, "--index", str(index), "--json"]) == 0
+    assert result == json.loads(capsys.readouterr().out)
+    assert {q["source"] for q in result["quotes"]} >= {A, B}
+
+
+def test_chat_sources_viewer_and_upload_in_a_real_browser(app, browser):
+    url, docs, _ = app
+    page = browser.new_page(viewport={"width": 1300, "height": 1000})
+    page.goto(url)
+    reply = ask(page, CHILDREN)
+    text = reply.inner_text()
+    assert A in text and B in text
+    assert "Six of the dead were children" in reply.locator("mark").all_inner_texts()[0]
+    assert reply.locator(".summary").inner_text() == "2 sources answer and agree."
+
+    page.locator("#askdocs-source label").nth(1).click()
+    mark = page.locator("#askdocs-viewer mark")
+    mark.wait_for(timeout=20_000)
+    assert "including six children" in mark.inner_text()
+    page.wait_for_function("""() => { const m = document.querySelector('#askdocs-viewer mark');
+        const box = m.closest('.document').getBoundingClientRect(), r = m.getBoundingClientRect();
+        return r.top >= box.top && r.bottom <= box.bottom; }""", timeout=10_000)
+
+    note = docs.parent / "harbour.md"
+    note.write_text("# Harbour report\n\nThe lighthouse keeper counted 47 fishing boats in the "
+                    "harbour on Tuesday.\n")
+    page.locator("#askdocs-upload input[type=file]").set_input_files(str(note))
+    page.locator("#askdocs-upload-status").get_by_text("harbour.md: indexed").wait_for(
+        timeout=60_000)
+    assert "harbour.md" in page.locator("#askdocs-documents").inner_text()
+    reply = ask(page, "How many fishing boats did the lighthouse keeper count?")
+    assert "harbour.md" in reply.inner_text()
+    assert "47 fishing boats" in reply.locator("mark").first.inner_text()
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "chat.png"), full_page=True)
+    page.close()
+
+
+def test_html_in_a_document_is_shown_as_text(app, browser):
+    url, docs, _ = app
+    page = browser.new_page()
+    page.goto(url)
+    evil = docs.parent / "evil.txt"
+    evil.write_text('The zebra report says <script>window.pwned = 1</script> and '
+                    '<img src=x onerror="window.pwned = 2"> and [click](http://example.org) '
+                    'about striped zebras crossing the river.\n')
+    page.locator("#askdocs-upload input[type=file]").set_input_files(str(evil))
+    page.locator("#askdocs-upload-status").get_by_text("evil.txt: indexed").wait_for(
+        timeout=60_000)
+    reply = ask(page, "What does the zebra report say about striped zebras?")
+    assert "<script>window.pwned = 1</script>" in reply.inner_text()
+    assert reply.locator("img, script, a").count() == 0
+    assert page.evaluate("window.pwned") is None
+    page.close()

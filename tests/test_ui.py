@@ -1,0 +1,95 @@
+"""The app's formatting and uploads without a browser: escaping, refusals, follow-ups."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import CHILDREN
+
+from askdocs.answer import Answer, Quote
+from askdocs.embedding import HashEmbedder
+from askdocs.service import Library, safe_name
+from askdocs.ui import reply_html, summary_line
+
+EVIL = '<script>alert(1)</script> <img src=x onerror="alert(2)"> [link](http://example.org)'
+
+
+def quote(text, context=None, source="a.txt"):
+    context = context or text
+    start = context.index(text)
+    return Quote(source, text, start, start + len(text), 1.0, context, 0, len(context),
+                 "<b>title</b>", None)
+
+
+def test_document_text_is_escaped_in_replies():
+    html = reply_html("<i>q</i>", Answer("<i>q</i>", True, (quote("x <script>y</script>",
+                                                                 f"{EVIL} x <script>y</script>"),),
+                                         ("<b>note</b>",)))
+    assert "<script>" not in html and "<img" not in html and "<b>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "<mark>x &lt;script&gt;y&lt;/script&gt;</mark>" in html
+
+
+def test_summary_line_counts_sources_and_agreement():
+    two = (quote("a", source="a.txt"), quote("b", source="b.txt"))
+    assert summary_line(Answer("q", True, two, ("The sources agree on 6: …",))) == \
+        "2 sources answer and agree."
+    assert summary_line(Answer("q", True, two, ("The sources give different numbers: …",))) \
+        == "2 sources answer but give different numbers."
+    assert summary_line(Answer("q", True, two[:1], ())) == "1 source answers."
+    assert summary_line(Answer("q", False, (), ())) == "The documents don't answer this."
+
+
+@pytest.mark.parametrize("name, expected", [
+    ("../../etc/passwd.txt", "passwd.txt"), ("/abs/path/notes.md", "notes.md"),
+    ("C:\\Users\\x\\evil.txt", "evil.txt"), ("re\u202eport.txt", "re_port.txt"),
+    ("..", ""), ("ok name.md", "ok name.md"),
+])
+def test_upload_names_cannot_leave_the_folder(name, expected):
+    assert safe_name(name) == expected
+
+
+@pytest.fixture
+def library(seed_docs, tmp_path):
+    lib = Library(seed_docs, tmp_path / "index", embedder=HashEmbedder())
+    lib.open()
+    return lib
+
+
+def test_uploads_are_checked_and_refusals_change_nothing(library, tmp_path):
+    files = {"notes.pdf": b"%PDF-1.4", "empty.txt": b"  \n", "latin.txt": "caf\xe9".encode(
+        "latin-1"), "big.md": b"a" * (5 * 1024 * 1024 + 1), "../../escape.txt": b"Escaped text."}
+    uploads = []
+    for i, (name, data) in enumerate(files.items()):
+        path = tmp_path / f"upload{i}"
+        path.write_bytes(data)
+        uploads.append((path, name))
+    before = sorted(p.name for p in library.docs_dir.iterdir())
+    generation = library.current().manifest["generation"]
+    results = library.add(uploads[:4])
+    assert [r.accepted for r in results] == [False] * 4
+    assert [r.message.split(": ", 1)[1] for r in results] == [
+        "only .txt and .md files can be added", "the file is empty", "not UTF-8 text",
+        "5.0 MB is over the 5 MB limit"]
+    assert sorted(p.name for p in library.docs_dir.iterdir()) == before
+    assert library.current().manifest["generation"] == generation
+    [result] = library.add(uploads[4:])
+    assert result.accepted and result.name == "escape.txt"
+    assert (library.docs_dir / "escape.txt").read_bytes() == b"Escaped text."
+    assert not (library.docs_dir.parent.parent / "escape.txt").exists()
+    assert "escape.txt" in {d.id for d in library.documents()}
+
+
+def test_a_different_file_with_an_existing_name_is_refused(library, tmp_path):
+    path = tmp_path / "upload"
+    path.write_bytes(b"Something else entirely.")
+    [result] = library.add([(path, "000_313469e783f3e27a.txt")])
+    assert not result.accepted and "already indexed" in result.message
+
+
+@pytest.mark.model
+def test_follow_up_questions_are_answered_about_the_earlier_topic(seed_index, real_embedder):
+    library = Library("seeds", seed_index, embedder=real_embedder)
+    library.engine = __import__("askdocs").AskDocs.load(seed_index, embedder=real_embedder)
+    answer = library.ask("and how many were wounded?", previous=CHILDREN)
+    assert answer.answered
+    assert any("wounded" in q.text for q in answer.quotes)
