@@ -71,8 +71,8 @@ def main():
     report = [r for r in rows if not r["tune"]]
     for name, w in [("dense sentence", [1, 0, 0, 0]), ("bm25 sentence", [0, 0, 1, 0]),
                     ("dense passage", [0, 1, 0, 0]), ("current", [1.0, 0.5, 0.35, 0.25])]:
-        print(name, "tune P@1 %.1f R@5 %.1f" % metrics(tune, np.array(w)),
-              "report P@1 %.1f R@5 %.1f" % metrics(report, np.array(w)))
+        print(name, "tune P@1 {:.1f} R@5 {:.1f}".format(*metrics(tune, np.array(w))),
+              "report P@1 {:.1f} R@5 {:.1f}".format(*metrics(report, np.array(w))))
     grid = itertools.product([1.0], [0.25, 0.5, 0.75, 1.0, 1.5], [0.1, 0.2, 0.35, 0.5, 0.75],
                              [0.0, 0.1, 0.25, 0.5, 0.75])
     results = sorted(((metrics(tune, np.array(w)), w) for w in grid), reverse=True)

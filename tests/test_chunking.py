@@ -43,7 +43,8 @@ def test_a_leading_date_line_is_metadata_not_a_sentence():
 
 
 def test_chunks_overlap_by_one_sentence_inside_a_paragraph():
-    text = " ".join(f"Sentence number {i} is here with some words to fill it out." for i in range(40))
+    text = " ".join(f"Sentence number {i} is here with some words to fill it out."
+                    for i in range(40))
     sentences, chunks = spans(text)
     assert len(chunks) > 3
     for left, right in zip(chunks, chunks[1:]):

@@ -22,7 +22,7 @@ from askdocs.store import StoredIndex, load_stored
 MAX_QUESTION_CHARS = 2000
 CANDIDATES = 50
 PER_SOURCE = 3
-SOURCE_RATIO = 0.75  # another document is quoted when its best sentence scores this share of the top
+SOURCE_RATIO = 0.75  # another document is quoted if its best sentence has this share of the top
 EXTRA_RATIO = 0.92  # a further sentence from a quoted document needs this share of the top
 
 # Abstention: a sentence is evidence when its confidence (dense sentence, dense passage and

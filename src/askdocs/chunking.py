@@ -26,7 +26,7 @@ MAX_SENTENCE_CHARS = 1000  # longer runs are cut at a space so quotes stay reada
 
 @dataclass(frozen=True)
 class Sentence:
-    """A sentence's span in its document; `quotable` is false for boilerplate like 'Advertisement'."""
+    """A sentence's span in its document; not `quotable` if boilerplate like 'Advertisement'."""
 
     start: int
     end: int

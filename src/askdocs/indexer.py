@@ -1,4 +1,4 @@
-"""Building the index from a documents folder: incremental by content hash, swapped in atomically."""
+"""Building the index of a documents folder: incremental by content hash, swapped in atomically."""
 
 from __future__ import annotations
 

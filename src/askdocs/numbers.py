@@ -1,4 +1,4 @@
-"""Quantities in text ("at least 16 people", "Six of the dead") and whether sources agree on them."""
+"""Quantities in text ("at least 16 people", "Six of the dead"); whether sources agree on them."""
 
 from __future__ import annotations
 

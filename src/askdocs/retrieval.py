@@ -104,7 +104,7 @@ class Keyword:
         return np.asarray(self.bm25.get_scores(known), dtype=np.float32)
 
     def coverage(self, query: list[str], tokens: set[str]) -> float:
-        """Share of the query's IDF mass found in `tokens` (terms unknown to the corpus count too)."""
+        """Share of the query's IDF mass found in `tokens` (unknown terms count in the total)."""
         weights = {t: self.idf.get(t, self.unseen_idf) for t in query}
         total = sum(weights.values())
         return sum(w for t, w in weights.items() if t in tokens) / total if total else 0.0

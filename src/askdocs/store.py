@@ -116,7 +116,8 @@ def read_vectors(path: Path, count: int, dimension: int, index_dir: Path) -> np.
                                 f"{rebuild_hint(index_dir)}") from error
     if index.ntotal != count or index.d != dimension:
         raise IndexCorruptError(f"{path} holds {index.ntotal} vectors of {index.d} dimensions, "
-                                f"the records say {count} of {dimension}; {rebuild_hint(index_dir)}")
+                                f"the records say {count} of {dimension}; "
+                                f"{rebuild_hint(index_dir)}")
     return index.reconstruct_n(0, index.ntotal) if count else np.zeros((0, dimension), np.float32)
 
 
@@ -227,7 +228,7 @@ def write_stored(index_dir: str | Path, manifest: dict, records: list[DocumentRe
 
 
 def remove_stale(index_dir: Path, keep: str) -> None:
-    """Delete generations and temporary folders other than `keep` (left by older or killed builds)."""
+    """Delete generations and temporary folders other than `keep` (older or killed builds)."""
     for path in index_dir.iterdir():
         if path.is_dir() and path.name != keep and path.name.startswith(("gen-", ".tmp-gen-")):
             shutil.rmtree(path, ignore_errors=True)

@@ -177,6 +177,6 @@ def build_demo(library: Library):
         question.submit(respond, [question, history], outputs, api_visibility="private")
         source.change(lambda c, h: document_html(library, c, h), [source, history], viewer,
                       api_visibility="private").then(None, js=SCROLL_TO_MARK)
-        files.upload(upload, files, [status, listing, files], api_visibility="private")
+        files.upload(upload, files, [status, listing, files], api_name="upload")
         gr.api(ask_api, api_name="ask")
     return demo
