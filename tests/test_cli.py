@@ -105,3 +105,16 @@ def test_the_installed_command_end_to_end(tmp_path):
                            text=True, env=env, cwd=ROOT)
     assert asked.returncode == 0 and "Traceback" not in asked.stderr
     assert json.loads(asked.stdout)["answered"] is True
+
+
+def test_eval_on_a_missing_file_is_one_line(capsys, tmp_path):
+    code, out, err = run(capsys, "eval", "--squad", str(tmp_path / "nope.json"))
+    assert code == 1 and err.startswith("Error: cannot read SQuAD file") and err.count("\n") == 1
+
+
+@pytest.mark.model
+def test_eval_on_one_article(capsys, tmp_path):
+    slice_ = ROOT / "tests" / "data" / "squad_slice.json"
+    code, out, _ = run(capsys, "eval", "--squad", str(slice_), "--articles", "1", "--work",
+                       str(tmp_path))
+    assert code == 0 and out.startswith("1 articles, ") and "P@1 " in out

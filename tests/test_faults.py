@@ -19,6 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from askdocs import AskDocs, IndexBusyError, IndexCorruptError, InputError, build_index
+from askdocs.chunking import make_chunks, split_sentences
 from askdocs.documents import load_folder, make_document
 from askdocs.embedding import HashEmbedder
 from askdocs.store import build_lock, read_manifest
@@ -172,6 +173,11 @@ def test_a_20_mb_single_line_is_indexed(tmp_path):
     (docs / "small.md").write_text("A short note about the harbour.\n")
     documents, skipped = load_folder(docs)
     assert {d.id for d in documents} == {"huge.txt", "small.md"} and not skipped
+    huge = next(d for d in documents if d.id == "huge.txt")
+    sentences = split_sentences(huge.text)
+    chunks = make_chunks(sentences)
+    assert all(s.end - s.start <= 1000 for s in sentences)
+    assert sentences[-1].end == len(huge.text.rstrip()) and chunks[-1].end == sentences[-1].end
 
 
 @pytest.fixture(scope="module")

@@ -37,6 +37,14 @@ def parser() -> argparse.ArgumentParser:
     question.add_argument("--index", default=index, help=f"index folder (default: {index})")
     question.add_argument("-k", type=int, default=5, help="most quotes to show (default: 5)")
     question.add_argument("--json", action="store_true", help="print the answer as JSON")
+    evaluate = commands.add_parser(
+        "eval", help="sentence retrieval P@1/MRR@10/R@5 on SQuAD (ReQA setup)")
+    evaluate.add_argument("--squad", default="../shared/data/squad-dev-v1.1.json",
+                          help="SQuAD v1.1 JSON file")
+    evaluate.add_argument("--articles", type=int, default=None,
+                          help="use only the first N articles")
+    evaluate.add_argument("--work", default=None,
+                          help="folder for the documents and index (default: a temporary one)")
     return top
 
 
@@ -106,6 +114,31 @@ def run_ask(args) -> int:
     return 0
 
 
+def run_eval(args) -> int:
+    import tempfile
+    from pathlib import Path
+
+    from askdocs.answer import AskDocs
+    from askdocs.evaluation import load_squad, retrieval_metrics, write_folder
+    from askdocs.indexer import build_index
+
+    documents, questions = load_squad(args.squad)
+    if args.articles is not None:
+        names = list(documents)[: max(args.articles, 1)]
+        documents = {name: documents[name] for name in names}
+        questions = [q for q in questions if q.source in documents]
+    with tempfile.TemporaryDirectory() as scratch:
+        work = Path(args.work or scratch)
+        folder = write_folder(documents, work / "docs")
+        report = build_index(folder, work / "index", progress=progress_bar())
+        metrics = retrieval_metrics(AskDocs.load(work / "index"), questions)
+    print(f"{len(documents)} articles, {report.sentences} candidate sentences, "
+          f"{metrics['questions']} questions: P@1 {metrics['p_at_1']:.1f}, "
+          f"MRR@10 {metrics['mrr_at_10']:.1f}, R@5 {metrics['r_at_5']:.1f}, "
+          f"{metrics['queries_per_second']:.0f} questions/s (index {report.seconds:.0f}s)")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point; user mistakes become one `Error: ...` line and exit code 1."""
     offline()
@@ -118,6 +151,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "index":
             return run_index(args)
+        if args.command == "eval":
+            return run_eval(args)
         return run_ask(args)
     except AskDocsError as error:
         print(f"Error: {error}", file=sys.stderr)

@@ -1,0 +1,78 @@
+"""Number extraction and the agreement note; fusion and quote choice on hand-made signals."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from askdocs.numbers import agreement_note, asks_quantity, parse_number, quantities
+from askdocs.retrieval import relative
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("At least 14 people, including six children, have been killed",
+     [(14, "at least", "At least 14 people"), (6, "", "six children")]),
+    ("Six of the dead were children", [(6, "", "Six of the dead")]),
+    ("claimed another five lives.", [(5, "another", "another five lives")]),
+    ("More than 30 people were admitted", [(30, "more than", "More than 30 people")]),
+    ("up to 85 servicemen", [(85, "up to", "up to 85 servicemen")]),
+    ("twenty-one boats and 2.5 million dollars", [(21, "", "twenty-one boats"),
+                                                 (2_500_000, "", "2.5 million dollars")]),
+    ("a population of 600,000 and 1,200 homes", [(600_000, "", "600,000"),
+                                                 (1200, "", "1,200 homes")]),
+    ("since 2022, on 2025-04-04 at 10:30, a three-month-old baby, a 10-storey block", []),
+    ("injuring 35 in the city", [(35, "", "35")]),
+])
+def test_quantities(text, expected):
+    assert [(q.value, q.qualifier, q.phrase) for q in quantities(text)] == expected
+    for q in quantities(text):
+        assert text[q.start:q.end] == q.phrase
+
+
+def test_parse_number():
+    assert [parse_number(x) for x in ["16", "1,200", "2.5", "six", "Twenty-One", "a dozen",
+                                      "lots"]] == [16, 1200, 2.5, 6, 21, 12, None]
+
+
+def test_asks_quantity():
+    assert asks_quantity("how many children died?")
+    assert asks_quantity("What is the number of wounded?")
+    assert not asks_quantity("Who is the regional governor?")
+
+
+def test_agreement_note_agree_and_differ():
+    six_a, six_b = quantities("Six of the dead")[0], quantities("including six children")[1 - 1]
+    assert agreement_note([("a.txt", six_a), ("b.txt", six_b)]) == (
+        "The sources agree on 6: “Six of the dead” (a.txt); “six children” (b.txt).")
+    sixteen = quantities("killed at least 16 people")[0]
+    fourteen = quantities("At least 14 people")[0]
+    assert agreement_note([("a.txt", sixteen), ("b.txt", fourteen)]) == (
+        "The sources give different numbers: “at least 16 people” (a.txt); "
+        "“At least 14 people” (b.txt).")
+    assert agreement_note([("a.txt", sixteen)]) is None
+
+
+def test_relative_keyword_scores():
+    assert relative(np.array([0.0, 2.0, 4.0])).tolist() == [0.0, 0.5, 1.0]
+    assert relative(np.zeros(3)).tolist() == [0.0, 0.0, 0.0]
+
+
+def test_fusion_prefers_a_sentence_strong_on_every_signal():
+    from askdocs.chunking import make_chunks, split_sentences
+    from askdocs.documents import make_document
+    from askdocs.embedding import HashEmbedder
+    from askdocs.indexer import embed_documents
+    from askdocs.retrieval import Searcher
+
+    text = ("The harbour opened in 1901. Fishing boats crowd the harbour each spring.\n\n"
+            "The lighthouse keeper counted 47 fishing boats in the harbour on Tuesday. "
+            "It was a record.\n\nThe market sells bread.")
+    doc = make_document("h.txt", text.encode())
+    assert make_chunks(split_sentences(doc.text))
+    embedder = HashEmbedder()
+    searcher = Searcher(embed_documents([doc], embedder), embedder.dimension)
+    question = "how many fishing boats did the lighthouse keeper count"
+    hits = searcher.search(question, embedder.embed([question]), k=3)
+    assert searcher.sentence_text(hits[0].sentence).startswith("The lighthouse keeper counted")
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+    assert searcher.sentence_text(hits[0].sentence) != "It was a record."
