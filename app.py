@@ -44,8 +44,12 @@ def main(argv=None) -> int:
     demo = build_demo(library)
     demo.queue(default_concurrency_limit=8)
     print(f"askdocs: serving on http://{args.host}:{args.port}", flush=True)
-    demo.launch(server_name=args.host, server_port=args.port, share=False, css=CSS,
-                show_error=True, footer_links=[])
+    try:
+        demo.launch(server_name=args.host, server_port=args.port, share=False, css=CSS,
+                    show_error=True, footer_links=[])
+    except OSError as error:
+        print(f"Error: cannot serve on {args.host}:{args.port} ({error})", file=sys.stderr)
+        return 1
     return 0
 
 

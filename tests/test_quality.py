@@ -33,12 +33,14 @@ def test_typos_and_paraphrases_still_find_the_answer(seed_engine, question):
         quoted(answer, B, "including six children")
 
 
-def test_a_paraphrase_with_no_shared_word_still_ranks_the_answer_in_the_top_five(seed_engine):
-    # "kids"/"lost their lives" share no word with the text: retrieval finds it, but the
-    # calibrated abstention rule currently declines to call it an answer (see README).
-    ranked = seed_engine.rank("how many kids lost their lives", k=5)
+def test_a_paraphrase_with_no_shared_word_is_among_the_closest_passages(seed_engine):
+    # "kids"/"lost their lives" share no word with the text: retrieval ranks the answer third,
+    # but the calibrated abstention rule declines to call it an answer (see README), so it is
+    # offered among the closest passages, labelled as not an answer.
+    answer = seed_engine.ask("how many kids lost their lives")
+    shown = answer.quotes if answer.answered else answer.nearest
     assert any("Six of the dead were children" in q.text or "including six children" in q.text
-               for q in ranked)
+               for q in shown)
 
 
 @pytest.mark.parametrize("question", ["What is the capital of France?", "Who wrote Hamlet?",
@@ -47,6 +49,7 @@ def test_off_topic_questions_are_not_answered(seed_engine, question):
     answer = seed_engine.ask(question)
     assert not answer.answered and answer.quotes == ()
     assert answer.notes == ("The documents don't answer this.",)
+    assert len(answer.nearest) == 3 and "nearest" not in answer.to_dict()
 
 
 @pytest.mark.skipif(not SEED_QUESTIONS.exists(), reason="shared/eval is not beside the repo")

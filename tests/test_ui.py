@@ -29,6 +29,13 @@ def test_document_text_is_escaped_in_replies():
     assert "<mark>x &lt;script&gt;y&lt;/script&gt;</mark>" in html
 
 
+def test_closest_passages_are_labelled_not_an_answer_and_escaped():
+    html = reply_html("q", Answer("q", False, (), ("The documents don't answer this.",),
+                                  (quote("near <b>miss</b>"),)))
+    assert "Closest passages — not an answer" in html and "near &lt;b&gt;miss" in html
+    assert "<mark>" not in html
+
+
 def test_summary_line_counts_sources_and_agreement():
     two = (quote("a", source="a.txt"), quote("b", source="b.txt"))
     assert summary_line(Answer("q", True, two, ("The sources agree on 6: …",))) == \

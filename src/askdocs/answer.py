@@ -34,6 +34,7 @@ EXTRA_RATIO = 0.92  # a further sentence from a quoted document needs this share
 CONFIDENCE_WEIGHTS = (0.5, 0.25, 0.4)
 THRESHOLD_INTERCEPT = 0.219
 THRESHOLD_SLOPE = 0.0415
+NEAREST = 3  # closest sentences offered, labelled as not an answer, when abstaining
 EVIDENCE_DEPTH = 10  # only the 10 best sentences can count as evidence (as calibrated)
 
 FOLLOW_UP = re.compile(r"^\s*(?:and|but|also|so|then|what about|how about)\b", re.IGNORECASE)
@@ -64,6 +65,9 @@ class Answer:
     answered: bool
     quotes: tuple[Quote, ...]
     notes: tuple[str, ...]
+    # When not answered: the closest sentences, for the CLI and app to show labelled as "not an
+    # answer". Not part of the JSON contract, whose keys are fixed.
+    nearest: tuple[Quote, ...] = ()
 
     def to_dict(self) -> dict:
         """The JSON contract of `askdocs ask --json` and the app's /ask endpoint."""
@@ -145,7 +149,8 @@ class AskDocs:
         evidence = [h for h in hits[:EVIDENCE_DEPTH]
                     if self.confidence(terms, h) >= self.threshold]
         if not evidence:
-            return Answer(question, False, (), ("The documents don't answer this.",))
+            nearest = tuple(self.quote(h.sentence, h.sentence, h.score) for h in hits[:NEAREST])
+            return Answer(question, False, (), ("The documents don't answer this.",), nearest)
         quotes = self.choose(hits, evidence, k)
         return Answer(question, True, tuple(quotes), tuple(self.notes(question, quotes)))
 

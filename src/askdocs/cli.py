@@ -88,6 +88,11 @@ def format_answer(answer) -> str:
     lines = [f"Q: {answer.question}"]
     if not answer.answered:
         lines.append("The documents don't answer this.")
+        if answer.nearest:
+            lines.append("\nClosest passages (not an answer):")
+            for quote in answer.nearest:
+                lines.append(f"  - {quote.source}, chars {quote.start}-{quote.end}: "
+                             f"“{textwrap.shorten(quote.text, 140)}”")
         return "\n".join(lines)
     sources = len({q.source for q in answer.quotes})
     lines.append(f"{len(answer.quotes)} quote(s) from {sources} source(s):")

@@ -23,6 +23,8 @@ CSS = """
 #askdocs-chat .source { margin: 0.5em 0 0.2em; font-weight: 600; }
 #askdocs-chat .quote { margin: 0.2em 0 0.6em 0.8em; white-space: pre-wrap; }
 #askdocs-chat .meta, #askdocs-chat .note { font-size: 0.85em; opacity: 0.8; }
+#askdocs-chat .nearest { opacity: 0.7; border-top: 1px dashed var(--border-color-primary);
+  margin-top: 0.5em; padding-top: 0.3em; }
 #askdocs-chat mark, #askdocs-viewer mark { background: #ffe066; color: #000; }
 #askdocs-viewer .document { white-space: pre-wrap; max-height: 480px; overflow-y: auto;
   padding: 0.6em; border: 1px solid var(--border-color-primary); border-radius: 8px; }
@@ -71,6 +73,13 @@ def reply_html(question: str, answer: Answer) -> str:
                          f'score {quote.score:.2f}</div>')
     for note in answer.notes if answer.answered else ():
         parts.append(f'<div class="note">{e(note)}</div>')
+    if answer.nearest:
+        parts.append('<div class="nearest"><div class="meta">Closest passages — not an answer:'
+                     '</div>')
+        for quote in answer.nearest:
+            parts.append(f'<div class="quote">{e(quote.text)}</div><div class="meta">'
+                         f'{e(quote.source)} · characters {quote.start}–{quote.end}</div>')
+        parts.append("</div>")
     parts.append("</div>")
     return "".join(parts)
 
