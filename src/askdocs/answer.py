@@ -93,6 +93,14 @@ def is_follow_up(question: str) -> bool:
     return bool(FOLLOW_UP.match(question))
 
 
+def search_query(question: str, previous: str | None = None) -> str:
+    """What is searched for: a follow-up together with the question before it."""
+    question = clean_question(question)
+    if previous and is_follow_up(question):
+        return f"{clean_question(previous)} {question}"
+    return question
+
+
 class AskDocs:
     """An index and a model, loaded once, answering many questions."""
 
@@ -111,6 +119,7 @@ class AskDocs:
         self.threshold = THRESHOLD_INTERCEPT + THRESHOLD_SLOPE * math.log(
             max(len(self.searcher), 1))
         self.lock = threading.Lock()  # the model and FAISS are shared between UI threads
+        self.chunk_base = np.cumsum([0] + [len(r.chunks) for r in self.records]).tolist()
 
     @classmethod
     def load(cls, index_dir: str | Path = "index", *, model: str | None = None,
@@ -141,9 +150,7 @@ class AskDocs:
         question = clean_question(question)
         if k < 1:
             raise InputError("k must be at least 1")
-        query = question
-        if previous and is_follow_up(question):
-            query = f"{clean_question(previous)} {question}"
+        query = search_query(question, previous)
         hits = self.searcher.search(query, self.embed_question(query), k=CANDIDATES)
         terms = self.searcher.query_terms(query)
         evidence = [h for h in hits[:EVIDENCE_DEPTH]
@@ -211,7 +218,7 @@ class AskDocs:
         s = self.searcher
         chunks = s.pair_chunk[s.pair_sentence == sentence]
         d = int(s.doc[sentence])
-        base = sum(len(r.chunks) for r in self.records[:d])
+        base = self.chunk_base[d]
         best = None
         for c in chunks:
             chunk = self.records[d].chunks[int(c) - base]

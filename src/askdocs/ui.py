@@ -8,7 +8,7 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
-from askdocs.answer import Answer, Quote
+from askdocs.answer import Answer, Quote, search_query
 from askdocs.errors import AskDocsError
 from askdocs.service import Library
 
@@ -134,10 +134,7 @@ def build_demo(library: Library):
         except AskDocsError as error:
             gr.Warning(str(error))
             return gr.update(), history, gr.update(), question
-        from askdocs.answer import is_follow_up
-
-        query = f"{previous} {answer.question}" if previous and is_follow_up(
-            answer.question) else answer.question
+        query = search_query(answer.question, previous)
         history.append({"query": query, "html": reply_html(answer.question, answer),
                         "quotes": [{"source": q.source, "start": q.start, "end": q.end}
                                    for q in answer.quotes]})
