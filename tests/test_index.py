@@ -37,8 +37,10 @@ def test_unchanged_documents_are_not_embedded_again(seed_docs, tmp_path, fake):
     index = tmp_path / "index"
     build_index(seed_docs, index, embedder=fake)
     fake.seen.clear()
+    (index / ".tmp-gen-left-by-a-killed-build").mkdir()
     report = build_index(seed_docs, index, embedder=fake)
     assert not report.written and report.unchanged == 2 and fake.seen == []
+    assert not (index / ".tmp-gen-left-by-a-killed-build").exists()
 
 
 def test_an_edited_file_alone_is_embedded_again(seed_docs, tmp_path, fake):

@@ -11,7 +11,14 @@ from askdocs.chunking import make_chunks, split_sentences
 from askdocs.documents import Document, Skipped, load_folder
 from askdocs.embedding import DEFAULT_MODEL, Embedder, cached_embedder, describe, same_model
 from askdocs.errors import AskDocsError, IndexMissingError, InputError
-from askdocs.store import DocumentRecord, build_lock, load_stored, write_stored
+from askdocs.store import (
+    DocumentRecord,
+    build_lock,
+    load_stored,
+    read_manifest,
+    remove_stale,
+    write_stored,
+)
 
 CHUNK_SETTINGS = {"chunk_target": 500, "chunk_limit": 1000, "chunk_min_break": 200}
 
@@ -111,6 +118,8 @@ def build_index(docs_dir: str | Path = "seeds", index_dir: str | Path = "index",
         written = bool(fresh or removed or not old)
         if written:
             write_stored(index_dir, manifest_for(docs_dir, embedder, records), records)
+        else:  # nothing changed, but a killed build may have left a temporary folder
+            remove_stale(index_dir, keep=read_manifest(index_dir)["generation"])
     return BuildReport(
         added=added, updated=len(fresh) - added, removed=removed,
         unchanged=len(documents) - len(fresh), documents=len(records),
@@ -138,8 +147,6 @@ def manifest_for(docs_dir: Path, embedder: Embedder, records: list[DocumentRecor
 
 def stale_reason(docs_dir: str | Path, index_dir: str | Path) -> str | None:
     """Why the index does not reflect docs_dir (missing, damaged, changed files), or None."""
-    from askdocs.store import read_manifest
-
     try:
         manifest = read_manifest(Path(index_dir))
     except AskDocsError as error:
