@@ -27,6 +27,7 @@ class Embedder:
     name: str = ""
     identity: str = ""  # changes when the weights change; recorded in the manifest
     dimension: int = 0
+    batch_size: int = 1024  # texts per embed_batch call (and per progress report)
 
     def embed_batch(self, texts: list[str]) -> np.ndarray:
         """Vectors for one batch of texts (normalised float32, shape (len(texts), dimension))."""
@@ -42,8 +43,6 @@ class Embedder:
             if progress:
                 progress(min(begin + self.batch_size, len(texts)), len(texts))
         return np.ascontiguousarray(np.vstack(parts), dtype=np.float32)
-
-    batch_size: int = 1024
 
 
 def normalise(vectors: np.ndarray) -> np.ndarray:
