@@ -11,40 +11,32 @@ from __future__ import annotations
 import itertools
 import sys
 import time
+from dataclasses import astuple
 
 import numpy as np
 from common import SQUAD, squad_index, tuning_half
 
 from askdocs.answer import AskDocs
-from askdocs.retrieval import relative
+from askdocs.retrieval import Weights
 
 
 def collect(engine, questions, per_signal=60):
+    """The four fused signals of each question's candidate sentences, from Searcher.score."""
     s = engine.searcher
     vectors = engine.embedder.embed([q.text for q in questions])
     rows = []
     for question, vector in zip(questions, vectors):
-        query = s.sentence_keyword.expand(s.tokenize(question.text))
-        ds = s.dense(s.sentence_index, vector[None, :])
-        dc = s.dense(s.chunk_index, vector[None, :])
-        kc = s.chunk_keyword.scores(query)
-        ks = s.sentence_keyword.scores(query)
-        passage = np.full(len(s), -1.0, np.float32)
-        pkw = np.zeros(len(s), np.float32)
-        np.maximum.at(passage, s.pair_sentence, dc[s.pair_chunk])
-        np.maximum.at(pkw, s.pair_sentence, kc[s.pair_chunk])
+        _, found = s.score(question.text, vector[None, :])
+        signals = [found["dense"], found["passage"], found["keyword"], found["passage_keyword"]]
         cand = set()
-        for signal in (ds, passage, ks, pkw):
+        for signal in signals:
             cand.update(np.argsort(-signal)[:per_signal].tolist())
         cand = np.array(sorted(cand))
-        doc_of = s.doc[cand]
-        names = np.array([engine.records[d].document.id for d in doc_of])
+        names = np.array([engine.records[d].document.id for d in s.doc[cand]])
         correct = np.array([n == question.source and any(a <= st < b for st in question.starts)
                             for n, a, b in zip(names, s.start[cand], s.end[cand])])
-        rows.append({
-            "signals": np.stack([ds[cand], passage[cand], relative(ks)[cand],
-                                 relative(pkw)[cand]]),
-            "correct": correct, "tune": tuning_half(question)})
+        rows.append({"signals": np.stack([signal[cand] for signal in signals]),
+                     "correct": correct, "tune": tuning_half(question)})
     return rows
 
 
@@ -70,7 +62,7 @@ def main():
     tune = [r for r in rows if r["tune"]]
     report = [r for r in rows if not r["tune"]]
     for name, w in [("dense sentence", [1, 0, 0, 0]), ("bm25 sentence", [0, 0, 1, 0]),
-                    ("dense passage", [0, 1, 0, 0]), ("current", [1.0, 0.5, 0.35, 0.25])]:
+                    ("dense passage", [0, 1, 0, 0]), ("current", list(astuple(Weights())))]:
         print(name, "tune P@1 {:.1f} R@5 {:.1f}".format(*metrics(tune, np.array(w))),
               "report P@1 {:.1f} R@5 {:.1f}".format(*metrics(report, np.array(w))))
     grid = itertools.product([1.0], [0.25, 0.5, 0.75, 1.0, 1.5], [0.1, 0.2, 0.35, 0.5, 0.75],

@@ -199,7 +199,7 @@ class Searcher:
         fused = (w.dense_sentence * dense_sentence + w.dense_passage * passage
                  + w.keyword_sentence * keyword + w.keyword_passage * passage_kw)
         return fused, {"dense": dense_sentence, "passage": passage, "keyword": keyword,
-                       "query": query}
+                       "passage_keyword": passage_kw, "query": query}
 
     def search(self, question: str, vector: np.ndarray, k: int = 10,
                quotable_only: bool = True) -> list[Hit]:
