@@ -7,7 +7,9 @@ For the seeds and for the 48 SQuAD dev articles (one document each), in one run:
   SentenceTransformer.encode on exactly the texts the build embeds (sentences and chunks);
 - warm AskDocs.ask() latency p50/p95 over SQuAD questions;
 - cold `askdocs ask` wall time (a new process: imports, model and index load, one question);
-- peak resident memory of this process.
+- peak resident memory of this process;
+- sentence splitting in MB/s on 50 MB of short lines with no blank line (what text extracted
+  from a PDF looks like), wrapped at 40 and at 80 columns (`--only split` runs just this).
 """
 
 from __future__ import annotations
@@ -110,12 +112,43 @@ def cold_cli(index: Path) -> dict:
     return row
 
 
+def split_speed(squad_documents: dict[str, str], megabytes: int = 50) -> dict:
+    """split_sentences on one long text of short lines (SQuAD prose, wrapped), median of 3."""
+    import textwrap
+
+    from askdocs.chunking import split_sentences
+
+    prose = " ".join(" ".join(text.split()) for text in squad_documents.values())
+    rows = []
+    for width in (40, 80):
+        lines = "\n".join(textwrap.wrap(prose, width)) + "\n"
+        text = (lines * (megabytes * 2**20 // len(lines) + 1))[:megabytes * 2**20]
+        seconds = []
+        for _ in range(3):
+            began = time.perf_counter()
+            count = len(split_sentences(text))
+            seconds.append(time.perf_counter() - began)
+        median = statistics.median(seconds)
+        rows.append({"megabytes": megabytes, "line_width": width, "sentences": count,
+                     "median_seconds": round(median, 2),
+                     "mb_per_s": round(len(text.encode()) / 2**20 / median, 1)})
+        print(f"splitting {megabytes} MB of {width}-column lines: {median:.1f} s, "
+              f"{rows[-1]['mb_per_s']} MB/s ({count:,} sentences)")
+    return {"runs": rows}
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--squad", default=SQUAD)
     parser.add_argument("--questions", type=int, default=500)
     parser.add_argument("--json", default=str(ROOT / "bench" / "results" / "speed.json"))
+    parser.add_argument("--only", choices=["split"], help="run one measure, update its entry")
     args = parser.parse_args()
+    if args.only == "split":
+        results = json.loads(Path(args.json).read_text()) if Path(args.json).exists() else {}
+        results["split"] = split_speed(load_squad(args.squad)[0])
+        Path(args.json).write_text(json.dumps(results, indent=1) + "\n")
+        return
     embedder = cached_embedder()
     embedder.model.encode(["warm up"] * 8)
     documents, questions = load_squad(args.squad)
@@ -131,6 +164,7 @@ def main():
     results["cold_cli"] = cold_cli(seed_index)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     results["peak_rss_mb"] = round(peak)
+    results["split"] = split_speed(documents)
     print(f"peak RSS of this process (model, SQuAD builds and index): {peak:.0f} MB")
     Path(args.json).parent.mkdir(parents=True, exist_ok=True)
     Path(args.json).write_text(json.dumps(results, indent=1) + "\n")

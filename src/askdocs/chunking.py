@@ -13,9 +13,14 @@ from askdocs.documents import body_start
 PARAGRAPH_BREAK = re.compile(r"(?:\r\n|\r|\n)(?:[ \t\f\v]*(?:\r\n|\r|\n))+")
 LINE_BREAK = re.compile(r"\r\n|\r|\n")
 SENTENCE_END = re.compile(r"[.!?…]+[\"”’'»)\]]*(?=\s)")
-LINE_END_HARD = re.compile(r"[.!?…:;\"”’'»)\]]\s*$")
+LINE_END_HARD = frozenset(".!?…:;\"”’'»)]")  # a line ending in one of these ends a unit
 LIST_OR_HEADING = re.compile(r"\s*(?:[-*+•>]|#{1,6}|\d{1,3}[.)])\s")
-WORD = re.compile(r"\w+")
+NEXT_CHARACTER = re.compile(r"\s*(\S)")
+WORD_BEFORE_DOT = re.compile(r"([\w.]+)$")
+INITIALISM = re.compile(r"(?:\w\.)+\w")
+# At least four (two) words: searched from word starts only, so a failed search stays linear.
+FOUR_WORDS = re.compile(r"(?<!\w)\w+\W+\w+\W+\w+\W+\w")
+TWO_WORDS = re.compile(r"(?<!\w)\w+\W+\w")
 ABBREVIATIONS = frozenset(
     "mr mrs ms dr prof sr jr st mt vs etc al fig gen gov sen rep lt col capt sgt cpl maj adm "
     "inc ltd co corp dept univ approx est no vol pp ed eds jan feb mar apr jun jul aug sep sept "
@@ -24,7 +29,7 @@ ABBREVIATIONS = frozenset(
 MAX_SENTENCE_CHARS = 1000  # longer runs are cut at a space so quotes stay readable
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Sentence:
     """A sentence's span in its document; not `quotable` if boilerplate like 'Advertisement'."""
 
@@ -34,7 +39,7 @@ class Sentence:
     quotable: bool
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Chunk:
     """A passage of whole sentences: its span and its first and last sentence numbers."""
 
@@ -66,38 +71,41 @@ def paragraphs(text: str, begin: int = 0) -> list[tuple[int, int]]:
 def segments(text: str, start: int, end: int) -> list[tuple[int, int]]:
     """Split a paragraph at line breaks that end a unit (punctuation, a heading, a list item).
 
-    Other line breaks are soft wraps inside a sentence and are kept.
+    Other line breaks are soft wraps inside a sentence and are kept. Each line is looked at once,
+    in place (no copy of the rest of the paragraph), so this is linear in the paragraph's length.
     """
-    pieces, seg_start = [], start
+    pieces, seg_start, line_start = [], start, start
     for match in LINE_BREAK.finditer(text, start, end):
-        line = text[seg_start:match.start()]
-        next_line = text[match.end():end]
-        last_line = line.rsplit("\n", 1)[-1].rsplit("\r", 1)[-1]
-        if (LINE_END_HARD.search(last_line) or last_line.lstrip().startswith("#")
-                or LIST_OR_HEADING.match(next_line) or len(last_line.strip()) < 40):
-            pieces.append((seg_start, match.start()))
-            seg_start = match.end()
-    pieces.append((seg_start, end))
-    return [span for span in (trimmed(text, s, e) for s, e in pieces) if span[1] > span[0]]
+        line_end, next_start = match.span()
+        last_line = text[line_start:line_end].strip()
+        line_start = next_start
+        if (len(last_line) < 40 or last_line[-1] in LINE_END_HARD or last_line[0] == "#"
+                or LIST_OR_HEADING.match(text, next_start, end)):
+            pieces.append(trimmed(text, seg_start, line_end))
+            seg_start = next_start
+    pieces.append(trimmed(text, seg_start, end))
+    return [span for span in pieces if span[1] > span[0]]
 
 
 def is_boundary(text: str, punct_start: int, after: int, end: int) -> bool:
     """Whether the sentence-ending punctuation at punct_start really ends a sentence."""
-    rest = text[after:end].lstrip()
-    if rest and rest[0].islower():
+    following = NEXT_CHARACTER.match(text, after, end)  # in place: no copy of the rest
+    if following and following.group(1).islower():
         return False
     if text[punct_start] == ".":
-        word = re.search(r"([\w.]+)$", text[max(0, punct_start - 12):punct_start])
+        word = WORD_BEFORE_DOT.search(text, max(0, punct_start - 12), punct_start)
         token = word.group(1).lower() if word else ""
         if token in ABBREVIATIONS or (len(token) == 1 and token.isalpha()):
             return False
-        if re.fullmatch(r"(?:\w\.)+\w", token):  # U.S, e.g, i.e
+        if INITIALISM.fullmatch(token):  # U.S, e.g, i.e
             return False
     return True
 
 
 def cut_long(start: int, end: int, text: str) -> list[tuple[int, int]]:
     """Cut a span longer than MAX_SENTENCE_CHARS at spaces (or hard, if it has none)."""
+    if end - start <= MAX_SENTENCE_CHARS:
+        return [(start, end)]
     pieces = []
     while end - start > MAX_SENTENCE_CHARS:
         cut = text.rfind(" ", start + MAX_SENTENCE_CHARS // 2, start + MAX_SENTENCE_CHARS)
@@ -109,16 +117,19 @@ def cut_long(start: int, end: int, text: str) -> list[tuple[int, int]]:
 
 
 def sentence_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
-    """Sentence spans inside one segment."""
+    """Sentence spans inside one segment (a trimmed span, as `segments` gives)."""
     spans, sent_start = [], start
     for match in SENTENCE_END.finditer(text, start, end):
         if is_boundary(text, match.start(), match.end(), end):
             spans.append((sent_start, match.end()))
             sent_start = match.end()
+    if not spans:  # the common case in text extracted from PDFs: the line is one sentence
+        return cut_long(start, end, text)
     spans.append((sent_start, end))
     result = []
     for s, e in spans:
-        s, e = trimmed(text, s, e)
+        if s < e and (text[s].isspace() or text[e - 1].isspace()):
+            s, e = trimmed(text, s, e)
         if e > s:
             result.extend(cut_long(s, e, text))
     return result
@@ -126,9 +137,10 @@ def sentence_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
 
 def is_quotable(sentence: str) -> bool:
     """Boilerplate lines ('Advertisement', 'Share') and bare headings are not answers."""
-    words = len(WORD.findall(sentence))
+    if FOUR_WORDS.search(sentence):
+        return True
     ends = sentence.rstrip("\"”’'»)]").endswith((".", "!", "?", "…"))
-    return words >= 4 or (words >= 2 and ends)
+    return ends and TWO_WORDS.search(sentence) is not None
 
 
 def split_sentences(text: str) -> list[Sentence]:
