@@ -2,7 +2,8 @@
 
 Builds the index from the documents folder first if it is missing or stale. Options: --host,
 --port (or GRADIO_SERVER_PORT), --docs (or ASKDOCS_DOCS, default seeds), --index (or
-ASKDOCS_INDEX, default index). Makes no outbound connection: analytics and telemetry are off.
+ASKDOCS_INDEX, default index), --model. Makes no outbound connection: analytics and
+telemetry are off.
 """
 
 from __future__ import annotations
@@ -23,18 +24,21 @@ def parse(argv=None) -> argparse.Namespace:
                         help="port (default: GRADIO_SERVER_PORT or 7860)")
     parser.add_argument("--docs", default=os.environ.get("ASKDOCS_DOCS", "seeds"))
     parser.add_argument("--index", default=os.environ.get("ASKDOCS_INDEX", "index"))
+    parser.add_argument("--model", default=None,
+                        help="all-MiniLM-L6-v2 (default) or a local sentence-transformers folder")
     return parser.parse_args(argv)
 
 
 def main(argv=None) -> int:
     args = parse(argv)
+    from askdocs.embedding import DEFAULT_MODEL
     from askdocs.errors import AskDocsError
     from askdocs.service import Library
     from askdocs.ui import CSS, build_demo
 
     try:
         print("askdocs: loading the model and the index...", flush=True)
-        library = Library(args.docs, args.index)
+        library = Library(args.docs, args.index, model=args.model or DEFAULT_MODEL)
         report = library.open(progress=progress_bar())
     except AskDocsError as error:
         print(f"Error: {error}", file=sys.stderr)

@@ -52,13 +52,13 @@ def main():
         duration = time.monotonic() - began
         survived, answered = {"old": 0, "new": 0}, 0
         for _ in range(args.trials):
-            before = read_manifest(index)["generation"]
+            before = read_manifest(index).generation
             process = subprocess.Popen(command(docs, index), stdout=subprocess.DEVNULL,
                                        stderr=subprocess.DEVNULL, cwd=ROOT)
             time.sleep(rng.uniform(0.1, duration))
             process.send_signal(signal.SIGKILL)
             process.wait()
-            after = read_manifest(index)["generation"]
+            after = read_manifest(index).generation
             survived["old" if after == before else "new"] += 1
             answer = AskDocs.load(index, embedder=embedder).ask("how many children died?")
             answered += answer.answered

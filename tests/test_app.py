@@ -147,3 +147,16 @@ def test_html_in_a_document_is_shown_as_text(app, browser):
     assert reply.locator("img, script, a").count() == 0
     assert page.evaluate("window.pwned") is None
     page.close()
+
+
+def test_the_api_answers_a_question_that_is_not_valid_text_with_one_clear_error(app):
+    """A lone surrogate, JSON-escaped as any client may send it (gradio_client cannot)."""
+    url, _, _ = app
+    body = json.dumps({"data": ["a \ud800"]}).encode()  # "\\ud800" on the wire: valid JSON
+    request = urllib.request.Request(f"{url}gradio_api/call/ask", data=body,
+                                     headers={"Content-Type": "application/json"})
+    event = json.loads(urllib.request.urlopen(request, timeout=30).read())["event_id"]
+    stream = urllib.request.urlopen(f"{url}gradio_api/call/ask/{event}", timeout=60).read()
+    text = stream.decode()
+    assert "event: error" in text and "not valid text" in text, text
+    assert "Traceback" not in text

@@ -37,10 +37,13 @@ def test_unchanged_documents_are_not_embedded_again(seed_docs, tmp_path, fake):
     index = tmp_path / "index"
     build_index(seed_docs, index, embedder=fake)
     fake.seen.clear()
-    (index / ".tmp-gen-left-by-a-killed-build").mkdir()
+    killed = index / ".tmp-gen-20250101T000000-0123abcd"  # what a killed build leaves
+    killed.mkdir()
+    (killed / ".askdocs-generation").write_text("askdocs generation gen-20250101T000000-0123abcd\n")
+    (killed / "documents.jsonl").write_text('{"id": "half')
     report = build_index(seed_docs, index, embedder=fake)
     assert not report.written and report.unchanged == 2 and fake.seen == []
-    assert not (index / ".tmp-gen-left-by-a-killed-build").exists()
+    assert not killed.exists()
 
 
 def test_an_edited_file_alone_is_embedded_again(seed_docs, tmp_path, fake):
@@ -93,7 +96,7 @@ def test_subfolders_give_relative_ids(tmp_path, fake):
     (docs / "sub").mkdir(parents=True)
     (docs / "sub" / "note.md").write_text("# Notes\n\nThe meeting moved to Tuesday morning.\n")
     build_index(docs, tmp_path / "index", embedder=fake)
-    assert list(read_manifest(tmp_path / "index")["documents"]) == ["sub/note.md"]
+    assert list(read_manifest(tmp_path / "index").documents) == ["sub/note.md"]
 
 
 def test_missing_and_empty_folders_are_input_errors(tmp_path, fake):
@@ -131,7 +134,7 @@ def test_another_format_version_is_refused(seed_docs, tmp_path, fake):
 def test_damage_is_detected_named_and_repaired_by_full(seed_docs, tmp_path, fake, damage):
     index = tmp_path / "index"
     build_index(seed_docs, index, embedder=fake)
-    generation = index / read_manifest(index)["generation"]
+    generation = index / read_manifest(index).generation
     if damage == "truncate_vectors":
         data = (generation / "sentences.faiss").read_bytes()
         (generation / "sentences.faiss").write_bytes(data[: len(data) // 2])

@@ -71,14 +71,14 @@ def test_uploads_are_checked_and_refusals_change_nothing(library, tmp_path):
         path.write_bytes(data)
         uploads.append((path, name))
     before = sorted(p.name for p in library.docs_dir.iterdir())
-    generation = library.current().manifest["generation"]
+    generation = library.current().manifest.generation
     results = library.add(uploads[:4])
     assert [r.accepted for r in results] == [False] * 4
     assert [r.message.split(": ", 1)[1] for r in results] == [
         "only .txt and .md files can be added", "the file is empty", "not UTF-8 text",
         "5.0 MB is over the 5 MB limit"]
     assert sorted(p.name for p in library.docs_dir.iterdir()) == before
-    assert library.current().manifest["generation"] == generation
+    assert library.current().manifest.generation == generation
     [result] = library.add(uploads[4:])
     assert result.accepted and result.name == "escape.txt"
     assert (library.docs_dir / "escape.txt").read_bytes() == b"Escaped text."

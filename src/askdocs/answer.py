@@ -6,6 +6,7 @@ Every quote and context is `document.text[start:end]` of the indexed document, n
 from __future__ import annotations
 
 import math
+import numbers
 import re
 import threading
 from dataclasses import asdict, dataclass
@@ -13,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from askdocs.embedding import Embedder, cached_embedder, describe, same_model
+from askdocs.embedding import DEFAULT_MODEL, Embedder, cached_embedder, same_model
 from askdocs.errors import IndexMismatchError, InputError
 from askdocs.numbers import Quantity, agreement_note, asks_quantity, quantities
 from askdocs.retrieval import Hit, Searcher
@@ -79,6 +80,12 @@ def clean_question(question: str) -> str:
     """The question trimmed and without control characters; raises InputError if unusable."""
     if not isinstance(question, str):
         raise InputError("the question must be text")
+    if not question.isascii():
+        try:
+            question.encode("utf-8")
+        except UnicodeEncodeError:  # lone surrogates: undecodable bytes from argv or a client
+            raise InputError("the question is not valid text (it holds undecodable bytes); "
+                             "type it again in UTF-8") from None
     if len(question) > MAX_QUESTION_CHARS:
         raise InputError(f"the question is {len(question):,} characters long; "
                          f"the limit is {MAX_QUESTION_CHARS:,}")
@@ -86,6 +93,14 @@ def clean_question(question: str) -> str:
     if not question:
         raise InputError("the question is empty")
     return question
+
+
+def check_k(k: object) -> None:
+    """k, the number of quotes asked for, must be a whole number of at least 1."""
+    if isinstance(k, bool) or not isinstance(k, numbers.Integral):
+        raise InputError(f"k must be a whole number, not {str(k)[:40]!r}")
+    if k < 1:
+        raise InputError("k must be at least 1")
 
 
 def is_follow_up(question: str) -> bool:
@@ -105,11 +120,12 @@ class AskDocs:
     """An index and a model, loaded once, answering many questions."""
 
     def __init__(self, stored: StoredIndex, embedder: Embedder, index_dir: Path | None = None):
-        if not same_model(stored.manifest["model"], embedder):
+        if not same_model(stored.manifest.model, embedder):
             raise IndexMismatchError(
                 f"the index at {index_dir}/ was built with model "
-                f"{stored.manifest['model'].get('name')!r} ({stored.manifest['model']}), not "
-                f"{describe(embedder)}; rebuild it with `askdocs index --full`")
+                f"{stored.manifest.model.name!r} ({stored.manifest.model.identity}), not "
+                f"{embedder.name!r} ({embedder.identity}); rebuild it with "
+                "`askdocs index --full`")
         self.manifest = stored.manifest
         self.records = stored.records
         self.documents = [r.document for r in stored.records]
@@ -124,11 +140,20 @@ class AskDocs:
     @classmethod
     def load(cls, index_dir: str | Path = "index", *, model: str | None = None,
              embedder: Embedder | None = None) -> AskDocs:
-        """Load an index folder and its model (the one it was built with, unless given)."""
+        """Load an index folder and its model.
+
+        The model is the packaged default or the one given: the name an index records is
+        checked, never used to load a model from wherever the index folder points.
+        """
         index_dir = Path(index_dir)
         stored = load_stored(index_dir)
         if embedder is None:
-            embedder = cached_embedder(model or stored.manifest["model"]["name"])
+            recorded = stored.manifest.model.name
+            if model is None and recorded != DEFAULT_MODEL:
+                raise IndexMismatchError(
+                    f"the index at {index_dir}/ was built with model {recorded[:200]!r}; "
+                    "name that model to load it (`--model`, or model= in Python)")
+            embedder = cached_embedder(model or DEFAULT_MODEL)
         return cls(stored, embedder, index_dir)
 
     def embed_question(self, text: str) -> np.ndarray:
@@ -138,6 +163,7 @@ class AskDocs:
     def rank(self, question: str, k: int = 10) -> list[Quote]:
         """The k best single sentences, best first, with no abstention (for evaluation)."""
         question = clean_question(question)
+        check_k(k)
         hits = self.searcher.search(question, self.embed_question(question), k=k)
         return [self.quote(h.sentence, h.sentence, h.score) for h in hits]
 
@@ -148,8 +174,7 @@ class AskDocs:
         wounded?" is searched together with it.
         """
         question = clean_question(question)
-        if k < 1:
-            raise InputError("k must be at least 1")
+        check_k(k)
         query = search_query(question, previous)
         hits = self.searcher.search(query, self.embed_question(query), k=CANDIDATES)
         terms = self.searcher.query_terms(query)
@@ -293,8 +318,9 @@ def ask(question: str, index_dir: str | Path = "index", *, k: int = 5,
     from askdocs.store import read_manifest
 
     clean_question(question)
+    check_k(k)
     path = Path(index_dir).resolve()
-    generation = read_manifest(path)["generation"]
+    generation = read_manifest(path).generation
     key = (str(path), generation, model)
     with _cache_lock:
         engine = _engines.get(key)

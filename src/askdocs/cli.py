@@ -32,11 +32,17 @@ def parser() -> argparse.ArgumentParser:
     build.add_argument("--full", action="store_true", help="re-embed every document")
     build.add_argument("--model", default=None,
                        help="sentence-transformers model: all-MiniLM-L6-v2 or a local folder")
+    build.add_argument("--allow-other-files", action="store_true",
+                       help="build even if the index folder holds files askdocs did not write "
+                            "(they are never deleted)")
     question = commands.add_parser("ask", help="answer a question with quotes")
     question.add_argument("question")
     question.add_argument("--index", default=index, help=f"index folder (default: {index})")
     question.add_argument("-k", type=int, default=5, help="most quotes to show (default: 5)")
     question.add_argument("--json", action="store_true", help="print the answer as JSON")
+    question.add_argument("--model", default=None,
+                          help="the model the index was built with, if not the default: "
+                               "all-MiniLM-L6-v2 or a local folder")
     evaluate = commands.add_parser(
         "eval", help="sentence retrieval P@1/MRR@10/R@5 on SQuAD (ReQA setup)")
     evaluate.add_argument("--squad", default="../shared/data/squad-dev-v1.1.json",
@@ -72,46 +78,68 @@ def run_index(args) -> int:
 
     report = build_index(args.docs, args.index, model=args.model or DEFAULT_MODEL,
                          full=args.full, progress=progress_bar(),
+                         allow_other_files=args.allow_other_files,
                          on_wait=lambda: print("waiting for another askdocs index to finish...",
                                                file=sys.stderr))
     for skipped in report.skipped:
-        print(f"Warning: skipped {skipped.id}: {skipped.reason}", file=sys.stderr)
+        print(f"Warning: skipped {printable(skipped.id)}: {skipped.reason}", file=sys.stderr)
     for note in report.notes:
-        print(f"Note: {note}", file=sys.stderr)
+        print(f"Note: {printable(note)}", file=sys.stderr)
     verb = "Indexed" if report.written else "Index is up to date:"
     print(f"{verb} {report.summary()} -> {args.index}/")
     return 0
 
 
+def printable(text: str, keep_space: bool = False) -> str:
+    """Text safe to print on a terminal: control and undecodable characters written as escapes,
+    so a file named `x\\x1b[2J.txt` cannot clear the screen. `keep_space` keeps line breaks and
+    tabs (for quotes, which are wrapped anyway)."""
+    if text.isprintable():
+        return text
+    out = []
+    for char in text:
+        if char.isprintable() or (keep_space and char in " \t\n\r"):
+            out.append(char)
+        elif "\udc80" <= char <= "\udcff":  # an undecodable byte of a file name
+            out.append(f"\\x{ord(char) - 0xDC00:02x}")
+        else:
+            out.append(char.encode("unicode_escape").decode("ascii"))
+    return "".join(out)
+
+
 def format_answer(answer) -> str:
     """The answer as readable terminal text."""
-    lines = [f"Q: {answer.question}"]
+    lines = [f"Q: {printable(answer.question)}"]
     if not answer.answered:
         lines.append("The documents don't answer this.")
         if answer.nearest:
             lines.append("\nClosest passages (not an answer):")
             for quote in answer.nearest:
-                lines.append(f"  - {quote.source}, chars {quote.start}-{quote.end}: "
-                             f"“{textwrap.shorten(quote.text, 140)}”")
+                lines.append(f"  - {printable(quote.source)}, chars {quote.start}-{quote.end}: "
+                             f"“{printable(textwrap.shorten(quote.text, 140))}”")
         return "\n".join(lines)
     sources = len({q.source for q in answer.quotes})
     lines.append(f"{len(answer.quotes)} quote(s) from {sources} source(s):")
     for number, quote in enumerate(answer.quotes, start=1):
-        where = f"{quote.source}, chars {quote.start}-{quote.end}, score {quote.score:.3f}"
+        where = (f"{printable(quote.source)}, chars {quote.start}-{quote.end}, "
+                 f"score {quote.score:.3f}")
         lines.append(f"\n[{number}] {where}")
-        lines.append(textwrap.fill(f"“{quote.text}”", width=88, initial_indent="    ",
+        lines.append(textwrap.fill(f"“{printable(quote.text, keep_space=True)}”", width=88,
+                                   initial_indent="    ",
                                    subsequent_indent="    "))
-        lines.append(f"    {quote.title}" + (f" ({quote.date})" if quote.date else ""))
+        lines.append(f"    {printable(quote.title)}"
+                     + (f" ({printable(quote.date)})" if quote.date else ""))
     for note in answer.notes:
-        lines.append(f"\nNote: {note}")
+        lines.append(f"\nNote: {printable(note)}")
     return "\n".join(lines)
 
 
 def run_ask(args) -> int:
-    from askdocs.answer import AskDocs, clean_question
+    from askdocs.answer import AskDocs, check_k, clean_question
 
     clean_question(args.question)
-    answer = AskDocs.load(args.index).ask(args.question, k=args.k)
+    check_k(args.k)
+    answer = AskDocs.load(args.index, model=args.model).ask(args.question, k=args.k)
     if args.json:
         print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
     else:
@@ -160,7 +188,7 @@ def main(argv: list[str] | None = None) -> int:
             return run_eval(args)
         return run_ask(args)
     except AskDocsError as error:
-        print(f"Error: {error}", file=sys.stderr)
+        print(f"Error: {printable(str(error))}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("Error: interrupted", file=sys.stderr)

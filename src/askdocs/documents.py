@@ -7,6 +7,7 @@ so every offset computed later points into the real file.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -98,6 +99,20 @@ def document_paths(folder: Path) -> list[Path]:
     return paths
 
 
+def valid_name(name: str) -> bool:
+    """Whether a file name is text: names that are not UTF-8 arrive with lone surrogates."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def escaped_name(name: str) -> str:
+    """A file name's bytes as text, undecodable bytes written as \\xNN."""
+    return os.fsencode(name).decode("utf-8", "backslashreplace")
+
+
 def load_folder(folder: str | Path) -> tuple[list[Document], list[Skipped]]:
     """Load every readable document under folder; unreadable files are returned as Skipped."""
     folder = Path(folder)
@@ -106,6 +121,9 @@ def load_folder(folder: str | Path) -> tuple[list[Document], list[Skipped]]:
     documents, skipped = [], []
     for path in document_paths(folder):
         doc_id = path.relative_to(folder).as_posix()
+        if not valid_name(doc_id):
+            skipped.append(Skipped(escaped_name(doc_id), "the file name is not valid UTF-8"))
+            continue
         try:
             if path.stat().st_size > MAX_FILE_BYTES:
                 skipped.append(Skipped(doc_id, f"larger than {MAX_FILE_BYTES // 2**20} MB"))

@@ -7,7 +7,6 @@ Vectors are float32 and L2-normalised, so inner product is cosine similarity.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import re
 import threading
@@ -16,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from askdocs.errors import InputError
+from askdocs.manifest import ModelInfo
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 BATCH_SIZE = 64
@@ -122,14 +122,14 @@ class SentenceTransformerEmbedder(Embedder):
         return np.asarray(vectors, dtype=np.float32)
 
 
-def describe(embedder: Embedder) -> dict:
+def describe(embedder: Embedder) -> ModelInfo:
     """What the manifest records about the model."""
-    return {"name": embedder.name, "identity": embedder.identity, "dimension": embedder.dimension}
+    return ModelInfo(embedder.name, embedder.identity, embedder.dimension)
 
 
-def same_model(recorded: dict, embedder: Embedder) -> bool:
+def same_model(recorded: ModelInfo, embedder: Embedder) -> bool:
     """Whether an index's recorded model is the one given."""
-    return json.dumps(recorded, sort_keys=True) == json.dumps(describe(embedder), sort_keys=True)
+    return recorded == describe(embedder)
 
 
 _loaded: dict[str, Embedder] = {}

@@ -23,3 +23,7 @@ class IndexCorruptError(AskDocsError):
 
 class IndexBusyError(AskDocsError):
     """Another process is building the same index."""
+
+
+class IndexAccessError(AskDocsError):
+    """An index folder or file cannot be read or written: permissions, or not a folder."""

@@ -11,9 +11,11 @@ from askdocs.chunking import make_chunks, split_sentences
 from askdocs.documents import Document, Skipped, load_folder
 from askdocs.embedding import DEFAULT_MODEL, Embedder, cached_embedder, describe, same_model
 from askdocs.errors import AskDocsError, IndexMissingError, InputError
+from askdocs.manifest import DocumentInfo, Manifest
 from askdocs.store import (
     DocumentRecord,
     build_lock,
+    check_writable,
     load_stored,
     read_manifest,
     remove_stale,
@@ -57,10 +59,9 @@ def previous_records(index_dir: Path, embedder: Embedder, full: bool) -> tuple[d
     except AskDocsError as error:
         return {}, [f"previous index not reusable ({error}); rebuilt in full"]
     manifest = stored.manifest
-    if not same_model(manifest["model"], embedder):
-        return {}, [f"previous index was built with {manifest['model'].get('name')}; "
-                    "rebuilt in full"]
-    if manifest.get("settings") != CHUNK_SETTINGS:
+    if not same_model(manifest.model, embedder):
+        return {}, [f"previous index was built with {manifest.model.name}; rebuilt in full"]
+    if manifest.settings != CHUNK_SETTINGS:
         return {}, ["chunk settings changed; rebuilt in full"]
     return {r.document.id: r for r in stored.records}, []
 
@@ -92,17 +93,35 @@ def embed_documents(documents: list[Document], embedder: Embedder,
     return records
 
 
+def check_folders(docs_dir: Path, index_dir: Path) -> None:
+    """The index and the documents must be separate folders, neither inside the other."""
+    docs, index = docs_dir.resolve(), index_dir.resolve()
+    if docs == index:
+        raise InputError(f"the index folder {index_dir}/ is the documents folder; "
+                         "choose another index folder")
+    if docs in index.parents:
+        raise InputError(f"the index folder {index_dir}/ is inside the documents folder "
+                         f"{docs_dir}/; choose an index folder outside it")
+    if index in docs.parents:
+        raise InputError(f"the documents folder {docs_dir}/ is inside the index folder "
+                         f"{index_dir}/; choose an index folder outside it")
+
+
 def build_index(docs_dir: str | Path = "seeds", index_dir: str | Path = "index", *,
                 model: str = DEFAULT_MODEL, embedder: Embedder | None = None, full: bool = False,
-                progress=None, on_wait=None) -> BuildReport:
+                progress=None, on_wait=None, allow_other_files: bool = False) -> BuildReport:
     """Index every .txt/.md file under docs_dir into index_dir (what `askdocs index` does).
 
     Only documents whose sha256 changed are embedded again; `full=True` re-embeds everything.
-    `progress(done, total)` is called while embedding. Raises InputError for an unusable folder.
+    `progress(done, total)` is called while embedding. Raises InputError for an unusable folder:
+    the index folder must not be, contain or sit inside the documents folder, and must hold
+    nothing askdocs did not write unless `allow_other_files` (askdocs never deletes those).
     """
     began = time.perf_counter()
     docs_dir, index_dir = Path(docs_dir), Path(index_dir)
     documents, skipped = load_folder(docs_dir)
+    check_folders(docs_dir, index_dir)
+    check_writable(index_dir, allow_other_files)
     if not documents:
         raise InputError(f"no readable .txt or .md documents in {docs_dir}/")
     if embedder is None:
@@ -119,7 +138,7 @@ def build_index(docs_dir: str | Path = "seeds", index_dir: str | Path = "index",
         if written:
             write_stored(index_dir, manifest_for(docs_dir, embedder, records), records)
         else:  # nothing changed, but a killed build may have left a temporary folder
-            remove_stale(index_dir, keep=read_manifest(index_dir)["generation"])
+            remove_stale(index_dir, keep=read_manifest(index_dir).generation)
     return BuildReport(
         added=added, updated=len(fresh) - added, removed=removed,
         unchanged=len(documents) - len(fresh), documents=len(records),
@@ -129,31 +148,34 @@ def build_index(docs_dir: str | Path = "seeds", index_dir: str | Path = "index",
         skipped=tuple(skipped), notes=tuple(notes))
 
 
-def manifest_for(docs_dir: Path, embedder: Embedder, records: list[DocumentRecord]) -> dict:
-    return {
-        "format": "askdocs-index",
-        "model": describe(embedder),
-        "settings": CHUNK_SETTINGS,
-        "docs_dir": str(docs_dir.resolve()),
-        "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "counts": {"documents": len(records),
-                   "sentences": sum(len(r.sentences) for r in records),
-                   "chunks": sum(len(r.chunks) for r in records)},
-        "documents": {r.document.id: {"sha256": r.document.sha256, "title": r.document.title,
-                                      "date": r.document.date, "size": r.document.size}
-                      for r in records},
-    }
+def manifest_for(docs_dir: Path, embedder: Embedder, records: list[DocumentRecord]) -> Manifest:
+    """The manifest of a new generation (store.write_stored names the generation and files)."""
+    return Manifest(
+        model=describe(embedder),
+        settings=dict(CHUNK_SETTINGS),
+        docs_dir=str(docs_dir.resolve()),
+        built_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        counts={"documents": len(records),
+                "sentences": sum(len(r.sentences) for r in records),
+                "chunks": sum(len(r.chunks) for r in records)},
+        documents={r.document.id: DocumentInfo(r.document.sha256, r.document.title,
+                                               r.document.date, r.document.size)
+                   for r in records},
+    )
 
 
 def stale_reason(docs_dir: str | Path, index_dir: str | Path) -> str | None:
-    """Why the index does not reflect docs_dir (missing, damaged, changed files), or None."""
+    """Why the index does not reflect docs_dir (missing, or files changed), or None.
+
+    A damaged or unreadable index is not stale but broken: its error is raised.
+    """
     try:
         manifest = read_manifest(Path(index_dir))
-    except AskDocsError as error:
+    except IndexMissingError as error:
         return str(error)
     documents, _ = load_folder(docs_dir)
     current = {d.id: d.sha256 for d in documents}
-    recorded = {k: v.get("sha256") for k, v in manifest["documents"].items()}
+    recorded = {doc_id: info.sha256 for doc_id, info in manifest.documents.items()}
     if current != recorded:
         return "documents changed since the index was built"
     return None

@@ -22,6 +22,8 @@ from askdocs.errors import AskDocsError, InputError
 from askdocs.indexer import BuildReport, build_index, stale_reason
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+MAX_NAME_CHARS = 120  # well under every file system's 255-byte limit, in UTF-8
+MAX_SUFFIX_CHARS = 16
 
 
 @dataclass(frozen=True)
@@ -37,7 +39,12 @@ def safe_name(name: str) -> str:
     """A plain file name from an uploaded one: no folders, no control or odd characters."""
     name = unicodedata.normalize("NFC", Path(str(name).replace("\\", "/")).name)
     name = re.sub(r"[^\w.\- ]+", "_", name).strip(" .")
-    return name[:120]
+    if len(name) <= MAX_NAME_CHARS:
+        return name
+    stem, suffix = Path(name).stem, Path(name).suffix
+    if len(suffix) > MAX_SUFFIX_CHARS:  # no real suffix: shorten the whole name
+        return name[:MAX_NAME_CHARS]
+    return stem[:MAX_NAME_CHARS - len(suffix)].rstrip(" .") + suffix  # shortened, suffix kept
 
 
 def check_upload(path: Path, name: str, existing: Path) -> tuple[str, bytes]:
@@ -93,7 +100,7 @@ class Library:
         return self.current().documents
 
     def built_at(self) -> str:
-        return str(self.current().manifest.get("built_at", ""))
+        return self.current().manifest.built_at
 
     def add(self, files: list[tuple[Path, str]]) -> list[Upload]:
         """Add uploaded files (temporary path, original name); index them; swap the engine.

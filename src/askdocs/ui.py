@@ -10,7 +10,7 @@ from pathlib import Path
 
 from askdocs.answer import Answer, Quote, search_query
 from askdocs.errors import AskDocsError
-from askdocs.service import Library
+from askdocs.service import Library, Upload
 
 EXAMPLES = ["how many children died?", "Who is the regional governor?",
             "When did the attack take place?", "and how many were wounded?"]
@@ -117,6 +117,13 @@ def document_html(library: Library, choice: str | None, history: list[dict]) -> 
             f"{e(text[end:])}</div>")
 
 
+def upload_html(results: list[Upload]) -> str:
+    """What happened to each uploaded file, as plain (escaped) text: names are never markup."""
+    items = "".join(f"<li>{'added' if r.accepted else 'refused'}: {e(r.message)}</li>"
+                    for r in results)
+    return f'<ul class="uploads">{items}</ul>'
+
+
 def source_choices(answer: Answer) -> list[str]:
     return [f"{i}. {q.source} (characters {q.start}–{q.end})"
             for i, q in enumerate(answer.quotes, start=1)]
@@ -146,8 +153,7 @@ def build_demo(library: Library):
         if not files:
             return gr.update(), gr.update(), None
         results = library.add([(Path(f), Path(f).name) for f in files])
-        lines = "\n".join(f"- {'added' if r.accepted else 'refused'}: {r.message}" for r in results)
-        return lines, documents_html(library), None
+        return upload_html(results), documents_html(library), None
 
     def ask_api(question: str) -> dict:
         """Answer a question; the same JSON object as `askdocs ask --json`."""
@@ -177,7 +183,7 @@ def build_demo(library: Library):
                 files = gr.File(label="Add .txt or .md files (5 MB each at most)",
                                 file_count="multiple", file_types=[".txt", ".md"],
                                 type="filepath", elem_id="askdocs-upload")
-                status = gr.Markdown("", elem_id="askdocs-upload-status")
+                status = gr.HTML("", elem_id="askdocs-upload-status")
         outputs = [chat, history, source, question]
         send.click(respond, [question, history], outputs, api_visibility="private")
         question.submit(respond, [question, history], outputs, api_visibility="private")

@@ -1,0 +1,145 @@
+"""The index manifest: one typed, validated description of an index folder.
+
+`manifest.json` is input like any other file: it may be damaged, hand-edited or hostile. It is
+checked against one schema here, in one place, and the rest of askdocs reads only the typed
+`Manifest` this module returns, never the raw JSON.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+
+FORMAT = "askdocs-index"
+FORMAT_VERSION = 1
+FILES = ("sentences.faiss", "chunks.faiss", "documents.jsonl")
+# A generation is a folder directly inside the index folder: never a path, never "..".
+GENERATION_NAME = re.compile(r"gen-[0-9A-Za-z][0-9A-Za-z-]{0,63}")
+SHA256 = re.compile(r"[0-9a-f]{64}")
+MAX_DIMENSION = 65536
+
+
+class ManifestError(ValueError):
+    """The manifest's JSON does not have the manifest's shape; says which field is wrong."""
+
+
+class FormatMismatch(ManifestError):
+    """The manifest is of another format or format version."""
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """The embedding model that made the vectors."""
+
+    name: str
+    identity: str  # fingerprint of the weights; a different one means different vectors
+    dimension: int
+
+
+@dataclass(frozen=True)
+class DocumentInfo:
+    """What the manifest records of one indexed document."""
+
+    sha256: str
+    title: str
+    date: str | None
+    size: int
+
+
+@dataclass(frozen=True)
+class FileInfo:
+    """A data file of the generation: its checksum and size."""
+
+    sha256: str
+    bytes: int
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """An index folder's self-description; `generation` names the folder holding its data."""
+
+    model: ModelInfo
+    settings: dict[str, int]
+    docs_dir: str
+    built_at: str
+    counts: dict[str, int]
+    documents: dict[str, DocumentInfo]
+    generation: str = ""  # filled in when the generation is written
+    files: dict[str, FileInfo] = field(default_factory=dict)
+
+    def to_json(self) -> dict:
+        """The JSON object written to manifest.json."""
+        return {"format": FORMAT, "format_version": FORMAT_VERSION, **asdict(self)}
+
+    @classmethod
+    def from_json(cls, raw: object) -> Manifest:
+        """Validate parsed JSON; raises ManifestError naming the first field that is wrong."""
+        top = _object(raw, "the manifest")
+        if not isinstance(top.get("format"), str) or type(top.get("format_version")) is not int:
+            raise ManifestError("format is missing")
+        if top["format"] != FORMAT or top["format_version"] != FORMAT_VERSION:
+            raise FormatMismatch(f"format {top.get('format')!r} "
+                                 f"v{top.get('format_version')!r}")
+        generation = _text(top, "generation")
+        if not GENERATION_NAME.fullmatch(generation):
+            raise ManifestError(f"generation {generation[:80]!r} is not a generation folder name")
+        model = _object(top.get("model"), "model")
+        dimension = _whole(model, "dimension")
+        if not 0 < dimension <= MAX_DIMENSION:
+            raise ManifestError(f"model dimension {dimension} is out of range")
+        files = _object(top.get("files"), "files")
+        if sorted(files) != sorted(FILES):
+            raise ManifestError(f"files must list exactly {', '.join(FILES)}")
+        return cls(
+            model=ModelInfo(_text(model, "name"), _text(model, "identity"), dimension),
+            settings={key: _whole(_object(top.get("settings"), "settings"), key)
+                      for key in _object(top.get("settings"), "settings")},
+            docs_dir=_text(top, "docs_dir"),
+            built_at=_text(top, "built_at"),
+            counts={key: _whole(_object(top.get("counts"), "counts"), key)
+                    for key in _object(top.get("counts"), "counts")},
+            documents={doc_id: _document(value, doc_id) for doc_id, value in
+                       _object(top.get("documents"), "documents").items()},
+            generation=generation,
+            files={name: _file(value, name) for name, value in files.items()},
+        )
+
+
+def _object(value: object, what: str) -> dict:
+    if not isinstance(value, dict):
+        raise ManifestError(f"{what} is not a JSON object")
+    return value
+
+
+def _text(owner: dict, key: str) -> str:
+    value = owner.get(key)
+    if not isinstance(value, str):
+        raise ManifestError(f"{key} is not a string")
+    return value
+
+
+def _whole(owner: dict, key: str) -> int:
+    value = owner.get(key)
+    if type(value) is not int or value < 0:  # bool is an int subclass: excluded on purpose
+        raise ManifestError(f"{key} is not a whole number")
+    return value
+
+
+def _hash(owner: dict, key: str) -> str:
+    value = _text(owner, key)
+    if not SHA256.fullmatch(value):
+        raise ManifestError(f"{key} is not a sha256")
+    return value
+
+
+def _document(value: object, doc_id: str) -> DocumentInfo:
+    doc = _object(value, f"document {doc_id[:80]!r}")
+    date = doc.get("date")
+    if date is not None and not isinstance(date, str):
+        raise ManifestError(f"date of {doc_id[:80]!r} is not a string")
+    return DocumentInfo(_hash(doc, "sha256"), _text(doc, "title"), date, _whole(doc, "size"))
+
+
+def _file(value: object, name: str) -> FileInfo:
+    info = _object(value, f"file {name}")
+    return FileInfo(_hash(info, "sha256"), _whole(info, "bytes"))
