@@ -11,7 +11,7 @@ from askdocs.answer import clean_question, dedupe, is_follow_up
 from askdocs.embedding import HashEmbedder
 
 QUOTE_KEYS = ["source", "text", "start", "end", "score", "context", "context_start",
-              "context_end", "title", "date"]
+              "context_end", "title", "date", "page"]
 
 
 @pytest.fixture(scope="module")

@@ -160,3 +160,33 @@ def test_the_api_answers_a_question_that_is_not_valid_text_with_one_clear_error(
     text = stream.decode()
     assert "event: error" in text and "not valid text" in text, text
     assert "Traceback" not in text
+
+
+def test_a_pdf_quote_opens_on_its_page_with_the_quote_boxed(app, browser):
+    import makedocs
+
+    url, docs, _ = app
+    page = browser.new_page(viewport={"width": 1300, "height": 1400})
+    page.goto(url)
+    report = docs.parent / "northwind.pdf"
+    report.write_bytes(makedocs.report_pdf())
+    page.locator("#askdocs-upload input[type=file]").set_input_files(str(report))
+    page.locator("#askdocs-upload-status").get_by_text("northwind.pdf: indexed").wait_for(
+        timeout=120_000)
+    reply = ask(page, "What was Northwind's capital expenditure in the five year summary?")
+    assert "northwind.pdf" in reply.inner_text() and "page 3 ·" in reply.inner_text()
+    assert "Capital expenditure 1,577" in reply.locator("mark").first.inner_text()
+    choice = page.locator("#askdocs-source label").filter(has_text="northwind.pdf").first
+    assert "page 3" in choice.inner_text()
+    choice.click()
+    image = page.locator("#askdocs-viewer img.page-image")
+    image.wait_for(timeout=30_000)
+    assert image.get_attribute("alt") == "Page 3 of northwind.pdf, the quote boxed in red"
+    assert page.evaluate("() => document.querySelector('#askdocs-viewer img').naturalWidth") == 900
+    viewer = page.locator("#askdocs-viewer")
+    assert "page 3 of 5" in viewer.locator(".source").inner_text()
+    assert viewer.locator("mark").inner_text().startswith("Capital expenditure 1,577")
+    assert "Chairman" not in viewer.locator(".document").inner_text()  # that page only
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "pdf-page.png"), full_page=True)
+    page.close()

@@ -104,3 +104,43 @@ def test_every_span_is_the_text_at_its_offsets(text):
         covered = {i for c in chunks for i in range(c.first, c.last + 1)}
         quotable = {i for i, s in enumerate(sentences) if s.quotable}
         assert quotable <= covered
+
+
+def paged(*pages: str) -> tuple[str, tuple[int, ...]]:
+    """Text joined as the PDF reader joins pages, and where each page starts."""
+    starts, offset = [], 0
+    for page in pages:
+        starts.append(offset)
+        offset += len(page) + 1
+    return "\n".join(pages), tuple(starts)
+
+
+def texts(text, sentences, quotable=True):
+    return [text[s.start:s.end] for s in sentences if s.quotable or not quotable]
+
+
+def test_running_headers_are_units_and_sentences_run_on_past_them():
+    body = "A sentence that is long enough to wrap onto the next line and"
+    first = "Opening line of the first page is here."
+    text, pages = paged(f"ACME Report\r\n{first}\r\n{body}\r\nPage 1",
+                        "ACME Report\r\nends on the next page here.\r\nPage 2",
+                        "ACME Report\r\nThe third page has its own sentence.\r\nPage 3",
+                        f"ACME Report\r\n{body}\r\nPage 4",
+                        "ACME Report\r\nfinishes as the last line")
+    sentences = split_sentences(text, pages)
+    assert texts(text, sentences) == [
+        "Opening line of the first page is here.",
+        f"{body}\r\nPage 1\nACME Report\r\nends on the next page here.",
+        "The third page has its own sentence.",
+        f"{body}\r\nPage 4\nACME Report\r\nfinishes as the last line"]
+    assert {text[s.start:s.end] for s in sentences if not s.quotable} == {
+        "ACME Report", "Page 2", "Page 3"}  # "Page 1" lies inside the sentence across pages
+
+
+def test_table_rows_and_narrow_columns_in_a_paged_document():
+    column = ["Hedgehog food sales doubled in the", "eastern shops after a new range was",
+              "launched in the spring of that year."]
+    rows = ["Capital expenditure 1,577 1,373", "Net income (4,858) 5,363", "Margin 12.5% 11.0%"]
+    text, pages = paged("\n".join(column + rows), "Another page with one line on it.",
+                        "And a third page with one more line.")
+    assert texts(text, split_sentences(text, pages))[:4] == ["\n".join(column)] + rows

@@ -13,7 +13,7 @@ from conftest import CHILDREN, ROOT, SEEDS
 from askdocs.cli import main
 
 QUOTE_KEYS = ["source", "text", "start", "end", "score", "context", "context_start",
-              "context_end", "title", "date"]
+              "context_end", "title", "date", "page"]
 
 
 def run(capsys, *args):
@@ -55,8 +55,8 @@ def test_missing_and_empty_documents_folder(capsys, tmp_path):
     (tmp_path / "empty" / "photo.png").write_bytes(b"\x89PNG")
     code, _, err = run(capsys, "index", "--docs", str(tmp_path / "empty"), "--index",
                        str(tmp_path / "index"))
-    assert (code, err) == (1, f"Error: no readable .txt or .md documents in "
-                              f"{tmp_path / 'empty'}/\n")
+    assert (code, err) == (1, "Error: no readable .txt, .md, .pdf, .docx, .html or .htm "
+                              f"documents in {tmp_path / 'empty'}/\n")
 
 
 def test_unknown_model_is_a_clear_error(capsys, tmp_path):

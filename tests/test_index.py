@@ -84,10 +84,12 @@ def test_bad_files_are_skipped_by_name_and_the_rest_indexed(seed_docs, tmp_path,
     (seed_docs / "binary.txt").write_bytes(b"\x89PNG\x00\x01\x02")
     (seed_docs / "latin1.md").write_bytes("caf\xe9 cr\xe8me".encode("latin-1"))
     (seed_docs / "empty.txt").write_text("   \n")
-    (seed_docs / "ignored.pdf").write_bytes(b"%PDF")
+    (seed_docs / "cut.pdf").write_bytes(b"%PDF")
+    (seed_docs / "ignored.png").write_bytes(b"\x89PNG")
     report = build_index(seed_docs, tmp_path / "index", embedder=fake)
     assert {s.id: s.reason for s in report.skipped} == {
-        "binary.txt": "not UTF-8 text", "latin1.md": "not UTF-8 text", "empty.txt": "empty"}
+        "binary.txt": "not UTF-8 text", "latin1.md": "not UTF-8 text", "empty.txt": "empty",
+        "cut.pdf": "not a readable PDF (damaged or not a PDF)"}
     assert report.documents == 2
 
 

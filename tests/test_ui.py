@@ -63,8 +63,9 @@ def library(seed_docs, tmp_path):
 
 
 def test_uploads_are_checked_and_refusals_change_nothing(library, tmp_path):
-    files = {"notes.pdf": b"%PDF-1.4", "empty.txt": b"  \n", "latin.txt": "caf\xe9".encode(
-        "latin-1"), "big.md": b"a" * (5 * 1024 * 1024 + 1), "../../escape.txt": b"Escaped text."}
+    files = {"photo.png": b"\x89PNG", "empty.txt": b"  \n", "latin.txt": "caf\xe9".encode(
+        "latin-1"), "big.md": b"a" * (5 * 1024 * 1024 + 1), "cut.pdf": b"%PDF-1.4",
+        "../../escape.txt": b"Escaped text."}
     uploads = []
     for i, (name, data) in enumerate(files.items()):
         path = tmp_path / f"upload{i}"
@@ -72,14 +73,15 @@ def test_uploads_are_checked_and_refusals_change_nothing(library, tmp_path):
         uploads.append((path, name))
     before = sorted(p.name for p in library.docs_dir.iterdir())
     generation = library.current().manifest.generation
-    results = library.add(uploads[:4])
-    assert [r.accepted for r in results] == [False] * 4
+    results = library.add(uploads[:5])
+    assert [r.accepted for r in results] == [False] * 5
     assert [r.message.split(": ", 1)[1] for r in results] == [
-        "only .txt and .md files can be added", "the file is empty", "not UTF-8 text",
-        "5.0 MB is over the 5 MB limit"]
+        "only .txt, .md, .pdf, .docx, .html or .htm files can be added", "the file is empty",
+        "not UTF-8 text", "5.0 MB is over the 5 MB limit for text files",
+        "not a readable PDF (damaged or not a PDF)"]
     assert sorted(p.name for p in library.docs_dir.iterdir()) == before
     assert library.current().manifest.generation == generation
-    [result] = library.add(uploads[4:])
+    [result] = library.add(uploads[5:])
     assert result.accepted and result.name == "escape.txt"
     assert (library.docs_dir / "escape.txt").read_bytes() == b"Escaped text."
     assert not (library.docs_dir.parent.parent / "escape.txt").exists()

@@ -56,6 +56,12 @@ class Quote:
     context_end: int
     title: str
     date: str | None
+    page: int | None = None  # 1-based page of the quote's start in a paged document (PDF)
+    paragraph: int = 0  # 1-based paragraph in the document (a Word file's location); not in JSON
+
+    def to_dict(self) -> dict:
+        """The quote's part of the JSON contract."""
+        return {key: value for key, value in asdict(self).items() if key != "paragraph"}
 
 
 @dataclass(frozen=True)
@@ -73,7 +79,7 @@ class Answer:
     def to_dict(self) -> dict:
         """The JSON contract of `askdocs ask --json` and the app's /ask endpoint."""
         return {"question": self.question, "answered": self.answered,
-                "quotes": [asdict(q) for q in self.quotes], "notes": list(self.notes)}
+                "quotes": [q.to_dict() for q in self.quotes], "notes": list(self.notes)}
 
 
 def clean_question(question: str) -> str:
@@ -236,7 +242,8 @@ class AskDocs:
         return Quote(source=record.document.id, text=text[start:end], start=start, end=end,
                      score=round(float(score), 4), context=text[context_start:context_end],
                      context_start=context_start, context_end=context_end,
-                     title=record.document.title, date=record.document.date)
+                     title=record.document.title, date=record.document.date,
+                     page=record.document.page_of(start), paragraph=int(s.paragraph[first]))
 
     def context_span(self, sentence: int, start: int, end: int) -> tuple[int, int]:
         """The passage around a quote: the chunk holding it where it sits most centrally."""

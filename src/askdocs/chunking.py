@@ -5,17 +5,19 @@ Every span satisfies `text[start:end] == span text`; nothing here copies or rewr
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 
 from askdocs.documents import body_start
 
-PARAGRAPH_BREAK = re.compile(r"(?:\r\n|\r|\n)(?:[ \t\f\v]*(?:\r\n|\r|\n))+")
+PARAGRAPH_BREAK = re.compile(r"(?:\r\n|\r(?!\n)|\n)(?:[ \t\f\v]*(?:\r\n|\r(?!\n)|\n))+")
 LINE_BREAK = re.compile(r"\r\n|\r|\n")
 SENTENCE_END = re.compile(r"[.!?…]+[\"”’'»)\]]*(?=\s)")
 LINE_END_HARD = frozenset(".!?…:;\"”’'»)]")  # a line ending in one of these ends a unit
 LIST_OR_HEADING = re.compile(r"\s*(?:[-*+•>]|#{1,6}|\d{1,3}[.)])\s")
 NEXT_CHARACTER = re.compile(r"\s*(\S)")
+DIGITS = re.compile(r"\d+")
 WORD_BEFORE_DOT = re.compile(r"([\w.]+)$")
 INITIALISM = re.compile(r"(?:\w\.)+\w")
 # At least four (two) words: searched from word starts only, so a failed search stays linear.
@@ -26,6 +28,9 @@ ABBREVIATIONS = frozenset(
     "inc ltd co corp dept univ approx est no vol pp ed eds jan feb mar apr jun jul aug sep sept "
     "oct nov dec e.g i.e cf".split()
 )
+# A line ending in two numbers is a table row ("Net income 4,858 5,363"), not a wrapped line.
+TABLE_ROW = re.compile(r"[-−–(]?[$€£]?\d[\d,.]*%?\)?\s+[-−–(]?[$€£]?\d[\d,.]*%?\)?$")
+SHORT_LINE = 40  # a line under this many characters ends a unit: a heading, a last line
 MAX_SENTENCE_CHARS = 1000  # longer runs are cut at a space so quotes stay readable
 
 
@@ -68,23 +73,99 @@ def paragraphs(text: str, begin: int = 0) -> list[tuple[int, int]]:
     return [(s, e) for s, e in spans if e > s]
 
 
-def segments(text: str, start: int, end: int) -> list[tuple[int, int]]:
+def segments(text: str, start: int, end: int, running: frozenset[int] = frozenset(),
+             layout: PageLayout | None = None) -> list[tuple[int, int]]:
     """Split a paragraph at line breaks that end a unit (punctuation, a heading, a list item).
 
     Other line breaks are soft wraps inside a sentence and are kept. Each line is looked at once,
     in place (no copy of the rest of the paragraph), so this is linear in the paragraph's length.
+    Lines starting at an offset in `running` (a paged document's running headers and footers)
+    decide nothing: at the start of a unit each is a unit of its own, inside a sentence that runs
+    on across a page break they are passed over. A line shorter than SHORT_LINE characters ends
+    a unit (a heading, a paragraph's last line); in a paged document "short" is relative to its
+    page's lines (`layout`), so a narrow column's lines still run on.
     """
-    pieces, seg_start, line_start = [], start, start
+    pieces, seg_start, line_start, short = [], start, start, SHORT_LINE
+    trailing = None  # where a run of running lines inside the current unit began
     for match in LINE_BREAK.finditer(text, start, end):
         line_end, next_start = match.span()
+        if line_start in running:
+            if seg_start == line_start:
+                pieces.append(trimmed(text, seg_start, line_end))
+                seg_start = next_start
+            elif trailing is None:
+                trailing = line_start
+            line_start = next_start
+            continue
+        trailing = None
+        if layout is not None:
+            short = layout.short(line_start)
         last_line = text[line_start:line_end].strip()
         line_start = next_start
-        if (len(last_line) < 40 or last_line[-1] in LINE_END_HARD or last_line[0] == "#"
-                or LIST_OR_HEADING.match(text, next_start, end)):
+        if (len(last_line) < short or last_line[-1] in LINE_END_HARD or last_line[0] == "#"
+                or LIST_OR_HEADING.match(text, next_start, end) or TABLE_ROW.search(last_line)):
             pieces.append(trimmed(text, seg_start, line_end))
             seg_start = next_start
-    pieces.append(trimmed(text, seg_start, end))
+    if line_start not in running:
+        trailing = None  # the last line is the unit's own: running lines before it are inside
+    elif seg_start < line_start and trailing is None:
+        trailing = line_start
+    if trailing is not None:  # running lines after the unit's last line: each a unit of its own
+        pieces.append(trimmed(text, seg_start, trailing))
+        pieces += line_spans(text, trailing, end)
+    else:
+        pieces.append(trimmed(text, seg_start, end))
     return [span for span in pieces if span[1] > span[0]]
+
+
+@dataclass(frozen=True)
+class PageLayout:
+    """Per page of a paged document, the length under which a line counts as short."""
+
+    pages: tuple[int, ...]
+    shorts: tuple[int, ...]
+
+    @classmethod
+    def of(cls, text: str, pages: tuple[int, ...]) -> PageLayout:
+        bounds, shorts = (*pages, len(text) + 1), []
+        for number, page_start in enumerate(pages):
+            lengths = sorted(e - s for s, e in line_spans(text, page_start,
+                                                          max(page_start, bounds[number + 1] - 1)))
+            typical = lengths[int(0.8 * (len(lengths) - 1))] if lengths else SHORT_LINE
+            shorts.append(min(SHORT_LINE, int(0.6 * typical)))
+        return cls(pages, tuple(shorts))
+
+    def short(self, offset: int) -> int:
+        return self.shorts[max(0, bisect.bisect_right(self.pages, offset) - 1)]
+
+
+def line_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """The non-blank lines between start and end, trimmed."""
+    spans, line_start = [], start
+    for match in LINE_BREAK.finditer(text, start, end):
+        spans.append(trimmed(text, line_start, match.start()))
+        line_start = match.end()
+    spans.append(trimmed(text, line_start, end))
+    return [span for span in spans if span[1] > span[0]]
+
+
+def running_lines(text: str, pages: tuple[int, ...], edge: int = 2) -> frozenset[int]:
+    """Start offsets of running headers and footers: lines among the first or last `edge` lines
+    of a page whose wording (numbers aside: "Page 3") recurs on at least 40% of the pages."""
+    if len(pages) < 3:
+        return frozenset()
+    bounds = (*pages, len(text) + 1)
+    seen: dict[str, set[int]] = {}
+    starts: dict[str, list[int]] = {}
+    for number, page_start in enumerate(pages):
+        lines = line_spans(text, page_start, max(page_start, bounds[number + 1] - 1))
+        for line_start, line_end in dict.fromkeys(lines[:edge] + lines[-edge:]):
+            key = DIGITS.sub("#", " ".join(text[line_start:line_end].split()).lower())
+            seen.setdefault(key, set()).add(number)
+            starts.setdefault(key, []).append(line_start)
+    needed = max(3, -(-4 * len(pages) // 10))
+    return frozenset(s for key, pages_seen in seen.items() if len(pages_seen) >= needed
+                     for s in starts[key])
 
 
 def is_boundary(text: str, punct_start: int, after: int, end: int) -> bool:
@@ -143,13 +224,28 @@ def is_quotable(sentence: str) -> bool:
     return ends and TWO_WORDS.search(sentence) is not None
 
 
-def split_sentences(text: str) -> list[Sentence]:
-    """All sentences of a document, in order, with paragraph numbers."""
+def split_sentences(text: str, pages: tuple[int, ...] = (),
+                    lines_are_paragraphs: bool = False) -> list[Sentence]:
+    """All sentences of a document, in order, with paragraph numbers.
+
+    `pages`: where each page of a paged document starts; its running headers and footers are
+    never quotable and never cut a sentence. `lines_are_paragraphs`: every line is a paragraph
+    (text read from Word files and web pages).
+    """
+    running = running_lines(text, pages)
+    layout = PageLayout.of(text, pages) if pages else None
+    if lines_are_paragraphs:
+        units = [[span] for span in line_spans(text, body_start(text), len(text))]
+    else:
+        units = [segments(text, p_start, p_end, running, layout)
+                 for p_start, p_end in paragraphs(text, body_start(text))]
     sentences = []
-    for number, (p_start, p_end) in enumerate(paragraphs(text, body_start(text)), start=1):
-        for s_start, s_end in segments(text, p_start, p_end):
+    for number, unit in enumerate(units, start=1):
+        for s_start, s_end in unit:
+            header = s_start in running
             for start, end in sentence_spans(text, s_start, s_end):
-                sentences.append(Sentence(start, end, number, is_quotable(text[start:end])))
+                sentences.append(Sentence(start, end, number,
+                                          not header and is_quotable(text[start:end])))
     return sentences
 
 

@@ -107,6 +107,16 @@ def printable(text: str, keep_space: bool = False) -> str:
     return "".join(out)
 
 
+def location(quote) -> str:
+    """'p. 12, ' for a paged document, 'paragraph 7, ' for a Word file, else ''."""
+    from askdocs.readers import format_for
+
+    if quote.page is not None:
+        return f"p. {quote.page}, "
+    fmt = format_for(quote.source)
+    return f"paragraph {quote.paragraph}, " if fmt and fmt.lines_are_paragraphs else ""
+
+
 def format_answer(answer) -> str:
     """The answer as readable terminal text."""
     lines = [f"Q: {printable(answer.question)}"]
@@ -115,13 +125,14 @@ def format_answer(answer) -> str:
         if answer.nearest:
             lines.append("\nClosest passages (not an answer):")
             for quote in answer.nearest:
-                lines.append(f"  - {printable(quote.source)}, chars {quote.start}-{quote.end}: "
+                lines.append(f"  - {printable(quote.source)}, {location(quote)}"
+                             f"chars {quote.start}-{quote.end}: "
                              f"“{printable(textwrap.shorten(quote.text, 140))}”")
         return "\n".join(lines)
     sources = len({q.source for q in answer.quotes})
     lines.append(f"{len(answer.quotes)} quote(s) from {sources} source(s):")
     for number, quote in enumerate(answer.quotes, start=1):
-        where = (f"{printable(quote.source)}, chars {quote.start}-{quote.end}, "
+        where = (f"{printable(quote.source)}, {location(quote)}chars {quote.start}-{quote.end}, "
                  f"score {quote.score:.3f}")
         lines.append(f"\n[{number}] {where}")
         lines.append(textwrap.fill(f"“{printable(quote.text, keep_space=True)}”", width=88,

@@ -1,11 +1,15 @@
-"""Documents: loading a folder of .txt/.md files, their metadata and content hashes.
+"""Documents: finding the files of a folder, reading them through their format's reader,
+their metadata and content hashes.
 
-A document's text is the file's exact content decoded as UTF-8 (a leading BOM is dropped),
-so every offset computed later points into the real file.
+A document's text is what its reader extracted (for .txt/.md the file's exact UTF-8 content, a
+leading BOM dropped), so every offset computed later points into that text, which the index
+stores. Scanning (names, types, sizes) is separate from reading, so that an unchanged file is
+never read through its reader again.
 """
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import os
 import re
@@ -13,9 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from askdocs.errors import InputError
+from askdocs.readers import Extracted, Unreadable, described, extract, format_for
+from askdocs.readers.text import decode
 
-SUFFIXES = (".txt", ".md")
-MAX_FILE_BYTES = 50 * 1024 * 1024  # larger files are skipped: they are rarely prose
 TITLE_CHARS = 120
 
 # A leading metadata line such as "date 2025-04-04" or "Date: 2025-04-04".
@@ -25,7 +29,7 @@ ANY_DATE = re.compile(r"\b(\d{4}-\d{2}-\d{2})\b")
 
 @dataclass(frozen=True)
 class Document:
-    """One text file: its id (path relative to the folder), exact text and metadata."""
+    """One file: its id (path relative to the folder), extracted text and metadata."""
 
     id: str
     text: str
@@ -33,6 +37,19 @@ class Document:
     date: str | None
     size: int
     sha256: str
+    pages: tuple[int, ...] = ()  # paged formats (PDF): offset in `text` where each page starts
+
+    def page_of(self, offset: int) -> int | None:
+        """The 1-based page holding a text offset, or None for a document without pages."""
+        return bisect.bisect_right(self.pages, offset) if self.pages else None
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """A file of the documents folder that askdocs can read, not read yet."""
+
+    id: str
+    path: Path
 
 
 @dataclass(frozen=True)
@@ -65,36 +82,42 @@ def find_title(text: str) -> str:
     return sentence
 
 
-def decode(data: bytes) -> str:
-    """Decode file bytes as UTF-8, dropping a BOM; refuse binary content."""
-    if b"\x00" in data:
-        raise UnicodeDecodeError("utf-8", data, data.index(b"\x00"), data.index(b"\x00") + 1,
-                                 "NUL byte: binary file")
-    text = data.decode("utf-8")
-    return text[1:] if text.startswith("\ufeff") else text
-
-
-def make_document(doc_id: str, data: bytes) -> Document:
-    """Build a Document from raw bytes; raises UnicodeDecodeError for non-text."""
-    text = decode(data)
+def make_document(doc_id: str, data: bytes, extracted: Extracted | None = None) -> Document:
+    """A Document from a file's bytes and what its reader extracted (default: UTF-8 text;
+    raises UnicodeDecodeError for bytes that are not)."""
+    extracted = extracted or Extracted(decode(data))
+    text = extracted.text
     return Document(
         id=doc_id,
         text=text,
-        title=find_title(text) or doc_id,
-        date=find_date(text),
+        title=extracted.title or find_title(text) or doc_id,
+        date=extracted.date or find_date(text),
         size=len(data),
         sha256=hashlib.sha256(data).hexdigest(),
+        pages=extracted.pages,
     )
 
 
+def read_document(doc_id: str, data: bytes) -> tuple[Document, tuple[str, ...]]:
+    """Read a file's bytes through its format's reader: the Document and the reader's notes.
+
+    Raises Unreadable saying why the file cannot be indexed.
+    """
+    extracted = extract(doc_id, data)
+    if not extracted.text.strip():
+        raise Unreadable("empty")
+    return make_document(doc_id, data, extracted), extracted.notes
+
+
 def document_paths(folder: Path) -> list[Path]:
-    """Every .txt/.md file under folder, recursively, in a stable order; hidden files skipped."""
+    """Every readable-format file under folder, recursively, in a stable order; hidden files and
+    folders skipped."""
     paths = []
     for path in sorted(folder.rglob("*")):
         rel = path.relative_to(folder)
         if any(part.startswith(".") for part in rel.parts):
             continue
-        if path.suffix.lower() in SUFFIXES and path.is_file():
+        if format_for(path.name) and path.is_file():
             paths.append(path)
     return paths
 
@@ -113,30 +136,45 @@ def escaped_name(name: str) -> str:
     return os.fsencode(name).decode("utf-8", "backslashreplace")
 
 
-def load_folder(folder: str | Path) -> tuple[list[Document], list[Skipped]]:
-    """Load every readable document under folder; unreadable files are returned as Skipped."""
+def scan_folder(folder: str | Path) -> tuple[list[SourceFile], list[Skipped]]:
+    """The files under folder that askdocs reads, and those it skips by name or size."""
     folder = Path(folder)
     if not folder.is_dir():
         raise InputError(f"documents folder {folder}/ does not exist")
-    documents, skipped = [], []
+    sources, skipped = [], []
     for path in document_paths(folder):
         doc_id = path.relative_to(folder).as_posix()
         if not valid_name(doc_id):
             skipped.append(Skipped(escaped_name(doc_id), "the file name is not valid UTF-8"))
             continue
+        limit = format_for(doc_id).max_bytes
         try:
-            if path.stat().st_size > MAX_FILE_BYTES:
-                skipped.append(Skipped(doc_id, f"larger than {MAX_FILE_BYTES // 2**20} MB"))
+            if path.stat().st_size > limit:
+                skipped.append(Skipped(doc_id, f"larger than {limit // 2**20} MB"))
                 continue
-            document = make_document(doc_id, path.read_bytes())
-        except UnicodeDecodeError:
-            skipped.append(Skipped(doc_id, "not UTF-8 text"))
-            continue
         except OSError as error:
             skipped.append(Skipped(doc_id, f"unreadable ({error.strerror or error})"))
             continue
-        if not document.text.strip():
-            skipped.append(Skipped(doc_id, "empty"))
+        sources.append(SourceFile(doc_id, path))
+    return sources, skipped
+
+
+def no_documents(folder: Path) -> InputError:
+    return InputError(f"no readable {described()} documents in {folder}/")
+
+
+def load_folder(folder: str | Path) -> tuple[list[Document], list[Skipped]]:
+    """Read every document under folder; unreadable files are returned as Skipped."""
+    sources, skipped = scan_folder(folder)
+    documents = []
+    for source in sources:
+        try:
+            document, _ = read_document(source.id, source.path.read_bytes())
+        except Unreadable as error:
+            skipped.append(Skipped(source.id, str(error)))
+            continue
+        except OSError as error:
+            skipped.append(Skipped(source.id, f"unreadable ({error.strerror or error})"))
             continue
         documents.append(document)
     return documents, skipped

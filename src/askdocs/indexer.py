@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
+import hashlib
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 from askdocs.chunking import make_chunks, split_sentences
-from askdocs.documents import Document, Skipped, load_folder
+from askdocs.documents import (
+    Document,
+    Skipped,
+    SourceFile,
+    format_for,
+    no_documents,
+    read_document,
+    scan_folder,
+)
 from askdocs.embedding import DEFAULT_MODEL, Embedder, cached_embedder, describe, same_model
 from askdocs.errors import AskDocsError, IndexMissingError, InputError
-from askdocs.manifest import DocumentInfo, Manifest
+from askdocs.manifest import DocumentInfo, Manifest, SkippedInfo
+from askdocs.readers import Unreadable
 from askdocs.store import (
     DocumentRecord,
     build_lock,
@@ -19,6 +29,7 @@ from askdocs.store import (
     load_stored,
     read_manifest,
     remove_stale,
+    sha256_file,
     write_stored,
 )
 
@@ -48,26 +59,78 @@ class BuildReport:
                 f"sentences, {self.chunks} chunks in {self.seconds:.1f}s")
 
 
-def previous_records(index_dir: Path, embedder: Embedder, full: bool) -> tuple[dict, list[str]]:
-    """Records of the current index that can be reused, by document id, and notes on why not."""
+@dataclass
+class Previous:
+    """What the current index offers a new build: reusable records and files known unreadable."""
+
+    records: dict[str, DocumentRecord] = field(default_factory=dict)
+    unreadable: dict[str, SkippedInfo] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+
+def previous_index(index_dir: Path, embedder: Embedder, full: bool) -> Previous:
+    """The current index's records that can be reused, by document id, and notes on why not."""
     if full:
-        return {}, []
+        return Previous()
     try:
         stored = load_stored(index_dir)
     except IndexMissingError:
-        return {}, []
+        return Previous()
     except AskDocsError as error:
-        return {}, [f"previous index not reusable ({error}); rebuilt in full"]
+        return Previous(notes=[f"previous index not reusable ({error}); rebuilt in full"])
     manifest = stored.manifest
     if not same_model(manifest.model, embedder):
-        return {}, [f"previous index was built with {manifest.model.name}; rebuilt in full"]
+        return Previous(notes=[f"previous index was built with {manifest.model.name}; "
+                               "rebuilt in full"])
     if manifest.settings != CHUNK_SETTINGS:
-        return {}, ["chunk settings changed; rebuilt in full"]
-    return {r.document.id: r for r in stored.records}, []
+        return Previous(notes=["chunk settings changed; rebuilt in full"])
+    return Previous({r.document.id: r for r in stored.records}, dict(manifest.skipped))
+
+
+@dataclass
+class Reading:
+    """The folder's files read for a build, in folder order."""
+
+    entries: list[Document | DocumentRecord] = field(default_factory=list)  # fresh or reused
+    skipped: list[Skipped] = field(default_factory=list)
+    unreadable: dict[str, SkippedInfo] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+
+def read_sources(sources: list[SourceFile], previous: Previous) -> Reading:
+    """Read each file once: its bytes are hashed, and only a changed file goes through its
+    reader; an unchanged one keeps its record, or its reason for being skipped."""
+    reading = Reading()
+    for source in sources:
+        try:
+            data = source.path.read_bytes()
+        except OSError as error:
+            reading.skipped.append(Skipped(source.id, f"unreadable ({error.strerror or error})"))
+            continue
+        digest = hashlib.sha256(data).hexdigest()
+        old = previous.records.get(source.id)
+        known = previous.unreadable.get(source.id)
+        if old is not None and old.document.sha256 == digest:
+            reading.entries.append(old)
+            continue
+        try:
+            if known is not None and known.sha256 == digest:
+                raise Unreadable(known.reason)
+            document, notes = read_document(source.id, data)
+        except Unreadable as error:
+            reading.skipped.append(Skipped(source.id, str(error)))
+            reading.unreadable[source.id] = SkippedInfo(digest, str(error))
+            continue
+        reading.entries.append(document)
+        reading.notes.extend(f"{source.id}: {note}" for note in notes)
+    return reading
 
 
 def split_document(document: Document) -> tuple[list, list]:
-    sentences = split_sentences(document.text)
+    """A document's sentences and chunks, split as its format needs."""
+    fmt = format_for(document.id)
+    sentences = split_sentences(document.text, document.pages,
+                                lines_are_paragraphs=bool(fmt and fmt.lines_are_paragraphs))
     chunks = make_chunks(sentences, target=CHUNK_SETTINGS["chunk_target"],
                          limit=CHUNK_SETTINGS["chunk_limit"],
                          min_break=CHUNK_SETTINGS["chunk_min_break"])
@@ -110,7 +173,8 @@ def check_folders(docs_dir: Path, index_dir: Path) -> None:
 def build_index(docs_dir: str | Path = "seeds", index_dir: str | Path = "index", *,
                 model: str = DEFAULT_MODEL, embedder: Embedder | None = None, full: bool = False,
                 progress=None, on_wait=None, allow_other_files: bool = False) -> BuildReport:
-    """Index every .txt/.md file under docs_dir into index_dir (what `askdocs index` does).
+    """Index every document under docs_dir into index_dir (what `askdocs index` does): text,
+    Markdown, PDF, Word and HTML files, each read by its reader (askdocs.readers).
 
     Only documents whose sha256 changed are embedded again; `full=True` re-embeds everything.
     `progress(done, total)` is called while embedding. Raises InputError for an unusable folder:
@@ -119,36 +183,43 @@ def build_index(docs_dir: str | Path = "seeds", index_dir: str | Path = "index",
     """
     began = time.perf_counter()
     docs_dir, index_dir = Path(docs_dir), Path(index_dir)
-    documents, skipped = load_folder(docs_dir)
+    sources, skipped = scan_folder(docs_dir)
     check_folders(docs_dir, index_dir)
     check_writable(index_dir, allow_other_files)
-    if not documents:
-        raise InputError(f"no readable .txt or .md documents in {docs_dir}/")
+    if not sources:
+        raise no_documents(docs_dir)
     if embedder is None:
         embedder = cached_embedder(model)
     with build_lock(index_dir, on_wait=on_wait):
-        old, notes = previous_records(index_dir, embedder, full)
-        fresh = [d for d in documents if d.id not in old or old[d.id].document.sha256 != d.sha256]
+        previous = previous_index(index_dir, embedder, full)
+        reading = read_sources(sources, previous)
+        skipped += reading.skipped
+        fresh = [e for e in reading.entries if isinstance(e, Document)]
+        if not reading.entries:
+            raise no_documents(docs_dir)
         new_records = {r.document.id: r for r in embed_documents(fresh, embedder, progress)}
-        records = [new_records.get(d.id) or old[d.id] for d in documents]
-        ids = {d.id for d in documents}
+        records = [new_records[e.id] if isinstance(e, Document) else e for e in reading.entries]
+        ids = {r.document.id for r in records}
+        old = previous.records
         added = sum(1 for d in fresh if d.id not in old)
         removed = sum(1 for doc_id in old if doc_id not in ids)
-        written = bool(fresh or removed or not old)
+        written = bool(fresh or removed or not old or reading.unreadable != previous.unreadable)
         if written:
-            write_stored(index_dir, manifest_for(docs_dir, embedder, records), records)
+            write_stored(index_dir, manifest_for(docs_dir, embedder, records, reading.unreadable),
+                         records)
         else:  # nothing changed, but a killed build may have left a temporary folder
             remove_stale(index_dir, keep=read_manifest(index_dir).generation)
     return BuildReport(
         added=added, updated=len(fresh) - added, removed=removed,
-        unchanged=len(documents) - len(fresh), documents=len(records),
+        unchanged=len(records) - len(fresh), documents=len(records),
         sentences=sum(len(r.sentences) for r in records),
         chunks=sum(len(r.chunks) for r in records),
         seconds=time.perf_counter() - began, written=written,
-        skipped=tuple(skipped), notes=tuple(notes))
+        skipped=tuple(skipped), notes=tuple(previous.notes + reading.notes))
 
 
-def manifest_for(docs_dir: Path, embedder: Embedder, records: list[DocumentRecord]) -> Manifest:
+def manifest_for(docs_dir: Path, embedder: Embedder, records: list[DocumentRecord],
+                 unreadable: dict[str, SkippedInfo] | None = None) -> Manifest:
     """The manifest of a new generation (store.write_stored names the generation and files)."""
     return Manifest(
         model=describe(embedder),
@@ -161,6 +232,7 @@ def manifest_for(docs_dir: Path, embedder: Embedder, records: list[DocumentRecor
         documents={r.document.id: DocumentInfo(r.document.sha256, r.document.title,
                                                r.document.date, r.document.size)
                    for r in records},
+        skipped=dict(unreadable or {}),
     )
 
 
@@ -173,9 +245,15 @@ def stale_reason(docs_dir: str | Path, index_dir: str | Path) -> str | None:
         manifest = read_manifest(Path(index_dir))
     except IndexMissingError as error:
         return str(error)
-    documents, _ = load_folder(docs_dir)
-    current = {d.id: d.sha256 for d in documents}
+    sources, _ = scan_folder(docs_dir)
+    current = {}
+    for source in sources:
+        try:
+            current[source.id] = sha256_file(source.path)
+        except OSError:
+            continue
     recorded = {doc_id: info.sha256 for doc_id, info in manifest.documents.items()}
+    recorded.update({doc_id: info.sha256 for doc_id, info in manifest.skipped.items()})
     if current != recorded:
         return "documents changed since the index was built"
     return None

@@ -47,6 +47,15 @@ class DocumentInfo:
 
 
 @dataclass(frozen=True)
+class SkippedInfo:
+    """A file the last build could not read: its hash (so it is not read again unchanged) and
+    the reason."""
+
+    sha256: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class FileInfo:
     """A data file of the generation: its checksum and size."""
 
@@ -66,6 +75,7 @@ class Manifest:
     documents: dict[str, DocumentInfo]
     generation: str = ""  # filled in when the generation is written
     files: dict[str, FileInfo] = field(default_factory=dict)
+    skipped: dict[str, SkippedInfo] = field(default_factory=dict)
 
     def to_json(self) -> dict:
         """The JSON object written to manifest.json."""
@@ -102,6 +112,8 @@ class Manifest:
                        _object(top.get("documents"), "documents").items()},
             generation=generation,
             files={name: _file(value, name) for name, value in files.items()},
+            skipped={doc_id: _skipped(value, doc_id) for doc_id, value in
+                     _object(top.get("skipped", {}), "skipped").items()},
         )
 
 
@@ -143,3 +155,8 @@ def _document(value: object, doc_id: str) -> DocumentInfo:
 def _file(value: object, name: str) -> FileInfo:
     info = _object(value, f"file {name}")
     return FileInfo(_hash(info, "sha256"), _whole(info, "bytes"))
+
+
+def _skipped(value: object, doc_id: str) -> SkippedInfo:
+    info = _object(value, f"skipped file {doc_id[:80]!r}")
+    return SkippedInfo(_hash(info, "sha256"), _text(info, "reason"))

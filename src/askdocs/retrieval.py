@@ -16,6 +16,8 @@ import numpy as np
 from askdocs.store import DocumentRecord
 
 WORD = re.compile(r"\w+")
+# "inter-national", also split at a line end as text from a PDF is: also indexed joined up
+HYPHENATED = re.compile(r"[^\W\d_]+(?:-[ \t]*(?:\r\n|\r|\n)?[ \t]*[^\W\d_]+)+")
 ANAPHOR = re.compile(r"[\"“‘']?(?:such|this|these|that|those|it|its|they|their|he|his|she|her|"
                      r"the same|both|there)\b", re.IGNORECASE)
 
@@ -54,7 +56,10 @@ class Tokenizer:
         self.cache: dict[str, str] = {}
 
     def __call__(self, text: str) -> list[str]:
-        words = [w for w in WORD.findall(text.lower()) if w not in self.stopwords]
+        lowered = text.lower()
+        words = [w for w in WORD.findall(lowered) if w not in self.stopwords]
+        if "-" in lowered:
+            words += ["".join(WORD.findall(h)) for h in HYPHENATED.findall(lowered)]
         missing = [w for w in set(words) if w not in self.cache]
         if missing:
             self.cache.update(zip(missing, self.stemmer.stemWords(missing)))

@@ -7,6 +7,7 @@ that swaps the engine meanwhile never mixes the old index with the new one.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import shutil
 import tempfile
@@ -16,12 +17,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from askdocs.answer import Answer, AskDocs
-from askdocs.documents import SUFFIXES, Document, decode
+from askdocs.documents import Document
 from askdocs.embedding import DEFAULT_MODEL, Embedder, cached_embedder
 from askdocs.errors import AskDocsError, InputError
 from askdocs.indexer import BuildReport, build_index, stale_reason
+from askdocs.readers import Unreadable, described, extract, format_for
+from askdocs.readers.worker import reader_process
 
-MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 MAX_NAME_CHARS = 120  # well under every file system's 255-byte limit, in UTF-8
 MAX_SUFFIX_CHARS = 16
 
@@ -48,18 +50,24 @@ def safe_name(name: str) -> str:
 
 
 def check_upload(path: Path, name: str, existing: Path) -> tuple[str, bytes]:
-    """The safe name and bytes of an acceptable upload; raises InputError saying why not."""
+    """The safe name and bytes of an acceptable upload; raises InputError saying why not.
+
+    Each format has its size limit (askdocs.readers.FORMATS); the file is read through its
+    reader, so a file that could not be indexed is refused here and nothing of it is kept.
+    """
     clean = safe_name(name)
-    if not clean or Path(clean).suffix.lower() not in SUFFIXES:
-        raise InputError(f"{name}: only .txt and .md files can be added")
+    fmt = format_for(clean) if clean else None
+    if fmt is None:
+        raise InputError(f"{name}: only {described()} files can be added")
     size = path.stat().st_size
-    if size > MAX_UPLOAD_BYTES:
-        raise InputError(f"{name}: {size / 2**20:.1f} MB is over the 5 MB limit")
+    if size > fmt.max_upload_bytes:
+        raise InputError(f"{name}: {size / 2**20:.1f} MB is over the "
+                         f"{fmt.max_upload_bytes // 2**20} MB limit for {fmt.name} files")
     data = path.read_bytes()
     try:
-        text = decode(data)
-    except UnicodeDecodeError:
-        raise InputError(f"{name}: not UTF-8 text") from None
+        text = extract(clean, data).text
+    except Unreadable as error:
+        raise InputError(f"{name}: {error}") from None
     if not text.strip():
         raise InputError(f"{name}: the file is empty")
     target = existing / clean
@@ -102,10 +110,27 @@ class Library:
     def built_at(self) -> str:
         return self.current().manifest.built_at
 
-    def add(self, files: list[tuple[Path, str]]) -> list[Upload]:
+    def page_image(self, document: Document, page: int, ranges: list[tuple[int, int]]) -> bytes:
+        """A PNG of a page (1-based) of an indexed PDF with the text ranges (document offsets)
+        boxed. Raises AskDocsError if the file is gone or has changed since it was indexed."""
+        path = (self.docs_dir / document.id).resolve()
+        if self.docs_dir.resolve() not in path.parents or not path.is_file():
+            raise AskDocsError(f"{document.id} is no longer in the documents folder")
+        data = path.read_bytes()
+        if hashlib.sha256(data).hexdigest() != document.sha256:
+            raise AskDocsError(f"{document.id} has changed since it was indexed")
+        start = document.pages[page - 1]
+        on_page = [(max(s, start) - start, e - start) for s, e in ranges if e > start]
+        try:
+            return reader_process().render(data, page - 1, on_page)
+        except Unreadable as error:
+            raise AskDocsError(f"{document.id}: {error}") from None
+
+    def add(self, files: list[tuple[Path, str]], progress=None) -> list[Upload]:
         """Add uploaded files (temporary path, original name); index them; swap the engine.
 
         Each refused file is reported and nothing of it is kept; the others are indexed together.
+        `progress(done, total)` is called while they are embedded.
         """
         results, accepted = [], []
         with self.writing:
@@ -121,7 +146,8 @@ class Library:
                 accepted.append((clean, data))
             if accepted:
                 self.write_documents(accepted)
-                report = build_index(self.docs_dir, self.index_dir, embedder=self.embedder)
+                report = build_index(self.docs_dir, self.index_dir, embedder=self.embedder,
+                                     progress=progress)
                 self.engine = AskDocs.load(self.index_dir, embedder=self.embedder)
                 for clean, _ in accepted:
                     results.append(Upload(clean, True, f"{clean}: indexed ({report.summary()})"))

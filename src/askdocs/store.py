@@ -222,7 +222,12 @@ def parse_record(line: str) -> tuple[Document, list[Sentence], list[Chunk]]:
                 and end == sentences[last].end):
             raise ValueError(f"a chunk of {doc_id!r} does not match its sentences")
         chunks.append(Chunk(start, end, first, last))
-    return Document(doc_id, text, title, date, size, sha), sentences, chunks
+    pages = raw.get("pages", [])
+    if not (isinstance(pages, list) and all(map(_whole, pages))
+            and (not pages or pages[0] == 0) and all(a < b <= len(text) + 1 for a, b in
+                                                     zip(pages, pages[1:]))):
+        raise ValueError(f"the pages of {doc_id!r} are not offsets in its text")
+    return Document(doc_id, text, title, date, size, sha, tuple(pages)), sentences, chunks
 
 
 def load_stored(index_dir: str | Path) -> StoredIndex:
@@ -295,6 +300,7 @@ def record_json(record: DocumentRecord) -> str:
         "sha256": doc.sha256, "text": doc.text,
         "sentences": [[s.start, s.end, s.paragraph, int(s.quotable)] for s in record.sentences],
         "chunks": [[c.start, c.end, c.first, c.last] for c in record.chunks],
+        "pages": list(doc.pages),
     }, ensure_ascii=False)
 
 

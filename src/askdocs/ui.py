@@ -5,11 +5,14 @@ Every piece of document text is HTML-escaped before it is shown.
 
 from __future__ import annotations
 
+import base64
 import html
 from pathlib import Path
 
 from askdocs.answer import Answer, Quote, search_query
+from askdocs.documents import Document
 from askdocs.errors import AskDocsError
+from askdocs.readers import FORMATS, SUFFIXES, format_for
 from askdocs.service import Library, Upload
 
 EXAMPLES = ["how many children died?", "Who is the regional governor?",
@@ -28,6 +31,8 @@ CSS = """
 #askdocs-chat mark, #askdocs-viewer mark { background: #ffe066; color: #000; }
 #askdocs-viewer .document { white-space: pre-wrap; max-height: 480px; overflow-y: auto;
   padding: 0.6em; border: 1px solid var(--border-color-primary); border-radius: 8px; }
+#askdocs-viewer .page-image { max-width: 100%; border: 1px solid var(--border-color-primary);
+  margin: 0.4em 0; }
 """
 SCROLL_TO_MARK = """() => { setTimeout(() => { const m = document.querySelector(
   '#askdocs-viewer mark'); if (m) m.scrollIntoView({block: 'center'}); }, 50); }"""
@@ -42,6 +47,14 @@ def highlighted(quote: Quote) -> str:
     before = quote.context[:quote.start - quote.context_start]
     after = quote.context[quote.end - quote.context_start:]
     return f"{e(before)}<mark>{e(quote.text)}</mark>{e(after)}"
+
+
+def location(quote: Quote) -> str:
+    """'page 12 · ' for a paged document, 'paragraph 7 · ' for a Word file, else ''."""
+    if quote.page is not None:
+        return f"page {quote.page} · "
+    fmt = format_for(quote.source)
+    return f"paragraph {quote.paragraph} · " if fmt and fmt.lines_are_paragraphs else ""
 
 
 def summary_line(answer: Answer) -> str:
@@ -69,8 +82,8 @@ def reply_html(question: str, answer: Answer) -> str:
         parts.append(f'<div class="source">{e(source)} — {e(first.title)}{dated}</div>')
         for quote in quotes:
             parts.append(f'<div class="quote">{highlighted(quote)}</div>'
-                         f'<div class="meta">characters {quote.start}–{quote.end} · '
-                         f'score {quote.score:.2f}</div>')
+                         f'<div class="meta">{location(quote)}characters '
+                         f'{quote.start}–{quote.end} · score {quote.score:.2f}</div>')
     for note in answer.notes if answer.answered else ():
         parts.append(f'<div class="note">{e(note)}</div>')
     if answer.nearest:
@@ -112,9 +125,30 @@ def document_html(library: Library, choice: str | None, history: list[dict]) -> 
     if document is None:  # only indexed documents are ever shown
         return '<div class="meta">That document is no longer indexed.</div>'
     text, start, end = document.text, quote["start"], quote["end"]
+    if document.pages:
+        return page_html(library, document, start, end)
     return (f'<div class="source">{e(document.id)} — {e(document.title)}</div>'
             f'<div class="document">{e(text[:start])}<mark>{e(text[start:end])}</mark>'
             f"{e(text[end:])}</div>")
+
+
+def page_html(library: Library, document: Document, start: int, end: int) -> str:
+    """The page a quote starts on: the rendered page with the quote's characters boxed, and
+    the page's text with the quote marked (for reading and for screen readers)."""
+    page = document.page_of(start)
+    page_start = document.pages[page - 1]
+    page_end = document.pages[page] - 1 if page < len(document.pages) else len(document.text)
+    text, quote_end = document.text, min(end, page_end)
+    try:
+        png = library.page_image(document, page, [(start, end)])
+        image = (f'<img class="page-image" alt="Page {page} of {e(document.id)}, the quote '
+                 f'boxed in red" src="data:image/png;base64,{base64.b64encode(png).decode()}">')
+    except AskDocsError as error:
+        image = f'<div class="meta">No page image: {e(error)}. The page\'s text:</div>'
+    return (f'<div class="source">{e(document.id)} — {e(document.title)} · page {page} of '
+            f'{len(document.pages)}</div>{image}'
+            f'<div class="document">{e(text[page_start:start])}<mark>'
+            f'{e(text[start:quote_end])}</mark>{e(text[quote_end:page_end])}</div>')
 
 
 def upload_html(results: list[Upload]) -> str:
@@ -124,8 +158,15 @@ def upload_html(results: list[Upload]) -> str:
     return f'<ul class="uploads">{items}</ul>'
 
 
+def upload_label() -> str:
+    """'Add documents: text up to 5 MB, PDF up to 50 MB, …' from the formats table."""
+    limits = ", ".join(f"{f.name} ({' '.join(f.suffixes)}) up to {f.max_upload_bytes // 2**20} MB"
+                       for f in FORMATS)
+    return f"Add documents: {limits}"
+
+
 def source_choices(answer: Answer) -> list[str]:
-    return [f"{i}. {q.source} (characters {q.start}–{q.end})"
+    return [f"{i}. {q.source} ({location(q)}characters {q.start}–{q.end})"
             for i, q in enumerate(answer.quotes, start=1)]
 
 
@@ -149,10 +190,13 @@ def build_demo(library: Library):
         return (chat_html(history), history,
                 gr.update(choices=choices, value=None), "")
 
-    def upload(files):
+    def upload(files, progress=gr.Progress()):  # noqa: B008 - Gradio's way to report progress
         if not files:
             return gr.update(), gr.update(), None
-        results = library.add([(Path(f), Path(f).name) for f in files])
+        progress(0, desc="reading")
+        results = library.add([(Path(f), Path(f).name) for f in files],
+                              progress=lambda done, total: progress(done / total,
+                                                                    desc="embedding"))
         return upload_html(results), documents_html(library), None
 
     def ask_api(question: str) -> dict:
@@ -180,8 +224,8 @@ def build_demo(library: Library):
             with gr.Column(scale=2):
                 gr.Markdown("### Documents")
                 listing = gr.HTML(documents_html(library), elem_id="askdocs-documents")
-                files = gr.File(label="Add .txt or .md files (5 MB each at most)",
-                                file_count="multiple", file_types=[".txt", ".md"],
+                files = gr.File(label=upload_label(), file_count="multiple",
+                                file_types=list(SUFFIXES),
                                 type="filepath", elem_id="askdocs-upload")
                 status = gr.HTML("", elem_id="askdocs-upload-status")
         outputs = [chat, history, source, question]

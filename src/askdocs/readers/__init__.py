@@ -1,0 +1,91 @@
+"""Readers: one per file format, each turning a file's bytes into the text askdocs indexes.
+
+The table `FORMATS` (suffix -> reader) is the one place that says which files askdocs reads: the
+indexer, the upload check, the app's accepted types and the error messages all read it, so a new
+format is one entry here and one module beside this one.
+
+Text files are decoded here, in this process. Every other format is parsed in a separate reader
+process (`worker.py`) with a time and memory limit, so a hostile or broken file (a PDF with a
+100 MB content stream, a DOCX zip bomb, a file that crashes the parser) costs at most that limit
+and is skipped with a warning; it never stops a build or holds the app for long.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+MB = 1024 * 1024
+
+
+class Unreadable(Exception):  # noqa: N818 - a reason, not a failure of askdocs
+    """The file cannot be read as its format; the message says why, for a warning."""
+
+
+@dataclass(frozen=True)
+class Extracted:
+    """What a reader gives: the text, and for paged formats where each page starts in it."""
+
+    text: str
+    pages: tuple[int, ...] = ()  # offset in `text` where each page starts; () if not paged
+    title: str | None = None  # from the file's metadata, when it has one
+    date: str | None = None  # YYYY-MM-DD, from the file's metadata
+    notes: tuple[str, ...] = field(default=())  # e.g. pages that had no text layer
+
+
+@dataclass(frozen=True)
+class Format:
+    """One file format: its suffixes, a name for messages, and its limits."""
+
+    name: str
+    suffixes: tuple[str, ...]
+    max_bytes: int  # larger files are skipped when indexing a folder
+    max_upload_bytes: int  # and refused as uploads in the app
+    isolated: bool  # parsed in the reader process (untrusted binary formats)
+    lines_are_paragraphs: bool  # DOCX and HTML: every line of the text is one paragraph
+
+
+FORMATS = (
+    Format("text", (".txt", ".md"), 50 * MB, 5 * MB, isolated=False, lines_are_paragraphs=False),
+    Format("PDF", (".pdf",), 50 * MB, 50 * MB, isolated=True, lines_are_paragraphs=False),
+    Format("Word", (".docx",), 50 * MB, 20 * MB, isolated=True, lines_are_paragraphs=True),
+    Format("HTML", (".html", ".htm"), 20 * MB, 10 * MB, isolated=True, lines_are_paragraphs=True),
+)
+SUFFIXES = tuple(suffix for fmt in FORMATS for suffix in fmt.suffixes)
+
+
+def format_for(name: str) -> Format | None:
+    """The format of a file name, by its suffix (case-insensitive), or None."""
+    lowered = name.lower()
+    return next((f for f in FORMATS if lowered.endswith(f.suffixes)), None)
+
+
+def described() -> str:
+    """'.txt, .md, .pdf, .docx, .html or .htm': for messages."""
+    return ", ".join(SUFFIXES[:-1]) + " or " + SUFFIXES[-1]
+
+
+def extract(name: str, data: bytes) -> Extracted:
+    """The text of a file of a known format; raises Unreadable saying why not."""
+    fmt = format_for(name)
+    if fmt is None:
+        raise Unreadable(f"not a {described()} file")
+    if fmt.isolated:
+        from askdocs.readers.worker import reader_process
+
+        return reader_process().extract(fmt.suffixes[0], data)
+    return extract_here(fmt.suffixes[0], data)
+
+
+def extract_here(suffix: str, data: bytes) -> Extracted:
+    """Parse in this process (the reader process calls this)."""
+    if suffix == ".txt":
+        from askdocs.readers.text import extract as read
+    elif suffix == ".pdf":
+        from askdocs.readers.pdf import extract as read
+    elif suffix == ".docx":
+        from askdocs.readers.docx import extract as read
+    elif suffix == ".html":
+        from askdocs.readers.html import extract as read
+    else:
+        raise Unreadable(f"no reader for {suffix}")
+    return read(data)

@@ -1,0 +1,193 @@
+"""Test documents, made by the tests themselves: PDFs (reportlab, BSD; encryption with pypdf,
+BSD), Word files (python-docx) and web pages. Nothing here is downloaded or committed."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+HEADER = "Northwind Traders Annual Report 2018"
+
+# (page lines, left column, right column, table rows); None: a page that is only an image
+REPORT = [
+    (["Chairman's letter",
+      "Northwind Traders had a strong year and the board thanks every",
+      "member of staff for their work in difficult markets this year.",
+      "Our inter-",
+      "national sales grew by a third in the year to December.",
+      "The board noted that revenue from the northern"], [], [], []),
+    (["region rose sharply during the winter months of the year."],
+     ["Hedgehog food sales doubled in the", "eastern shops after the new range",
+      "was launched in the spring."],
+     ["Lighthouse tours sold out in July", "and again in August of that year,",
+      "so more guides were hired."], []),
+    (["Five year summary"], [], [],
+     [("Capital expenditure", "1,577", "1,373", "1,420"),
+      ("Net income", "4,858", "5,363", "4,833")]),
+    None,
+    (["The auditors signed the accounts on 12 March 2019 in Leeds."], [], [], []),
+]
+ACROSS_PAGES = ("The board noted that revenue from the northern",
+                "region rose sharply during the winter months of the year.")
+
+
+def report_pdf(title: str | None = "Northwind Traders Annual Report") -> bytes:
+    """Five pages: a running header and footer, a hyphenated line end, a sentence running across
+    a page break, two columns, a table, an image-only page."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    out = io.BytesIO()
+    pdf = canvas.Canvas(out, pagesize=A4)
+    if title:
+        pdf.setTitle(title)
+    for number, page in enumerate(REPORT, start=1):
+        if page is None:  # a scanned page: a picture, no text
+            pdf.setFillGray(0.6)
+            pdf.rect(72, 300, 400, 400, fill=1)
+            pdf.showPage()
+            continue
+        lines, left, right, rows = page
+        pdf.setFillGray(0)
+        pdf.drawString(72, 800, HEADER)
+        y = 760
+        for line in lines:
+            pdf.drawString(72, y, line)
+            y -= 15
+        for offset, line in enumerate(left):
+            pdf.drawString(72, y - 15 * offset, line)
+        for offset, line in enumerate(right):
+            pdf.drawString(320, y - 15 * offset, line)
+        y -= 15 * max(len(left), len(right))
+        for row in rows:
+            for x, cell in zip((72, 300, 380, 460), row):
+                pdf.drawString(x, y, cell)
+            y -= 15
+        pdf.drawString(290, 40, f"Page {number}")
+        pdf.showPage()
+    pdf.save()
+    return out.getvalue()
+
+
+def pages_pdf(count: int) -> bytes:
+    """A PDF of `count` pages, one short line each."""
+    from reportlab.pdfgen import canvas
+
+    out = io.BytesIO()
+    pdf = canvas.Canvas(out)
+    for number in range(count):
+        pdf.drawString(72, 700, f"Page {number} says very little.")
+        pdf.showPage()
+    pdf.save()
+    return out.getvalue()
+
+
+def scanned_pdf() -> bytes:
+    """Two pages of pictures, no text layer."""
+    from reportlab.pdfgen import canvas
+
+    out = io.BytesIO()
+    pdf = canvas.Canvas(out)
+    for _ in range(2):
+        pdf.rect(72, 300, 400, 400, fill=1)
+        pdf.showPage()
+    pdf.save()
+    return out.getvalue()
+
+
+def encrypted(data: bytes, user_password: str) -> bytes:
+    """The PDF encrypted with AES-256 (pypdf, with the cryptography package)."""
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(data)))
+    writer.encrypt(user_password=user_password, owner_password="owner-secret",
+                   algorithm="AES-256")
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def huge_stream_pdf(megabytes: int = 100) -> bytes:
+    """One page whose (compressed) content stream unpacks to `megabytes` MB of text operators."""
+    import zlib
+
+    operators = b"BT /F1 12 Tf 72 700 Td (Hello world text) Tj ET\n"
+    stream = zlib.compress(operators * (megabytes * 2**20 // len(operators)), 9)
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(stream) + stream
+        + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = io.BytesIO()
+    out.write(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(out.tell())
+        out.write(b"%d 0 obj\n" % number + body + b"\nendobj\n")
+    xref = out.tell()
+    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
+    for offset in offsets:
+        out.write(b"%010d 00000 n \n" % offset)
+    out.write(b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n"
+              % (len(objects) + 1, xref))
+    return out.getvalue()
+
+
+def report_docx() -> bytes:
+    """Headings, paragraphs and a table with a merged cell."""
+    import docx
+
+    document = docx.Document()
+    document.core_properties.title = "Garden society minutes"
+    document.add_heading("Garden society minutes", level=1)
+    document.add_paragraph("The society met in the library on a wet Tuesday evening.")
+    document.add_heading("Decisions", level=2)
+    document.add_paragraph("Members agreed to plant forty apple trees along the canal path.")
+    table = document.add_table(rows=3, cols=2)
+    table.cell(0, 0).text = "Item"
+    table.cell(0, 1).text = "Cost"
+    table.cell(1, 0).text = "Apple trees for the canal path"
+    table.cell(1, 1).text = "800 pounds"
+    merged = table.cell(2, 0).merge(table.cell(2, 1))
+    merged.text = "The treasurer will report the final cost in May."
+    document.add_paragraph("The next meeting will be held on the first Monday of June.")
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+def zip_bomb_docx(megabytes: int = 300) -> bytes:
+    """A .docx-shaped zip whose document part unpacks to `megabytes` MB."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        with archive.open("word/document.xml", "w") as part:
+            block = b" " * 2**20
+            for _ in range(megabytes):
+                part.write(block)
+    return out.getvalue()
+
+
+REPORT_HTML = """<!DOCTYPE html>
+<html><head><meta charset="utf-8"><title>Otters &amp; their habits</title>
+<style>body { color: red; } .secret { display: none }</style>
+<script>var hidden = "Script text that must never be indexed.";</script>
+<meta property="article:published_time" content="2024-05-06T08:00:00Z">
+</head><body>
+<nav><a href="/">Home</a> <a href="/otters">Otters everywhere, the otter index page</a></nav>
+<header><h1>Sea otters &amp; kelp</h1></header>
+<article>
+<p>Sea otters hold hands while they sleep so that they do not drift apart.</p>
+<p>An adult sea otter eats about a quarter of its weight every day &mdash; mostly urchins.</p>
+<div class="secret" style="display:none">Hidden text that is never shown.</div>
+<template><p>Template text that is never shown.</p></template>
+<noscript>Noscript text that is never shown.</noscript>
+<table><tr><th>Place</th><th>Otters</th></tr><tr><td>Monterey Bay</td><td>3,000</td></tr></table>
+</article>
+<footer>Copyright Otter Trust. All rights reserved. Otters otters otters.</footer>
+</body></html>
+"""

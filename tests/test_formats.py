@@ -1,0 +1,301 @@
+"""PDF, Word and HTML files: extracted text, pages, quotes pinned to their page, bad files skipped
+with the right warning. Every document here is made by the test (tests/makedocs.py)."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+
+import makedocs
+import pytest
+from conftest import SEEDS
+
+from askdocs import AskDocs, build_index
+from askdocs.documents import load_folder
+from askdocs.embedding import HashEmbedder
+from askdocs.errors import AskDocsError
+from askdocs.indexer import split_document
+from askdocs.readers import Unreadable, extract
+from askdocs.readers.worker import ReaderProcess
+from askdocs.service import Library
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory):
+    docs = tmp_path_factory.mktemp("formats") / "docs"
+    docs.mkdir()
+    (docs / "report.pdf").write_bytes(makedocs.report_pdf())
+    (docs / "minutes.docx").write_bytes(makedocs.report_docx())
+    (docs / "otters.html").write_text(makedocs.REPORT_HTML)
+    return docs
+
+
+@pytest.fixture(scope="module")
+def built(folder, tmp_path_factory):
+    index = tmp_path_factory.mktemp("formats-index") / "index"
+    report = build_index(folder, index, embedder=HashEmbedder())
+    return report, AskDocs.load(index, embedder=HashEmbedder())
+
+
+def document(engine, doc_id):
+    return next(d for d in engine.documents if d.id == doc_id)
+
+
+def page_text(doc, page):
+    end = doc.pages[page] - 1 if page < len(doc.pages) else len(doc.text)
+    return doc.text[doc.pages[page - 1]:end]
+
+
+def squashed(text):
+    return " ".join(text.split())
+
+
+def test_all_three_formats_are_indexed(built):
+    report, engine = built
+    assert report.skipped == ()
+    assert sorted(d.id for d in engine.documents) == ["minutes.docx", "otters.html", "report.pdf"]
+    assert "report.pdf: 1 of 5 pages have no text layer and were not indexed" in report.notes
+
+
+def test_pdf_pages_title_and_text(built):
+    doc = document(built[1], "report.pdf")
+    assert doc.title == "Northwind Traders Annual Report"
+    assert len(doc.pages) == 5 and doc.pages[0] == 0
+    assert "Chairman's letter" in page_text(doc, 1)
+    assert "Our inter-national sales grew" in page_text(doc, 1)  # PDFium's line-end hyphen
+    assert page_text(doc, 3).splitlines()[2] == "Capital expenditure 1,577 1,373 1,420"
+    assert page_text(doc, 4) == ""  # the image-only page
+    assert page_text(doc, 5).startswith(makedocs.HEADER)
+
+
+QUESTIONS = ["capital expenditure", "international sales", "hedgehog food sales",
+             "revenue from the northern region", "lighthouse tours", "when were the accounts "
+             "signed", "apple trees canal path", "how much do sea otters eat", "otters Monterey"]
+
+
+@pytest.mark.parametrize("question", QUESTIONS)
+def test_every_quote_is_the_stored_text_on_its_page(built, question):
+    engine = built[1]
+    for quote in engine.rank(question, k=10):
+        doc = document(engine, quote.source)
+        assert doc.text[quote.start:quote.end] == quote.text
+        assert doc.text[quote.context_start:quote.context_end] == quote.context
+        if doc.pages:
+            assert quote.page == doc.page_of(quote.start)
+            page = page_text(doc, quote.page)
+            assert doc.pages[quote.page - 1] <= quote.start < doc.pages[quote.page - 1] + \
+                len(page)
+        else:
+            assert quote.page is None
+
+
+def test_a_sentence_runs_on_across_a_page_break(built):
+    doc = document(built[1], "report.pdf")
+    sentences, _ = split_document(doc)
+    first, rest = makedocs.ACROSS_PAGES
+    [across] = [s for s in sentences if doc.text[s.start:s.end].startswith(first)]
+    assert doc.text[across.start:across.end].endswith(rest)
+    assert (doc.page_of(across.start), doc.page_of(across.end - 1)) == (1, 2)
+    assert across.quotable
+
+
+def test_running_headers_and_footers_are_never_quotes(built):
+    doc = document(built[1], "report.pdf")
+    sentences, _ = split_document(doc)
+    quotable = [squashed(doc.text[s.start:s.end]) for s in sentences if s.quotable]
+    assert not any(makedocs.HEADER in text for text in quotable if not
+                   text.startswith(makedocs.ACROSS_PAGES[0]))
+    assert not any(re.fullmatch(r"Page \d", text) for text in quotable)
+    for quote in built[1].rank(makedocs.HEADER, k=10):
+        assert quote.text != makedocs.HEADER
+
+
+def test_a_hyphenated_word_is_found_whole(built):
+    [top] = built[1].rank("international", k=1)
+    assert "inter-national sales grew" in top.text and top.page == 1
+
+
+def test_two_columns_are_read_column_by_column(built):
+    doc = document(built[1], "report.pdf")
+    sentences = [squashed(doc.text[s.start:s.end]) for s in split_document(doc)[0]]
+    assert "Hedgehog food sales doubled in the eastern shops after the new range was launched " \
+           "in the spring." in sentences
+    assert "Lighthouse tours sold out in July and again in August of that year, so more guides " \
+           "were hired." in sentences
+
+
+def test_a_table_row_is_quoted_on_its_page(built):
+    [top] = built[1].rank("capital expenditure", k=1)
+    assert top.text == "Capital expenditure 1,577 1,373 1,420" and top.page == 3
+
+
+def test_docx_paragraphs_headings_and_table_cells_in_order(built):
+    doc = document(built[1], "minutes.docx")
+    assert doc.title == "Garden society minutes" and doc.pages == ()
+    assert doc.text.splitlines() == [
+        "Garden society minutes",
+        "The society met in the library on a wet Tuesday evening.",
+        "Decisions",
+        "Members agreed to plant forty apple trees along the canal path.",
+        "Item", "Cost", "Apple trees for the canal path", "800 pounds",
+        "The treasurer will report the final cost in May.",
+        "The next meeting will be held on the first Monday of June."]
+    [top] = built[1].rank("plant apple trees along the canal", k=1)
+    assert top.source == "minutes.docx" and top.paragraph == 4 and top.page is None
+
+
+def test_html_visible_text_only(built):
+    doc = document(built[1], "otters.html")
+    assert doc.title == "Otters & their habits" and doc.date == "2024-05-06"
+    assert doc.text.splitlines() == [
+        "Sea otters & kelp",
+        "Sea otters hold hands while they sleep so that they do not drift apart.",
+        "An adult sea otter eats about a quarter of its weight every day — mostly urchins.",
+        "Place\tOtters", "Monterey Bay\t3,000"]
+    for hidden in ("Script", "color", "Hidden", "Template", "Noscript", "Home", "Copyright"):
+        assert hidden not in doc.text
+
+
+@pytest.fixture(scope="module")
+def bad_folder(tmp_path_factory):
+    docs = tmp_path_factory.mktemp("bad") / "docs"
+    docs.mkdir()
+    (docs / "good.txt").write_text("Badgers dig their setts in the woods at night.")
+    report = makedocs.report_pdf()
+    files = {
+        "open-encrypted.pdf": makedocs.encrypted(report, ""),
+        "locked.pdf": makedocs.encrypted(report, "secret"),
+        "scanned.pdf": makedocs.scanned_pdf(),
+        "cut.pdf": report[:len(report) // 2],
+        "photo.pdf": b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 40,
+        "many-pages.pdf": makedocs.pages_pdf(2001),
+        "huge-stream.pdf": makedocs.huge_stream_pdf(100),
+        "bomb.docx": makedocs.zip_bomb_docx(300),
+        "cut.docx": makedocs.report_docx()[:500],
+        "script.html": b"<html><script>" + b"x = 1;" * (21 * 2**20 // 6) + b"</script></html>",
+        "empty.html": b"<html><head><title>Nothing</title></head><body></body></html>",
+    }
+    for name, data in files.items():
+        (docs / name).write_bytes(data)
+    return docs
+
+
+def test_bad_files_are_skipped_with_the_right_warning(bad_folder, tmp_path):
+    began = time.monotonic()
+    report = build_index(bad_folder, tmp_path / "index", embedder=HashEmbedder())
+    seconds = time.monotonic() - began
+    assert {s.id: s.reason for s in report.skipped} == {
+        "locked.pdf": "the PDF needs a password",
+        "scanned.pdf": "no text layer (none of its 2 pages has text: scanned images?)",
+        "cut.pdf": "not a readable PDF (damaged or not a PDF)",
+        "photo.pdf": "not a readable PDF (damaged or not a PDF)",
+        "many-pages.pdf": "2,001 pages; the limit is 2,000",
+        "bomb.docx": "unpacks to 300 MB from 0.3 MB (a zip bomb?); the limit is 200 MB",
+        "cut.docx": "not a readable Word file (damaged, or not a .docx)",
+        "script.html": "larger than 20 MB",
+        "empty.html": "no visible text",
+    }
+    engine = AskDocs.load(tmp_path / "index", embedder=HashEmbedder())
+    assert sorted(d.id for d in engine.documents) == [
+        "good.txt", "huge-stream.pdf", "open-encrypted.pdf"]
+    assert "Capital expenditure 1,577" in document(engine, "open-encrypted.pdf").text
+    assert seconds < 120, f"the bad folder took {seconds:.0f} s"
+    again = build_index(bad_folder, tmp_path / "index", embedder=HashEmbedder())
+    assert not again.written and len(again.skipped) == len(report.skipped)  # not read again
+
+
+def test_a_reader_past_its_time_limit_is_stopped_and_replaced():
+    reader = ReaderProcess(time_limit=0.3)
+    try:
+        with pytest.raises(Unreadable, match="took longer than 0 s to read"):
+            reader.extract(".pdf", makedocs.huge_stream_pdf(100))
+        assert "Page 1 says" in reader.extract(".pdf", makedocs.pages_pdf(2)).text
+    finally:
+        reader.stop()
+
+
+def test_a_reader_that_dies_is_replaced():
+    reader = ReaderProcess()
+    try:
+        assert reader.extract(".pdf", makedocs.pages_pdf(1)).pages == (0,)
+        reader.process.kill()
+        reader.process.wait()
+        assert reader.extract(".pdf", makedocs.pages_pdf(3)).pages[2] > 0
+    finally:
+        reader.stop()
+
+
+def test_the_reader_process_speaks_json_not_pickle():
+    import inspect
+
+    from askdocs.readers import worker
+
+    source = inspect.getsource(worker)
+    assert "pickle" not in source.replace("never pickle", "").replace("not pickle", "")
+    assert extract("x.html", b"<p>Plain words here.</p>").text == "Plain words here."
+
+
+def test_uploads_take_the_new_formats_and_refuse_bad_ones(tmp_path):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "seed.txt").write_text((SEEDS / "000_313469e783f3e27a.txt").read_text())
+    library = Library(docs, tmp_path / "index", embedder=HashEmbedder())
+    library.open()
+    uploads = []
+    for name, data in {"report.pdf": makedocs.report_pdf(), "minutes.docx": makedocs.report_docx(),
+                       "otters.htm": makedocs.REPORT_HTML.encode(),
+                       "locked.pdf": makedocs.encrypted(makedocs.report_pdf(), "pw")}.items():
+        (tmp_path / name).write_bytes(data)
+        uploads.append((tmp_path / name, name))
+    results = {r.name: (r.accepted, r.message) for r in library.add(uploads)}
+    assert results["locked.pdf"] == (False, "locked.pdf: the PDF needs a password")
+    assert all(results[n][0] for n in ("report.pdf", "minutes.docx", "otters.htm"))
+    assert not (docs / "locked.pdf").exists()
+    assert {"report.pdf", "minutes.docx", "otters.htm"} <= {d.id for d in library.documents()}
+
+
+def test_a_page_image_boxes_the_quote_and_refuses_a_changed_file(folder, built, tmp_path):
+    import io
+
+    from PIL import Image
+
+    engine = built[1]
+    library = Library(folder, tmp_path / "unused", embedder=HashEmbedder())
+    doc = document(engine, "report.pdf")
+    [quote] = engine.rank("capital expenditure", k=1)
+    plain = Image.open(io.BytesIO(library.page_image(doc, 3, [])))
+    boxed = Image.open(io.BytesIO(library.page_image(doc, 3, [(quote.start, quote.end)])))
+    assert plain.size == boxed.size and plain.size[0] == 900
+    changed = [xy for xy in ((x, y) for x in range(0, 900, 3) for y in range(0, boxed.size[1], 3))
+               if plain.getpixel(xy) != boxed.getpixel(xy)]
+    assert changed, "no box was drawn"
+    top = min(y for _, y in changed)
+    # the row is drawn 97 points below the top of an 842-point page, the header 42: in pixels
+    assert 0.08 < top / boxed.size[1] < 0.13, top
+    moved = tmp_path / "docs"
+    moved.mkdir()
+    (moved / "report.pdf").write_bytes(makedocs.report_pdf(title="Another"))
+    with pytest.raises(AskDocsError, match="has changed since it was indexed"):
+        Library(moved, tmp_path / "unused", embedder=HashEmbedder()).page_image(doc, 3, [])
+
+
+def test_load_folder_reads_every_format(folder):
+    documents, skipped = load_folder(folder)
+    assert skipped == [] and len(documents) == 3
+
+
+@pytest.mark.model
+def test_the_cli_and_json_name_the_page(capsys, folder, tmp_path, real_embedder):
+    from askdocs.cli import main
+
+    build_index(folder, tmp_path / "index", embedder=real_embedder)
+    assert main(["ask", "What was the capital expenditure?", "--index",
+                 str(tmp_path / "index"), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    pdf_quotes = [q for q in data["quotes"] if q["source"] == "report.pdf"]
+    assert pdf_quotes and pdf_quotes[0]["page"] == 3
+    assert all(q["page"] is None for q in data["quotes"] if q["source"] != "report.pdf")
+    assert main(["ask", "What was the capital expenditure?", "--index",
+                 str(tmp_path / "index")]) == 0
+    assert "report.pdf, p. 3, chars " in capsys.readouterr().out
