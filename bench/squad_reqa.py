@@ -28,8 +28,8 @@ from askdocs.retrieval import Weights
 
 ROWS = {
     "askdocs (fused)": Weights(),
-    "BM25 alone (sentences)": Weights(0.0, 0.0, 1.0, 0.0),
-    "dense alone (sentences)": Weights(1.0, 0.0, 0.0, 0.0),
+    "BM25 alone (sentences)": Weights(0.0, 0.0, 1.0, 0.0, document=0.0),
+    "dense alone (sentences)": Weights(1.0, 0.0, 0.0, 0.0, document=0.0),
 }
 
 

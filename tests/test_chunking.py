@@ -144,3 +144,13 @@ def test_table_rows_and_narrow_columns_in_a_paged_document():
     text, pages = paged("\n".join(column + rows), "Another page with one line on it.",
                         "And a third page with one more line.")
     assert texts(text, split_sentences(text, pages))[:4] == ["\n".join(column)] + rows
+
+
+def test_a_page_starting_with_a_capital_does_not_continue_the_sentence():
+    cut = "The last sentence of this page is cut off by the end of the"
+    text, pages = paged(f"ACME Report\r\n{cut}\r\n7",
+                        "ACME Report\r\nConsolidated Statement of Income\r\nNet income 5 6\r\n8",
+                        "ACME Report\r\nA third page with a full sentence on it.\r\n9")
+    assert texts(text, split_sentences(text, pages)) == [
+        cut, "Consolidated Statement of Income", "Net income 5 6",
+        "A third page with a full sentence on it."]

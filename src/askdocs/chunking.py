@@ -30,6 +30,8 @@ ABBREVIATIONS = frozenset(
 )
 # A line ending in two numbers is a table row ("Net income 4,858 5,363"), not a wrapped line.
 TABLE_ROW = re.compile(r"[-−–(]?[$€£]?\d[\d,.]*%?\)?\s+[-−–(]?[$€£]?\d[\d,.]*%?\)?$")
+TITLE_WORD = re.compile(r"[^\W\d_][\w'’&-]*")
+MINOR_WORDS = frozenset("a an and as at by for from in into of on or the to with per vs".split())
 SHORT_LINE = 40  # a line under this many characters ends a unit: a heading, a last line
 MAX_SENTENCE_CHARS = 1000  # longer runs are cut at a space so quotes stay readable
 
@@ -97,16 +99,22 @@ def segments(text: str, start: int, end: int, running: frozenset[int] = frozense
                 trailing = line_start
             line_start = next_start
             continue
+        if trailing is not None and not continues(text, line_start, line_end):
+            # a new page that does not go on with the sentence: the unit ended with the page
+            pieces.append(trimmed(text, seg_start, trailing))
+            pieces += line_spans(text, trailing, line_start)
+            seg_start = line_start
         trailing = None
         if layout is not None:
             short = layout.short(line_start)
         last_line = text[line_start:line_end].strip()
         line_start = next_start
         if (len(last_line) < short or last_line[-1] in LINE_END_HARD or last_line[0] == "#"
-                or LIST_OR_HEADING.match(text, next_start, end) or TABLE_ROW.search(last_line)):
+                or LIST_OR_HEADING.match(text, next_start, end) or TABLE_ROW.search(last_line)
+                or is_heading(last_line)):
             pieces.append(trimmed(text, seg_start, line_end))
             seg_start = next_start
-    if line_start not in running:
+    if line_start not in running and (trailing is None or continues(text, line_start, end)):
         trailing = None  # the last line is the unit's own: running lines before it are inside
     elif seg_start < line_start and trailing is None:
         trailing = line_start
@@ -166,6 +174,23 @@ def running_lines(text: str, pages: tuple[int, ...], edge: int = 2) -> frozenset
     needed = max(3, -(-4 * len(pages) // 10))
     return frozenset(s for key, pages_seen in seen.items() if len(pages_seen) >= needed
                      for s in starts[key])
+
+
+def is_heading(line: str) -> bool:
+    """A line in Title Case ("Consolidated Statement of Income"): a heading, not wrapped prose."""
+    words = TITLE_WORD.findall(line)
+    if not 2 <= len(words) <= 12:
+        return False
+    significant = [w for w in words if w.lower() not in MINOR_WORDS]
+    return len(significant) >= 2 and all(w[0].isupper() for w in significant)
+
+
+def continues(text: str, start: int, end: int) -> bool:
+    """Whether a line, first on its page, goes on with the sentence of the page before: it
+    starts with a small letter, a digit or punctuation, not a capital (a heading, a new
+    sentence)."""
+    first = NEXT_CHARACTER.match(text, start, end)
+    return bool(first) and not first.group(1).isupper()
 
 
 def is_boundary(text: str, punct_start: int, after: int, end: int) -> bool:

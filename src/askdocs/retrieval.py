@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from askdocs.chunking import DIGITS, running_lines
+from askdocs.documents import Document
 from askdocs.store import DocumentRecord
 
 WORD = re.compile(r"\w+")
@@ -24,12 +26,15 @@ ANAPHOR = re.compile(r"[\"“‘']?(?:such|this|these|that|those|it|its|they|the
 
 @dataclass(frozen=True)
 class Weights:
-    """Weights of the fused sentence score; chosen on half of the SQuAD articles (bench/)."""
+    """Weights of the fused sentence score. The first four were chosen on half of the SQuAD
+    articles (bench/tune_fusion.py); `document` on the long-report set (bench/filings.py: the
+    evidence page first 58% -> 67%), checked to leave SQuAD's other half unchanged."""
 
     dense_sentence: float = 1.0
     dense_passage: float = 1.5
     keyword_sentence: float = 0.5
     keyword_passage: float = 0.75
+    document: float = 0.25  # the question's keywords in what names the sentence's document
 
 
 @dataclass(frozen=True)
@@ -124,6 +129,23 @@ def relative(scores: np.ndarray) -> np.ndarray:
     return scores / top if top > 0 else np.zeros_like(scores)
 
 
+def identity_text(document: Document) -> str:
+    """What names a document: its path's words, its title and, in a paged document, its running
+    headers and footers ("3M Company | 2018 Form 10-K"). A table row names neither the company
+    nor the year a question asks about; the document around it does."""
+    words = [re.sub(r"[_\W]+", " ", document.id.rsplit(".", 1)[0]), document.title]
+    if document.pages:
+        text, lines = document.text, {}
+        for start in sorted(running_lines(text, document.pages)):
+            end = text.find("\n", start)
+            line = text[start:end if end >= 0 else len(text)].strip()
+            lines.setdefault(DIGITS.sub("#", line), set()).add(line)
+        # a line the same on every page keeps its numbers (the year); page numbers go
+        words += [next(iter(same)) if len(same) == 1 else DIGITS.sub("", key.replace("#", ""))
+                  for key, same in lines.items()]
+    return " ".join(dict.fromkeys(words))
+
+
 class Searcher:
     """Holds the sentence and chunk tables, their FAISS indexes and BM25 indexes."""
 
@@ -168,6 +190,7 @@ class Searcher:
         self.chunk_tokens = [self.tokenize(t) for t in chunk_texts]
         self.sentence_keyword = Keyword(sentence_tokens)
         self.chunk_keyword = Keyword(self.chunk_tokens)
+        self.identity = [frozenset(self.tokenize(identity_text(r.document))) for r in records]
 
     def first_chunk_of_sentence(self, n: int) -> np.ndarray:
         chunk_of = np.full(n, -1, dtype=np.int64)
@@ -200,11 +223,18 @@ class Searcher:
         np.maximum.at(passage, self.pair_sentence, dense_chunk[self.pair_chunk])
         np.maximum.at(passage_kw, self.pair_sentence, keyword_chunk[self.pair_chunk])
         keyword = relative(self.sentence_keyword.scores(query))
+        document = self.document_match(query)[self.doc]
         w = self.weights
         fused = (w.dense_sentence * dense_sentence + w.dense_passage * passage
-                 + w.keyword_sentence * keyword + w.keyword_passage * passage_kw)
+                 + w.keyword_sentence * keyword + w.keyword_passage * passage_kw
+                 + w.document * document)
         return fused, {"dense": dense_sentence, "passage": passage, "keyword": keyword,
-                       "passage_keyword": passage_kw, "query": query}
+                       "passage_keyword": passage_kw, "document": document, "query": query}
+
+    def document_match(self, query: list[str]) -> np.ndarray:
+        """Per document, the share of the query's keyword weight its identity holds."""
+        return np.array([self.sentence_keyword.coverage(query, identity)
+                         for identity in self.identity], dtype=np.float32)
 
     def search(self, question: str, vector: np.ndarray, k: int = 10,
                quotable_only: bool = True) -> list[Hit]:

@@ -1,0 +1,185 @@
+"""Page-level retrieval on long reports: a development set askdocs makes for itself.
+
+    python bench/filings.py [--companies N] [--json PATH]
+
+Real company filings are long PDFs whose answers often sit in a table, and whose questions name
+the company and the year ("What is the FY2018 capital expenditure for 3M?"): the table row
+names neither. This script makes such a collection (held-back real filings judge the project;
+these are only for development): per fictional company one annual report of about 25 pages, with
+a running header naming the company, narrative pages (SQuAD dev prose, CC BY-SA 4.0, different
+articles per company), and three statements as tables with a column per year. Every company has
+the same row labels, so only the company and the year tell the right page. Questions come from
+templates with several wordings; each knows its evidence page.
+
+It prints, through the public API: the share of questions whose evidence page is among the
+first five distinct pages `rank` returns (and first), and for `ask`: how often it answers, and
+how often one of its quotes is on the evidence page.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import random
+import textwrap
+import time
+from pathlib import Path
+
+from common import CACHE, ROOT, SQUAD
+
+from askdocs.answer import AskDocs
+from askdocs.embedding import cached_embedder
+from askdocs.evaluation import load_squad
+from askdocs.indexer import build_index
+
+COMPANIES = ["Harbor Lights Inc", "Bluefin Foods Corp", "Copperleaf Mining Ltd",
+             "Northgate Rail Group", "Silverline Telecom", "Amberfield Chemicals",
+             "Pinecrest Retail Co", "Ravenstone Insurance", "Oakridge Pharmaceuticals",
+             "Meridian Shipping plc", "Tallgrass Energy Inc", "Quillfeather Media"]
+YEARS = (2018, 2017, 2016)
+STATEMENTS = {
+    "Consolidated Statement of Income": ["Net sales", "Cost of sales", "Operating income",
+                                         "Net income", "Earnings per share, diluted"],
+    "Consolidated Balance Sheet": ["Cash and cash equivalents", "Inventories", "Total assets",
+                                   "Total liabilities", "Total equity"],
+    "Consolidated Statement of Cash Flows": [
+        "Net cash provided by operating activities",
+        "Purchases of property, plant and equipment (PP&E)", "Depreciation and amortization",
+        "Dividends paid to shareholders", "Repurchases of common stock"],
+}
+QUESTIONS = [  # (templates, statement row)
+    (["What is the FY{year} capital expenditure for {company}?",
+      "How much did {company} spend on capital expenditures in {year}?"],
+     "Purchases of property, plant and equipment (PP&E)"),
+    (["What was {company}'s net income in {year}?",
+      "How much profit did {company} make in fiscal {year}?"], "Net income"),
+    (["How much cash and cash equivalents did {company} hold at the end of {year}?"],
+     "Cash and cash equivalents"),
+    (["What were {company}'s total assets in FY{year}?"], "Total assets"),
+    (["How much did {company} pay in dividends in {year}?"], "Dividends paid to shareholders"),
+    (["What were net sales for {company} in fiscal {year}?",
+      "What was the revenue of {company} in {year}?"], "Net sales"),
+]
+NARRATIVE_PAGES = 22
+LINES_PER_PAGE = 48
+
+
+def report(company: str, prose: list[str], rng: random.Random) -> tuple[bytes, dict[str, int]]:
+    """The PDF of one annual report, and the page (1-based) of each statement row."""
+    from reportlab.pdfgen import canvas
+
+    out = io.BytesIO()
+    pdf = canvas.Canvas(out)
+    pdf.setTitle(f"{company} Annual Report 2018")
+    lines = []
+    for paragraph in prose:
+        lines += textwrap.wrap(paragraph, 92) + [""]
+    pages: list[list[str] | tuple[str, list[str]]] = [
+        [f"{company}", "Annual Report 2018", "Form 10-K", "For the fiscal year ended "
+         "December 31, 2018"]]
+    body = [lines[i:i + LINES_PER_PAGE] for i in range(0, len(lines), LINES_PER_PAGE)]
+    statements = list(STATEMENTS.items())
+    where = {}
+    for number in range(NARRATIVE_PAGES):
+        pages.append(body[number % len(body)])
+        if number == NARRATIVE_PAGES // 2:
+            for title, rows in statements:
+                pages.append((title, rows))
+                where.update({row: len(pages) for row in rows})
+    for number, page in enumerate(pages, start=1):
+        pdf.setFont("Helvetica", 8)
+        pdf.drawString(50, 810, f"{company} | 2018 Annual Report")
+        pdf.drawString(290, 30, str(number))
+        if isinstance(page, tuple):
+            title, rows = page
+            pdf.setFont("Helvetica-Bold", 11)
+            pdf.drawString(50, 770, title)
+            pdf.setFont("Helvetica", 9)
+            pdf.drawString(50, 750, "(Millions, except per share amounts)")
+            for x, year in zip((330, 400, 470), YEARS):
+                pdf.drawString(x, 730, str(year))
+            for row_number, row in enumerate(rows):
+                y = 710 - 18 * row_number
+                pdf.drawString(50, y, row)
+                for x in (330, 400, 470):
+                    value = rng.randint(100, 9999)
+                    shown = f"{value:,}" if "per share" not in row else f"{value / 1000:.2f}"
+                    pdf.drawString(x, y, f"({shown})" if "Purchases" in row or "paid" in row
+                                   or "Repurchases" in row or "Cost" in row else shown)
+        else:
+            pdf.setFont("Helvetica", 9)
+            for row_number, line in enumerate(page):
+                pdf.drawString(50, 780 - 15 * row_number, line)
+        pdf.showPage()
+    pdf.save()
+    return out.getvalue(), where
+
+
+def collection(companies: int) -> tuple[Path, list[dict]]:
+    """The reports folder and the questions (cached under bench/.cache)."""
+    folder = CACHE / f"filings{companies}"
+    docs, questions_file = folder / "docs", folder / "questions.json"
+    if questions_file.exists():
+        return docs, json.loads(questions_file.read_text())
+    documents, _ = load_squad(SQUAD)
+    articles = list(documents.values())
+    rng = random.Random(2018)
+    docs.mkdir(parents=True, exist_ok=True)
+    questions = []
+    for number, company in enumerate(COMPANIES[:companies]):
+        prose = []
+        for article in articles[number::len(COMPANIES)][:2]:
+            prose += article.split("\n\n")
+        data, where = report(company, prose, rng)
+        name = company.replace(" ", "_") + "_2018_annual_report.pdf"
+        (docs / name).write_bytes(data)
+        for templates, row in QUESTIONS:
+            template = rng.choice(templates)
+            year = rng.choice(YEARS)
+            questions.append({"question": template.format(company=company, year=year),
+                              "source": name, "page": where[row]})
+    questions_file.write_text(json.dumps(questions, indent=1))
+    return docs, questions
+
+
+def evaluate(engine: AskDocs, questions: list[dict]) -> dict:
+    first = top5 = answered = quoted = 0
+    for item in questions:
+        pages = []
+        for quote in engine.rank(item["question"], k=50):
+            if (quote.source, quote.page) not in pages:
+                pages.append((quote.source, quote.page))
+        evidence = (item["source"], item["page"])
+        first += pages[:1] == [evidence]
+        top5 += evidence in pages[:5]
+        answer = engine.ask(item["question"])
+        answered += answer.answered
+        quoted += any((q.source, q.page) == evidence for q in answer.quotes)
+    n = len(questions)
+    return {"questions": n, "page_first": round(100 * first / n, 1),
+            "page_top5": round(100 * top5 / n, 1), "ask_answered": round(100 * answered / n, 1),
+            "ask_quotes_evidence_page": round(100 * quoted / n, 1)}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--companies", type=int, default=8)
+    parser.add_argument("--json", default=str(ROOT / "bench" / "results" / "filings.json"))
+    args = parser.parse_args()
+    docs, questions = collection(args.companies)
+    embedder = cached_embedder()
+    index = docs.parent / "index"
+    began = time.perf_counter()
+    report_ = build_index(docs, index, embedder=embedder)
+    print(f"# {report_.summary()} ({time.perf_counter() - began:.0f}s)")
+    result = evaluate(AskDocs.load(index, embedder=embedder), questions)
+    print(f"{result['questions']} questions on {args.companies} reports: evidence page first "
+          f"{result['page_first']}%, in the top 5 {result['page_top5']}%; ask answers "
+          f"{result['ask_answered']}%, quotes the evidence page "
+          f"{result['ask_quotes_evidence_page']}%")
+    Path(args.json).write_text(json.dumps(result, indent=1) + "\n")
+
+
+if __name__ == "__main__":
+    main()
