@@ -8,7 +8,8 @@ run:
 - extraction pages/s with pypdfium2 (askdocs's reader, in its reader process) and with pypdf
   (the pure-Python candidate), on the same files;
 - a full index build of the folder (extraction, splitting, embedding, writing) in texts/s,
-  next to SentenceTransformer.encode on exactly the texts the build embeds.
+  next to SentenceTransformer.encode on exactly the texts the build embeds (speed.build_speed:
+  raw encode before and after the build, the faster run the yardstick).
 Results go to bench/results/formats.json.
 """
 
@@ -17,16 +18,15 @@ from __future__ import annotations
 import argparse
 import io
 import json
-import tempfile
 import textwrap
 import time
 from pathlib import Path
 
 from common import CACHE, ROOT, SQUAD
+from speed import build_speed
 
-from askdocs.embedding import BATCH_SIZE, cached_embedder
+from askdocs.embedding import cached_embedder
 from askdocs.evaluation import load_squad
-from askdocs.indexer import build_index, split_document
 from askdocs.readers import extract
 
 LINES_PER_PAGE = 50
@@ -86,36 +86,6 @@ def extraction(folder: Path) -> dict:
     return row
 
 
-def build_against_encode(folder: Path) -> dict:
-    embedder = cached_embedder()
-    embedder.model.encode(["warm up"] * 8)
-    with tempfile.TemporaryDirectory() as tmp:
-        began = time.perf_counter()
-        report = build_index(folder, Path(tmp) / "index", embedder=embedder, full=True)
-        build_seconds = time.perf_counter() - began
-    texts = []
-    for file in sorted(folder.glob("*.pdf")):
-        from askdocs.documents import read_document
-
-        document, _ = read_document(file.name, file.read_bytes())
-        sentences, chunks = split_document(document)
-        texts += [document.text[s.start:s.end] for s in sentences]
-        texts += [document.text[c.start:c.end] for c in chunks]
-    began = time.perf_counter()
-    embedder.model.encode(texts, batch_size=BATCH_SIZE, normalize_embeddings=True,
-                          show_progress_bar=False)
-    raw_seconds = time.perf_counter() - began
-    row = {"documents": report.documents, "sentences": report.sentences,
-           "chunks": report.chunks, "texts": len(texts), "build_seconds": round(build_seconds, 1),
-           "build_texts_per_s": round(len(texts) / build_seconds, 1),
-           "raw_encode_texts_per_s": round(len(texts) / raw_seconds, 1),
-           "ratio": round(raw_seconds / build_seconds, 3)}
-    print(f"build from PDFs (extraction included): {build_seconds:.1f}s, "
-          f"{row['build_texts_per_s']} texts/s; raw encode {row['raw_encode_texts_per_s']} "
-          f"texts/s; ratio {row['ratio']}")
-    return row
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--squad", default=SQUAD)
@@ -123,7 +93,10 @@ def main():
     parser.add_argument("--json", default=str(ROOT / "bench" / "results" / "formats.json"))
     args = parser.parse_args()
     folder = pdf_corpus(args.squad, args.articles)
-    results = {"extraction": extraction(folder), "build": build_against_encode(folder)}
+    embedder = cached_embedder()
+    embedder.model.encode(["warm up"] * 8)
+    results = {"extraction": extraction(folder),
+               "build": build_speed("pdf-48 (extraction included)", folder, embedder)}
     Path(args.json).write_text(json.dumps(results, indent=1) + "\n")
 
 

@@ -32,6 +32,7 @@ ABBREVIATIONS = frozenset(
 TABLE_ROW = re.compile(r"[-−–(]?[$€£]?\d[\d,.]*%?\)?\s+[-−–(]?[$€£]?\d[\d,.]*%?\)?$")
 TITLE_WORD = re.compile(r"[^\W\d_][\w'’&-]*")
 MINOR_WORDS = frozenset("a an and as at by for from in into of on or the to with per vs".split())
+NUMBER_END = frozenset("0123456789)%")
 SHORT_LINE = 40  # a line under this many characters ends a unit: a heading, a last line
 MAX_SENTENCE_CHARS = 1000  # longer runs are cut at a space so quotes stay readable
 
@@ -110,7 +111,8 @@ def segments(text: str, start: int, end: int, running: frozenset[int] = frozense
         last_line = text[line_start:line_end].strip()
         line_start = next_start
         if (len(last_line) < short or last_line[-1] in LINE_END_HARD or last_line[0] == "#"
-                or LIST_OR_HEADING.match(text, next_start, end) or TABLE_ROW.search(last_line)
+                or LIST_OR_HEADING.match(text, next_start, end)
+                or (last_line[-1] in NUMBER_END and TABLE_ROW.search(last_line))
                 or is_heading(last_line)):
             pieces.append(trimmed(text, seg_start, line_end))
             seg_start = next_start

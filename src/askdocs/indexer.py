@@ -33,7 +33,8 @@ from askdocs.store import (
     write_stored,
 )
 
-CHUNK_SETTINGS = {"chunk_target": 500, "chunk_limit": 1000, "chunk_min_break": 200}
+# "splitter" is the version of the sentence splitting: a new one rebuilds old indexes in full
+CHUNK_SETTINGS = {"chunk_target": 500, "chunk_limit": 1000, "chunk_min_break": 200, "splitter": 2}
 
 
 @dataclass(frozen=True)

@@ -113,9 +113,13 @@ class Keyword:
             return np.zeros(self.bm25.scores["num_docs"], dtype=np.float32)
         return np.asarray(self.bm25.get_scores(known), dtype=np.float32)
 
+    def weights(self, query: list[str]) -> dict[str, float]:
+        """Each query term's IDF (an unknown term has the highest)."""
+        return {t: self.idf.get(t, self.unseen_idf) for t in query}
+
     def coverage(self, query: list[str], tokens: set[str]) -> float:
         """Share of the query's IDF mass found in `tokens` (unknown terms count in the total)."""
-        weights = {t: self.idf.get(t, self.unseen_idf) for t in query}
+        weights = self.weights(query)
         total = sum(weights.values())
         return sum(w for t, w in weights.items() if t in tokens) / total if total else 0.0
 
@@ -190,7 +194,11 @@ class Searcher:
         self.chunk_tokens = [self.tokenize(t) for t in chunk_texts]
         self.sentence_keyword = Keyword(sentence_tokens)
         self.chunk_keyword = Keyword(self.chunk_tokens)
-        self.identity = [frozenset(self.tokenize(identity_text(r.document))) for r in records]
+        named_by: dict[str, list[int]] = {}  # identity token -> documents it names
+        for d, record in enumerate(records):
+            for token in set(self.tokenize(identity_text(record.document))):
+                named_by.setdefault(token, []).append(d)
+        self.named_by = {t: np.asarray(ds, dtype=np.int64) for t, ds in named_by.items()}
 
     def first_chunk_of_sentence(self, n: int) -> np.ndarray:
         chunk_of = np.full(n, -1, dtype=np.int64)
@@ -233,8 +241,13 @@ class Searcher:
 
     def document_match(self, query: list[str]) -> np.ndarray:
         """Per document, the share of the query's keyword weight its identity holds."""
-        return np.array([self.sentence_keyword.coverage(query, identity)
-                         for identity in self.identity], dtype=np.float32)
+        match = np.zeros(len(self.records), dtype=np.float32)
+        weights = self.sentence_keyword.weights(query)
+        total = sum(weights.values())
+        for token, weight in weights.items():
+            if token in self.named_by:
+                match[self.named_by[token]] += weight / total
+        return match
 
     def search(self, question: str, vector: np.ndarray, k: int = 10,
                quotable_only: bool = True) -> list[Hit]:

@@ -6,7 +6,7 @@ Layout of an index folder:
     gen-<id>/.askdocs-generation   marker: askdocs made this folder and may delete it
     gen-<id>/sentences.faiss   one vector per sentence (inner product on normalised vectors)
     gen-<id>/chunks.faiss      one vector per chunk
-    gen-<id>/documents.jsonl   per document: metadata, exact text, sentence and chunk spans
+    gen-<id>/documents.jsonl   per document: metadata, extracted text, sentence/chunk/page spans
 
 A build writes a new generation into a hidden temporary folder, renames it into place and then
 replaces manifest.json with a rename: a reader sees the old index or the new one, never a mix,
