@@ -17,6 +17,7 @@ import numpy as np
 from askdocs.embedding import DEFAULT_MODEL, Embedder, cached_embedder, same_model
 from askdocs.errors import IndexMismatchError, InputError
 from askdocs.numbers import Quantity, agreement_note, asks_quantity, quantities
+from askdocs.readers import format_for
 from askdocs.retrieval import Hit, Searcher
 from askdocs.store import StoredIndex, load_stored
 
@@ -58,6 +59,14 @@ class Quote:
     date: str | None
     page: int | None = None  # 1-based page of the quote's start in a paged document (PDF)
     paragraph: int = 0  # 1-based paragraph in the document (a Word file's location); not in JSON
+
+    def location(self) -> tuple[str, int] | None:
+        """Where the quote is, for people: ("page", n) in a paged document, ("paragraph", n) in
+        a format whose lines are paragraphs (Word, HTML), else None."""
+        if self.page is not None:
+            return "page", self.page
+        fmt = format_for(self.source)
+        return ("paragraph", self.paragraph) if fmt and fmt.lines_are_paragraphs else None
 
     def to_dict(self) -> dict:
         """The quote's part of the JSON contract."""

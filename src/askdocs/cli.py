@@ -109,12 +109,11 @@ def printable(text: str, keep_space: bool = False) -> str:
 
 def location(quote) -> str:
     """'p. 12, ' for a paged document, 'paragraph 7, ' for a Word file, else ''."""
-    from askdocs.readers import format_for
-
-    if quote.page is not None:
-        return f"p. {quote.page}, "
-    fmt = format_for(quote.source)
-    return f"paragraph {quote.paragraph}, " if fmt and fmt.lines_are_paragraphs else ""
+    place = quote.location()
+    if place is None:
+        return ""
+    kind, number = place
+    return f"p. {number}, " if kind == "page" else f"{kind} {number}, "
 
 
 def format_answer(answer) -> str:

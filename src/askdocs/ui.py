@@ -12,7 +12,7 @@ from pathlib import Path
 from askdocs.answer import Answer, Quote, search_query
 from askdocs.documents import Document
 from askdocs.errors import AskDocsError
-from askdocs.readers import FORMATS, SUFFIXES, format_for
+from askdocs.readers import FORMATS, SUFFIXES
 from askdocs.service import Library, Upload
 
 EXAMPLES = ["how many children died?", "Who is the regional governor?",
@@ -51,10 +51,8 @@ def highlighted(quote: Quote) -> str:
 
 def location(quote: Quote) -> str:
     """'page 12 · ' for a paged document, 'paragraph 7 · ' for a Word file, else ''."""
-    if quote.page is not None:
-        return f"page {quote.page} · "
-    fmt = format_for(quote.source)
-    return f"paragraph {quote.paragraph} · " if fmt and fmt.lines_are_paragraphs else ""
+    place = quote.location()
+    return f"{place[0]} {place[1]} · " if place else ""
 
 
 def summary_line(answer: Answer) -> str:
