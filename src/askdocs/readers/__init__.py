@@ -12,6 +12,7 @@ and is skipped with a warning; it never stops a build or holds the app for long.
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass, field
 
 MB = 1024 * 1024
@@ -37,6 +38,7 @@ class Format:
     """One file format: its suffixes, a name for messages, and its limits."""
 
     name: str
+    reader: str  # the module (beside this file) whose extract(data) reads the format
     suffixes: tuple[str, ...]
     max_bytes: int  # larger files are skipped when indexing a folder
     max_upload_bytes: int  # and refused as uploads in the app
@@ -44,11 +46,15 @@ class Format:
     lines_are_paragraphs: bool  # DOCX and HTML: every line of the text is one paragraph
 
 
-FORMATS = (
-    Format("text", (".txt", ".md"), 50 * MB, 5 * MB, isolated=False, lines_are_paragraphs=False),
-    Format("PDF", (".pdf",), 50 * MB, 50 * MB, isolated=True, lines_are_paragraphs=False),
-    Format("Word", (".docx",), 50 * MB, 20 * MB, isolated=True, lines_are_paragraphs=True),
-    Format("HTML", (".html", ".htm"), 20 * MB, 10 * MB, isolated=True, lines_are_paragraphs=True),
+FORMATS = (  # name, reader module, suffixes, limit in a folder, limit as an upload
+    Format("text", "text", (".txt", ".md"), 50 * MB, 5 * MB,
+           isolated=False, lines_are_paragraphs=False),
+    Format("PDF", "pdf", (".pdf",), 50 * MB, 50 * MB,
+           isolated=True, lines_are_paragraphs=False),
+    Format("Word", "docx", (".docx",), 50 * MB, 20 * MB,
+           isolated=True, lines_are_paragraphs=True),
+    Format("HTML", "html", (".html", ".htm"), 20 * MB, 10 * MB,
+           isolated=True, lines_are_paragraphs=True),
 )
 SUFFIXES = tuple(suffix for fmt in FORMATS for suffix in fmt.suffixes)
 
@@ -78,14 +84,7 @@ def extract(name: str, data: bytes) -> Extracted:
 
 def extract_here(suffix: str, data: bytes) -> Extracted:
     """Parse in this process (the reader process calls this)."""
-    if suffix == ".txt":
-        from askdocs.readers.text import extract as read
-    elif suffix == ".pdf":
-        from askdocs.readers.pdf import extract as read
-    elif suffix == ".docx":
-        from askdocs.readers.docx import extract as read
-    elif suffix == ".html":
-        from askdocs.readers.html import extract as read
-    else:
+    fmt = format_for(suffix)
+    if fmt is None:
         raise Unreadable(f"no reader for {suffix}")
-    return read(data)
+    return importlib.import_module(f"askdocs.readers.{fmt.reader}").extract(data)
