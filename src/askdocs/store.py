@@ -106,12 +106,12 @@ def damaged(path: Path, index_dir: Path, why: str) -> IndexCorruptError:
     return IndexCorruptError(f"{path} is damaged ({why}); {rebuild_hint(index_dir)}")
 
 
-def entry_mode(path: Path, index_dir: Path) -> int | None:
-    """The mode of path itself (links not followed), None if absent; permission is an error."""
+@contextmanager
+def looking(index_dir: Path):
+    """Turn an index path that is a file, or a folder we may not read, into one clear error
+    (the reading twin of `writing`)."""
     try:
-        return os.lstat(path).st_mode
-    except FileNotFoundError:
-        return None
+        yield
     except NotADirectoryError:
         raise IndexAccessError(f"{index_dir} is a file, not an index folder") from None
     except PermissionError:
@@ -119,14 +119,21 @@ def entry_mode(path: Path, index_dir: Path) -> int | None:
             from None
 
 
+def entry_mode(path: Path, index_dir: Path) -> int | None:
+    """The mode of path itself (links not followed), None if absent; permission is an error."""
+    with looking(index_dir):
+        try:
+            return os.lstat(path).st_mode
+        except FileNotFoundError:
+            return None
+
+
 def read_manifest(index_dir: str | Path) -> Manifest:
     """The validated manifest; raises IndexMissing/Mismatch/Corrupt/AccessError."""
     index_dir = Path(index_dir)
     path = manifest_path(index_dir)
-    mode = entry_mode(path, index_dir)
+    mode = entry_mode(path, index_dir)  # an index path that is a file raises here
     if mode is None:
-        if index_dir.exists() and not index_dir.is_dir():
-            raise IndexAccessError(f"{index_dir} is a file, not an index folder")
         raise IndexMissingError(f"no index at {index_dir}/, run `askdocs index`")
     if not stat.S_ISREG(mode):
         raise damaged(path, index_dir, "not a regular file")
@@ -406,15 +413,11 @@ def remove_stale(index_dir: Path, keep: str) -> None:
 
 def foreign_entries(index_dir: Path) -> list[str]:
     """Names in the index folder that askdocs did not write (sorted)."""
-    try:
-        names = sorted(os.listdir(index_dir))
-    except FileNotFoundError:
-        return []
-    except NotADirectoryError:
-        raise IndexAccessError(f"{index_dir} is a file, not an index folder") from None
-    except PermissionError:
-        raise IndexAccessError(f"cannot read the index at {index_dir}/: permission denied") \
-            from None
+    with looking(index_dir):
+        try:
+            names = sorted(os.listdir(index_dir))
+        except FileNotFoundError:
+            return []
     # an entry that vanishes while we look was being swapped or cleared by another askdocs build
     return [name for name in names
             if name not in OWN_FILES and not is_own_generation(index_dir / name)
@@ -423,9 +426,7 @@ def foreign_entries(index_dir: Path) -> list[str]:
 
 def check_writable(index_dir: Path, allow_other_files: bool = False) -> None:
     """Refuse, before any work, an index folder askdocs cannot or should not write into."""
-    if index_dir.exists() and not index_dir.is_dir():
-        raise IndexAccessError(f"{index_dir} is a file, not an index folder")
-    others = foreign_entries(index_dir)
+    others = foreign_entries(index_dir)  # an index path that is a file raises here
     if others and not allow_other_files:
         shown = ", ".join(repr(name) for name in others[:3]) + (", …" if len(others) > 3 else "")
         raise InputError(f"the index folder {index_dir}/ holds files askdocs did not write "
