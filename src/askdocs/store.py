@@ -198,6 +198,15 @@ def _whole(value: object) -> bool:
     return type(value) is int  # not bool, not float
 
 
+def spans(raw: dict, key: str, doc_id: str) -> list[list[int]]:
+    """A record's list of spans, each four whole numbers; raises ValueError otherwise."""
+    found = raw.get(key)
+    for span in found if isinstance(found, list) else [None]:
+        if not (isinstance(span, list) and len(span) == 4 and all(map(_whole, span))):
+            raise ValueError(f"a {key[:-1]} span of {doc_id!r} is not four whole numbers")
+    return found
+
+
 def parse_record(line: str) -> tuple[Document, list[Sentence], list[Chunk]]:
     """One document store line, checked so that every span it gives is a real slice of its text.
 
@@ -212,19 +221,13 @@ def parse_record(line: str) -> tuple[Document, list[Sentence], list[Chunk]]:
             or not (date is None or isinstance(date, str)):
         raise ValueError("a record has a field of the wrong type")
     sentences, previous_end = [], 0
-    for span in raw.get("sentences") if isinstance(raw.get("sentences"), list) else [None]:
-        if not (isinstance(span, list) and len(span) == 4 and all(map(_whole, span))):
-            raise ValueError(f"a sentence span of {doc_id!r} is not four whole numbers")
-        start, end, paragraph, quotable = span
+    for start, end, paragraph, quotable in spans(raw, "sentences", doc_id):
         if not previous_end <= start < end <= len(text) or quotable not in (0, 1):
             raise ValueError(f"a sentence span of {doc_id!r} is outside its text")
         sentences.append(Sentence(start, end, paragraph, bool(quotable)))
         previous_end = end
     chunks = []
-    for span in raw.get("chunks") if isinstance(raw.get("chunks"), list) else [None]:
-        if not (isinstance(span, list) and len(span) == 4 and all(map(_whole, span))):
-            raise ValueError(f"a chunk span of {doc_id!r} is not four whole numbers")
-        start, end, first, last = span
+    for start, end, first, last in spans(raw, "chunks", doc_id):
         if not (0 <= first <= last < len(sentences) and start == sentences[first].start
                 and end == sentences[last].end):
             raise ValueError(f"a chunk of {doc_id!r} does not match its sentences")
