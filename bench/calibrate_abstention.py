@@ -21,12 +21,14 @@ import itertools
 import math
 import random
 import sys
+from dataclasses import replace
 
 import numpy as np
 from common import CACHE, ROOT, SQUAD, squad_index, tuning_half
 
-from askdocs.answer import CANDIDATES, AskDocs
+from askdocs.answer import CANDIDATES
 from askdocs.embedding import cached_embedder
+from askdocs.engine import AskDocs
 from askdocs.store import StoredIndex, load_stored
 
 SIZES = (1, 3, 8, 16)
@@ -49,7 +51,7 @@ def features(engine, questions, vectors, top=10):
         hits = engine.searcher.search(question.text, vector[None, :], k=CANDIDATES)[:top]
         terms = engine.searcher.query_terms(question.text)
         for col, h in enumerate(hits):
-            out[row, col] = (h.dense, h.passage, engine.searcher.coverage(terms, h.sentence))
+            out[row, col] = (h.dense, h.passage, engine.searcher.coverage(terms, h))
     return out
 
 
@@ -58,14 +60,15 @@ def collect(stored, questions, vectors, articles, embedder, rng):
     by_article: dict[int, list[int]] = {}
     for i, q in enumerate(questions):
         by_article.setdefault(q.article, []).append(i)
-    names = sorted(r.document.id for r in stored.records)
-    records = {r.document.id: r for r in stored.records}
+    names = sorted(stored.manifest.documents)
     samples = {}
     for size in SIZES:
         samples[size] = []
         for group in corpora(articles, size, rng):
-            subset = [records[names[a]] for a in group]
-            engine = AskDocs(StoredIndex(stored.manifest, subset), embedder)
+            # a sub-collection: the same segments, the other documents deleted in the manifest
+            subset = {names[a]: stored.manifest.documents[names[a]] for a in group}
+            engine = AskDocs(StoredIndex(replace(stored.manifest, documents=subset),
+                                         stored.segments), embedder)
             inside = [i for a in group for i in by_article[a]]
             outside = [i for a in articles if a not in group for i in by_article[a]]
             chosen = rng.sample(inside, min(PER_SIDE, len(inside))) + \

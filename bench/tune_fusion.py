@@ -16,25 +16,27 @@ from dataclasses import astuple
 import numpy as np
 from common import SQUAD, squad_index, tuning_half
 
-from askdocs.answer import AskDocs
+from askdocs.engine import AskDocs
 from askdocs.retrieval import Weights
 
 
 def collect(engine, questions, per_signal=60):
-    """The four fused signals of each question's candidate sentences, from Searcher.score."""
+    """The four fused signals of each question's candidate sentences, from Searcher.table
+    (every sentence scored: the engine is loaded with depth=None)."""
     s = engine.searcher
     vectors = engine.embedder.embed([q.text for q in questions])
     rows = []
     for question, vector in zip(questions, vectors):
-        _, found = s.score(question.text, vector[None, :])
+        found = s.table(question.text, vector[None, :], quotable_only=False)
         signals = [found["dense"], found["passage"], found["keyword"], found["passage_keyword"]]
         cand = set()
         for signal in signals:
             cand.update(np.argsort(-signal)[:per_signal].tolist())
         cand = np.array(sorted(cand))
-        names = np.array([engine.records[d].document.id for d in s.doc[cand]])
+        names = [s.document_id(int(d)) for d in found["document"][cand]]
         correct = np.array([n == question.source and any(a <= st < b for st in question.starts)
-                            for n, a, b in zip(names, s.start[cand], s.end[cand])])
+                            for n, a, b in zip(names, found["start"][cand],
+                                               found["end"][cand])])
         rows.append({"signals": np.stack([signal[cand] for signal in signals]),
                      "correct": correct, "tune": tuning_half(question)})
     return rows
@@ -55,7 +57,7 @@ def metrics(rows, weights):
 def main():
     squad = sys.argv[1] if len(sys.argv) > 1 else SQUAD
     _, questions, index = squad_index(squad)
-    engine = AskDocs.load(index)
+    engine = AskDocs.load(index, depth=None)
     began = time.time()
     rows = collect(engine, questions)
     print(f"# collected {len(rows)} questions in {time.time() - began:.0f}s", file=sys.stderr)

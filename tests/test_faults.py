@@ -62,8 +62,8 @@ def test_kill_9_at_random_moments_leaves_the_previous_index(tmp_path):
         generations.add(read_manifest(index).generation)
     report = build_index(docs, index, embedder=HashEmbedder(), full=True)
     assert report.written and report.documents == 150
-    leftovers = [p.name for p in index.iterdir() if p.name.startswith((".tmp", "gen-"))]
-    assert leftovers == [read_manifest(index).generation]
+    leftovers = [p.name for p in index.iterdir() if p.name.startswith((".tmp", "seg-"))]
+    assert leftovers == [s.name for s in read_manifest(index).segments]
 
 
 def test_a_second_build_waits_for_the_lock_or_refuses(seed_docs, tmp_path):
@@ -122,21 +122,23 @@ def test_a_planted_pickle_is_never_executed(seed_docs, tmp_path):
             return (os.system, (f"touch {marker}",))
 
     manifest = json.loads((index / "manifest.json").read_text())
-    generation = index / manifest["generation"]
-    for name in ("documents.jsonl", "sentences.faiss"):
+    generation = index / manifest["segments"][0]["name"]
+    files = manifest["segments"][0]["files"]
+    for name in ("documents.jsonl", "sentences.faiss", "sentences.npy",
+                 "sentences.bm25.data.npy"):
         original = (generation / name).read_bytes()
         data = pickle.dumps(Payload())
         (generation / name).write_bytes(data)
         import hashlib
 
-        manifest["files"][name]["sha256"] = hashlib.sha256(data).hexdigest()  # forged too
+        files[name]["sha256"] = hashlib.sha256(data).hexdigest()  # forged too
         (index / "manifest.json").write_text(json.dumps(manifest))
         (index / "extra.pkl").write_bytes(data)
-        with pytest.raises(IndexCorruptError, match=name):
+        with pytest.raises(IndexCorruptError, match=f"{generation.name}"):
             AskDocs.load(index, embedder=HashEmbedder())
         assert not marker.exists()
         (generation / name).write_bytes(original)
-        manifest["files"][name]["sha256"] = hashlib.sha256(original).hexdigest()
+        files[name]["sha256"] = hashlib.sha256(original).hexdigest()
         (index / "manifest.json").write_text(json.dumps(manifest))
 
 

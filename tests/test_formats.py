@@ -252,7 +252,7 @@ def test_uploads_take_the_new_formats_and_refuse_bad_ones(tmp_path):
     assert results["locked.pdf"] == (False, "locked.pdf: the PDF needs a password")
     assert all(results[n][0] for n in ("report.pdf", "minutes.docx", "otters.htm"))
     assert not (docs / "locked.pdf").exists()
-    assert {"report.pdf", "minutes.docx", "otters.htm"} <= {d.id for d in library.documents()}
+    assert {"report.pdf", "minutes.docx", "otters.htm"} <= set(library.documents())
 
 
 def test_a_page_image_boxes_the_quote_and_refuses_a_changed_file(folder, built, tmp_path):

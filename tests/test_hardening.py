@@ -11,6 +11,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 from conftest import CHILDREN, SEEDS
 
@@ -45,8 +46,15 @@ def built(seed_docs, tmp_path, fake):
     return index
 
 
-def generation_of(index: Path) -> Path:
-    return index / json.loads((index / "manifest.json").read_text())["generation"]
+def segment_of(index: Path) -> Path:
+    return index / json.loads((index / "manifest.json").read_text())["segments"][0]["name"]
+
+
+def reseal(index: Path, name: str) -> None:
+    """Put a (tampered) file's checksum into the manifest, as a forger would."""
+    path = segment_of(index) / name
+    edit_manifest(index, lambda m: m["segments"][0]["files"][name].update(
+        sha256=sha256_file(path)))
 
 
 def edit_manifest(index: Path, edit) -> None:
@@ -93,18 +101,19 @@ def test_a_folder_of_other_files_is_refused_unless_allowed_and_never_emptied(see
                                          r"'gen-2024'\).*--allow-other-files"):
         build_index(seed_docs, index, embedder=fake)
     assert not (index / "manifest.json").exists()
-    for _ in range(2):  # a build, then an update that swaps generations
+    for _ in range(2):  # a build, then an update that swaps segments
         build_index(seed_docs, index, embedder=fake, allow_other_files=True, full=True)
     assert (index / "gen-2024" / "report.txt").read_text() == "Hedgehogs hibernate."
     assert (index / ".tmp-gen-mine").is_dir() and (index / "README.md").exists()
-    assert len([p for p in index.iterdir() if p.name.startswith("gen-")]) == 2  # ours + theirs
+    assert [p.name for p in index.iterdir() if p.name.startswith("gen-")] == ["gen-2024"]
+    assert len([p for p in index.iterdir() if p.name.startswith("seg-")]) == 1  # ours
 
 
 def test_a_manifest_naming_a_user_folder_does_not_get_it_deleted(built, seed_docs, fake):
-    user = built / "gen-2024"
+    user = built / "seg-2024"
     user.mkdir()
     (user / "report.txt").write_text("Hedgehogs hibernate.")
-    edit_manifest(built, lambda m: m.update(generation="gen-2024"))
+    edit_manifest(built, lambda m: m["segments"][0].update(name="seg-2024"))
     with pytest.raises(IndexCorruptError):
         AskDocs.load(built, embedder=fake)
     build_index(seed_docs, built, embedder=fake, allow_other_files=True)
@@ -116,6 +125,7 @@ def test_a_linked_generation_is_not_followed_when_cleaning(built, seed_docs, tmp
     elsewhere.mkdir()
     (elsewhere / "keep.txt").write_text("precious")
     (built / "gen-20250101T000000-0123abcd").symlink_to(elsewhere)
+    (built / "seg-20250101T000000-0123abcd").symlink_to(elsewhere)
     build_index(seed_docs, built, embedder=fake, full=True, allow_other_files=True)
     assert (elsewhere / "keep.txt").read_text() == "precious"
 
@@ -195,15 +205,21 @@ def test_k_that_is_not_a_positive_whole_number_is_an_input_error(built, fake, k)
 # 4. the index folder is input, and input is validated
 
 MANIFEST_DAMAGE = {
-    "files is a list": lambda m: m.update(files=[]),
-    "files is a string": lambda m: m.update(files="abc"),
+    "segments is a dict": lambda m: m.update(segments={}),
+    "files is a list": lambda m: m["segments"][0].update(files=[]),
+    "files is a string": lambda m: m["segments"][0].update(files="abc"),
+    "a file is missing": lambda m: m["segments"][0]["files"].pop("text.bin"),
+    "a count is negative": lambda m: m["segments"][0].update(sentences=-1),
+    "a segment twice": lambda m: m["segments"].append(m["segments"][0]),
+    "a document in no segment": lambda m: m["documents"][SEED].update(segment="seg-other"),
     "model is a string": lambda m: m.update(model="x"),
     "model is empty": lambda m: m.update(model={}),
     "dimension is text": lambda m: m["model"].update(dimension="abc"),
     "documents is a string": lambda m: m.update(documents="x"),
     "a document is a list": lambda m: m["documents"].update({SEED: [1]}),
     "generation is a number": lambda m: m.update(generation=7),
-    "a checksum is a number": lambda m: m["files"]["chunks.faiss"].update(sha256=1),
+    "a checksum is a number": lambda m: m["segments"][0]["files"]["chunks.faiss"].update(
+        sha256=1),
     "no format": lambda m: (m.clear(), m.update(x=1)),
 }
 
@@ -237,58 +253,90 @@ def check_damaged(index, docs, fake, capsys):
     assert err.count("\n") == 1
 
 
-RECORD_DAMAGE = {
-    "a span past the text": lambda r: r["sentences"][-1].__setitem__(1, len(r["text"]) + 5),
-    "a negative offset": lambda r: r["sentences"][0].__setitem__(0, -1),
-    "a fractional offset": lambda r: r["sentences"][0].__setitem__(0, 1.5),
-    "an offset as text": lambda r: r["sentences"][0].__setitem__(1, "30"),
-    "a boolean offset": lambda r: r["sentences"][0].__setitem__(0, True),
-    "text is a number": lambda r: r.update(text=123),
-    "a chunk past the last sentence": lambda r: r["chunks"][-1].__setitem__(
-        3, len(r["sentences"]) + 2),
-    "a chunk off its sentences": lambda r: r["chunks"][0].__setitem__(0, 1),
-    "sentences is a string": lambda r: r.update(sentences="x"),
-    "a short span": lambda r: r["sentences"].__setitem__(0, [0, 5]),
-    "the record is a list": lambda r: (r.clear(), r.update(x=[])),
+ENTRY_DAMAGE = {
+    "text past text.bin": lambda r: r["text"].__setitem__(1, r["text"][1] + 5),
+    "a negative size": lambda r: r.update(size=-1),
+    "a fractional length": lambda r: r.update(chars=1.5),
+    "a range as text": lambda r: r.update(sentences="0-30"),
+    "a boolean offset": lambda r: r["chunks"].__setitem__(0, True),
+    "a title that is a number": lambda r: r.update(title=123),
+    "pages past the text": lambda r: r.update(pages=[0, r["chars"] + 10]),
+    "rows not following on": lambda r: r["sentences"].__setitem__(1, r["sentences"][1] - 1),
+    "a shorter text": lambda r: r.update(chars=r["chars"] - 1),
+    "the entry is a list": lambda r: (r.clear(), r.update(x=[])),
 }
 
 
-@pytest.mark.parametrize("damage", list(RECORD_DAMAGE))
-def test_impossible_records_with_a_valid_checksum_are_refused(built, fake, damage):
-    store = generation_of(built) / "documents.jsonl"
-    records = [json.loads(line) for line in store.read_text().splitlines()]
-    RECORD_DAMAGE[damage](records[0])
-    store.write_text("".join(json.dumps(r) + "\n" for r in records))
-    edit_manifest(built, lambda m: m["files"]["documents.jsonl"].update(
-        sha256=sha256_file(store)))
-    with pytest.raises(IndexCorruptError,
-                       match="documents.jsonl is damaged .*askdocs index --full"):
+@pytest.mark.parametrize("damage", list(ENTRY_DAMAGE))
+def test_impossible_document_entries_with_a_valid_checksum_are_refused(built, fake, damage):
+    store = segment_of(built) / "documents.jsonl"
+    entries = [json.loads(line) for line in store.read_text().splitlines()]
+    ENTRY_DAMAGE[damage](entries[0])
+    store.write_text("".join(json.dumps(r) + "\n" for r in entries))
+    reseal(built, "documents.jsonl")
+    with pytest.raises(IndexCorruptError, match="is damaged .*askdocs index --full"):
+        engine = AskDocs.load(built, embedder=fake)
+        assert engine.documents  # a text not of its recorded length is found when read
+
+
+def set_cell(row: int, column: int, value: int):
+    def damage(table):
+        table[row, column] = value
+        return table
+    return damage
+
+
+TABLE_DAMAGE = {
+    "a span past the text": ("sentences.npy", set_cell(3, 2, 10**8)),
+    "a negative offset": ("sentences.npy", set_cell(0, 1, -1)),
+    "an empty span": ("sentences.npy", lambda t: set_cell(2, 2, int(t[2, 1]))(t)),
+    "overlapping sentences": ("sentences.npy", lambda t: set_cell(2, 1, int(t[1, 1]))(t)),
+    "a sentence of another document": ("sentences.npy", set_cell(0, 0, 1)),
+    "a sentence naming another's chunk": ("sentences.npy", set_cell(0, 6, 10**6)),
+    "a chunk past the last sentence": ("chunks.npy", set_cell(0, 4, 10**6)),
+    "a chunk off its sentences": ("chunks.npy", lambda t: set_cell(0, 1, int(t[0, 1]) + 1)(t)),
+    "a table of floats": ("sentences.npy", lambda t: t.astype(float)),
+    "a table one column short": ("chunks.npy", lambda t: t[:, :4]),
+    "a table of Python objects": ("sentences.npy", lambda t: t.astype(object)),
+}
+
+
+@pytest.mark.parametrize("damage", list(TABLE_DAMAGE))
+def test_impossible_span_tables_with_a_valid_checksum_are_refused(built, fake, damage):
+    name, change = TABLE_DAMAGE[damage]
+    path = segment_of(built) / name
+    table = np.load(path)
+    with open(path, "wb") as handle:  # np.save would add ".npy" to a path without it
+        np.save(handle, change(table.copy()), allow_pickle=True)  # what a forger may write
+    reseal(built, name)
+    with pytest.raises(IndexCorruptError, match=f"{segment_of(built)} is damaged .*--full"):
         AskDocs.load(built, embedder=fake)
 
 
-def test_records_that_are_not_the_manifests_documents_are_refused(built, fake):
-    store = generation_of(built) / "documents.jsonl"
-    lines = store.read_text().splitlines()
-    store.write_text(lines[0] + "\n" + lines[0] + "\n")  # one document twice, the other gone
-    edit_manifest(built, lambda m: m["files"]["documents.jsonl"].update(
-        sha256=sha256_file(store)))
-    with pytest.raises(IndexCorruptError, match="not the manifest's"):
+def test_a_segment_not_holding_the_manifests_documents_is_refused(built, fake):
+    store = segment_of(built) / "documents.jsonl"
+    entries = [json.loads(line) for line in store.read_text().splitlines()]
+    entries[0]["sha256"] = "0" * 64  # the manifest's document is not the one stored
+    store.write_text("".join(json.dumps(r) + "\n" for r in entries))
+    reseal(built, "documents.jsonl")
+    with pytest.raises(IndexCorruptError, match="not the ones its segments hold"):
         AskDocs.load(built, embedder=fake)
 
 
 @pytest.mark.parametrize("where", ["relative", "absolute", "inside-name"])
-def test_a_generation_outside_the_index_folder_is_never_read(built, tmp_path, fake, where):
+def test_a_segment_outside_the_index_folder_is_never_read(built, tmp_path, fake, where):
     outside = tmp_path / "outside"
-    shutil.copytree(generation_of(built), outside)  # a valid generation, checksums and all
+    shutil.copytree(segment_of(built), outside)  # a valid segment, checksums and all
     name = {"relative": "../outside", "absolute": str(outside),
-            "inside-name": f"gen-x/../../{outside.name}"}[where]
-    edit_manifest(built, lambda m: m.update(generation=name))
-    with pytest.raises(IndexCorruptError, match="not a generation folder name"):
+            "inside-name": f"seg-x/../../{outside.name}"}[where]
+    edit_manifest(built, lambda m: (m["segments"][0].update(name=name),
+                                    [d.update(segment=name) for d in m["documents"].values()]))
+    with pytest.raises(IndexCorruptError, match="not a segment folder name"):
         AskDocs.load(built, embedder=fake)
 
 
-def test_a_linked_generation_or_data_file_is_refused(built, tmp_path, fake):
-    generation = generation_of(built)
+def test_a_linked_segment_or_data_file_is_refused(built, tmp_path, fake):
+    generation = segment_of(built)
     moved = tmp_path / "moved"
     generation.rename(moved)
     generation.symlink_to(moved)  # same name, same valid content, but a link
@@ -311,7 +359,7 @@ def test_the_model_a_manifest_names_is_never_loaded_from_there(built, tmp_path, 
     def refuse(model):
         raise AssertionError(f"tried to load {model}")
 
-    monkeypatch.setattr("askdocs.answer.cached_embedder", refuse)
+    monkeypatch.setattr("askdocs.engine.cached_embedder", refuse)
     with pytest.raises(IndexMismatchError, match="name that model to load it"):
         AskDocs.load(built)
 
@@ -379,7 +427,7 @@ def test_unreadable_and_unwritable_indexes_are_one_line(open_place):
     assert as_other_user(load) in {"000_313469e783f3e27a.txt", "004_844b86f13697ed6d.txt"}
     assert as_other_user(lambda: build_index(docs, index, embedder=HashEmbedder(), full=True)) \
         == f"IndexAccessError: cannot write the index at {index}/: permission denied"
-    store = generation_of(index) / "documents.jsonl"
+    store = segment_of(index) / "documents.jsonl"
     store.chmod(0)
     assert as_other_user(load) == f"IndexAccessError: cannot read {store}: permission denied"
     (index / "manifest.json").chmod(0)
@@ -400,7 +448,7 @@ def test_a_load_racing_a_build_retries_instead_of_failing(built, seed_docs, fake
         if not raced:
             raced.append(path)
             (seed_docs / "new.txt").write_text("A new document about lighthouses appears.")
-            build_index(seed_docs, built, embedder=HashEmbedder())  # swaps, removes the old
+            build_index(seed_docs, built, embedder=HashEmbedder(), full=True)  # the old goes
         return original(path)
 
     monkeypatch.setattr(store, "sha256_file", racing)

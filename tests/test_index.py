@@ -15,6 +15,7 @@ from askdocs.errors import (
     InputError,
 )
 from askdocs.indexer import stale_reason
+from askdocs.manifest import FILES
 from askdocs.store import load_stored, read_manifest
 
 
@@ -23,12 +24,15 @@ def test_build_writes_a_self_describing_index(seed_docs, tmp_path, fake):
     report = build_index(seed_docs, index, embedder=fake)
     assert (report.added, report.updated, report.removed) == (2, 0, 0)
     manifest = json.loads((index / "manifest.json").read_text())
-    assert manifest["format_version"] == 1
+    assert manifest["format_version"] == 2
     assert manifest["model"] == {"name": "hash-384", "identity": "hash-trigram-v1-384",
                                  "dimension": 384}
     doc = manifest["documents"]["004_844b86f13697ed6d.txt"]
     assert doc["date"] == "2025-04-04" and len(doc["sha256"]) == 64
-    assert set(manifest["files"]) == {"sentences.faiss", "chunks.faiss", "documents.jsonl"}
+    [segment] = manifest["segments"]
+    assert doc["segment"] == segment["name"] and (segment["documents"], segment["sentences"]) \
+        == (2, report.sentences)
+    assert set(segment["files"]) == set(FILES) and "text.bin" in FILES
     assert not list(index.glob(".tmp-*"))
     assert not list(index.rglob("*.pkl")) and not list(index.rglob("*.pickle"))
 
@@ -136,7 +140,7 @@ def test_another_format_version_is_refused(seed_docs, tmp_path, fake):
 def test_damage_is_detected_named_and_repaired_by_full(seed_docs, tmp_path, fake, damage):
     index = tmp_path / "index"
     build_index(seed_docs, index, embedder=fake)
-    generation = index / read_manifest(index).generation
+    generation = index / read_manifest(index).segments[0].name
     if damage == "truncate_vectors":
         data = (generation / "sentences.faiss").read_bytes()
         (generation / "sentences.faiss").write_bytes(data[: len(data) // 2])

@@ -7,9 +7,11 @@
 Heavy libraries (torch, sentence-transformers, FAISS) load only when an index is built or read.
 """
 
-from askdocs.answer import Answer, AskDocs, Quote, ask, load
+from askdocs.answer import Answer, Quote
 from askdocs.chunking import Chunk, Sentence
 from askdocs.documents import Document
+from askdocs.embedding import HashEmbedder
+from askdocs.engine import AskDocs, ask, load
 from askdocs.errors import (
     AskDocsError,
     IndexBusyError,
@@ -29,6 +31,7 @@ __all__ = [
     "BuildReport",
     "Chunk",
     "Document",
+    "HashEmbedder",
     "IndexBusyError",
     "IndexCorruptError",
     "IndexMismatchError",

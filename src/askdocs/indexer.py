@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -19,11 +19,11 @@ from askdocs.documents import (
     scan_folder,
 )
 from askdocs.embedding import DEFAULT_MODEL, Embedder, cached_embedder, describe, same_model
-from askdocs.errors import AskDocsError, IndexMissingError, InputError
+from askdocs.errors import AskDocsError, IndexMismatchError, IndexMissingError, InputError
 from askdocs.manifest import DocumentInfo, Manifest, SkippedInfo
 from askdocs.readers import Unreadable
 from askdocs.store import (
-    DocumentRecord,
+    StoredIndex,
     build_lock,
     check_writable,
     load_stored,
@@ -32,6 +32,7 @@ from askdocs.store import (
     sha256_file,
     write_stored,
 )
+from askdocs.stores.segment import DocumentRecord
 
 # "splitter" is the version of the sentence splitting: a new one rebuilds old indexes in full
 CHUNK_SETTINGS = {"chunk_target": 500, "chunk_limit": 1000, "chunk_min_break": 200, "splitter": 2}
@@ -62,19 +63,27 @@ class BuildReport:
 
 @dataclass
 class Previous:
-    """What the current index offers a new build: reusable records and files known unreadable."""
+    """What the current index offers a new build: its segments (documents in them are kept
+    while unchanged) and files known unreadable."""
 
-    records: dict[str, DocumentRecord] = field(default_factory=dict)
-    unreadable: dict[str, SkippedInfo] = field(default_factory=dict)
+    stored: StoredIndex | None = None
     notes: list[str] = field(default_factory=list)
+
+    @property
+    def documents(self) -> dict[str, DocumentInfo]:
+        return self.stored.manifest.documents if self.stored else {}
+
+    @property
+    def unreadable(self) -> dict[str, SkippedInfo]:
+        return dict(self.stored.manifest.skipped) if self.stored else {}
 
 
 def previous_index(index_dir: Path, embedder: Embedder, full: bool) -> Previous:
-    """The current index's records that can be reused, by document id, and notes on why not."""
+    """The current index, if its documents can be kept, and notes on why not."""
     if full:
         return Previous()
     try:
-        stored = load_stored(index_dir)
+        stored = load_stored(index_dir)  # checksums verified: a damaged segment is not kept
     except IndexMissingError:
         return Previous()
     except AskDocsError as error:
@@ -85,14 +94,16 @@ def previous_index(index_dir: Path, embedder: Embedder, full: bool) -> Previous:
                                "rebuilt in full"])
     if manifest.settings != CHUNK_SETTINGS:
         return Previous(notes=["chunk settings changed; rebuilt in full"])
-    return Previous({r.document.id: r for r in stored.records}, dict(manifest.skipped))
+    return Previous(stored)
 
 
 @dataclass
 class Reading:
     """The folder's files read for a build, in folder order."""
 
-    entries: list[Document | DocumentRecord] = field(default_factory=list)  # fresh or reused
+    fresh: list[Document] = field(default_factory=list)  # new or changed: to embed
+    kept: dict[str, DocumentInfo] = field(default_factory=dict)  # unchanged: stay where they are
+    order: list[str] = field(default_factory=list)  # every indexed id, in folder order
     skipped: list[Skipped] = field(default_factory=list)
     unreadable: dict[str, SkippedInfo] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
@@ -100,8 +111,9 @@ class Reading:
 
 def read_sources(sources: list[SourceFile], previous: Previous) -> Reading:
     """Read each file once: its bytes are hashed, and only a changed file goes through its
-    reader; an unchanged one keeps its record, or its reason for being skipped."""
+    reader; an unchanged one keeps its place in the index, or its reason for being skipped."""
     reading = Reading()
+    known_documents, known_unreadable = previous.documents, previous.unreadable
     for source in sources:
         try:
             data = source.path.read_bytes()
@@ -109,10 +121,11 @@ def read_sources(sources: list[SourceFile], previous: Previous) -> Reading:
             reading.skipped.append(Skipped(source.id, f"unreadable ({error.strerror or error})"))
             continue
         digest = hashlib.sha256(data).hexdigest()
-        old = previous.records.get(source.id)
-        known = previous.unreadable.get(source.id)
-        if old is not None and old.document.sha256 == digest:
-            reading.entries.append(old)
+        old = known_documents.get(source.id)
+        known = known_unreadable.get(source.id)
+        if old is not None and old.sha256 == digest:
+            reading.kept[source.id] = old
+            reading.order.append(source.id)
             continue
         try:
             if known is not None and known.sha256 == digest:
@@ -122,7 +135,8 @@ def read_sources(sources: list[SourceFile], previous: Previous) -> Reading:
             reading.skipped.append(Skipped(source.id, str(error)))
             reading.unreadable[source.id] = SkippedInfo(digest, str(error))
             continue
-        reading.entries.append(document)
+        reading.fresh.append(document)
+        reading.order.append(source.id)
         reading.notes.extend(f"{source.id}: {note}" for note in notes)
     return reading
 
@@ -140,13 +154,17 @@ def split_document(document: Document) -> tuple[list, list]:
 
 def embed_documents(documents: list[Document], embedder: Embedder,
                     progress=None) -> list[DocumentRecord]:
-    """Split and embed documents; all their texts go to the model in one call."""
+    """Split and embed documents; all their texts go to the model in one call, each distinct
+    text once (a one-sentence chunk is its sentence; boilerplate repeats)."""
     splits = [split_document(doc) for doc in documents]
     texts = []
     for doc, (sentences, chunks) in zip(documents, splits):
         texts += [doc.text[s.start:s.end] for s in sentences]
         texts += [doc.text[c.start:c.end] for c in chunks]
-    vectors = embedder.embed(texts, progress=progress)
+    distinct = dict.fromkeys(texts)
+    unique = embedder.embed(list(distinct), progress=progress)
+    row_of = {text: row for row, text in enumerate(distinct)}
+    vectors = unique[[row_of[text] for text in texts]] if texts else unique
     records, row = [], 0
     for doc, (sentences, chunks) in zip(documents, splits):
         s_vec = vectors[row:row + len(sentences)]
@@ -173,12 +191,14 @@ def check_folders(docs_dir: Path, index_dir: Path) -> None:
 
 def build_index(docs_dir: str | Path = "seeds", index_dir: str | Path = "index", *,
                 model: str = DEFAULT_MODEL, embedder: Embedder | None = None, full: bool = False,
-                progress=None, on_wait=None, allow_other_files: bool = False) -> BuildReport:
+                progress=None, on_wait=None, allow_other_files: bool = False,
+                device: str = "auto") -> BuildReport:
     """Index every document under docs_dir into index_dir (what `askdocs index` does): text,
     Markdown, PDF, Word and HTML files, each read by its reader (askdocs.readers).
 
     Only documents whose sha256 changed are embedded again; `full=True` re-embeds everything.
-    `progress(done, total)` is called while embedding. Raises InputError for an unusable folder:
+    `progress(done, total)` is called while embedding; `device` runs the model on "cpu",
+    "cuda[:N]" or, by default, the GPU when there is one. Raises InputError for an unusable folder:
     the index folder must not be, contain or sit inside the documents folder, and must hold
     nothing askdocs did not write unless `allow_other_files` (askdocs never deletes those).
     """
@@ -190,61 +210,122 @@ def build_index(docs_dir: str | Path = "seeds", index_dir: str | Path = "index",
     if not sources:
         raise no_documents(docs_dir)
     if embedder is None:
-        embedder = cached_embedder(model)
+        embedder = cached_embedder(model, device)
     with build_lock(index_dir, on_wait=on_wait):
         previous = previous_index(index_dir, embedder, full)
-        reading = read_sources(sources, previous)
-        skipped += reading.skipped
-        fresh = [e for e in reading.entries if isinstance(e, Document)]
-        if not reading.entries:
-            raise no_documents(docs_dir)
-        new_records = {r.document.id: r for r in embed_documents(fresh, embedder, progress)}
-        records = [new_records[e.id] if isinstance(e, Document) else e for e in reading.entries]
-        ids = {r.document.id for r in records}
-        old = previous.records
-        added = sum(1 for d in fresh if d.id not in old)
-        removed = sum(1 for doc_id in old if doc_id not in ids)
-        written = bool(fresh or removed or not old or reading.unreadable != previous.unreadable)
-        if written:
-            write_stored(index_dir, manifest_for(docs_dir, embedder, records, reading.unreadable),
-                         records)
-        else:  # nothing changed, but a killed build may have left a temporary folder
-            remove_stale(index_dir, keep=read_manifest(index_dir).generation)
+        try:
+            report = update(docs_dir, index_dir, embedder, previous, sources, progress)
+        finally:
+            for segment in previous.stored.segments if previous.stored else []:
+                segment.close()
+    return replace(report, seconds=time.perf_counter() - began,
+                   skipped=tuple(skipped) + report.skipped)
+
+
+def update(docs_dir: Path, index_dir: Path, embedder: Embedder, previous: Previous,
+           sources: list[SourceFile], progress) -> BuildReport:
+    """Read, embed and write what changed: one new segment for new and changed documents
+    (and any merged), the rest kept where they are."""
+    reading = read_sources(sources, previous)
+    if not reading.order:
+        raise no_documents(docs_dir)
+    fresh = embed_documents(reading.fresh, embedder, progress)
+    old = previous.documents
+    removed = sum(1 for doc_id in old if doc_id not in reading.order)
+    merging = plan_merge(previous, reading.kept, bool(fresh))
+    moved = [seg.record(d) for seg in merging for d, e in enumerate(seg.entries)
+             if e.id in reading.kept and reading.kept[e.id].segment == seg.name]
+    records = fresh + moved
+    new = {r.document.id: info_of(r.document) for r in records}  # in the new segment
+    documents = {doc_id: new.get(doc_id) or reading.kept[doc_id] for doc_id in reading.order}
+    kept = [s for s in (previous.stored.manifest.segments if previous.stored else [])
+            if s.name not in {m.name for m in merging}
+            and any(info.segment == s.name for info in documents.values())]
+    written = bool(records or removed or not old or reading.unreadable != previous.unreadable
+                   or len(kept) != len(previous.stored.segments if previous.stored else []))
+    counts = live_counts(previous, documents, records)
+    if written:
+        manifest = manifest_for(docs_dir, embedder, documents, counts, reading.unreadable)
+        write_stored(index_dir, manifest, kept, [records] if records else [])
+    else:  # nothing changed, but a killed build may have left a temporary folder
+        remove_stale(index_dir, keep={s.name for s in read_manifest(index_dir).segments})
+    added = sum(1 for d in reading.fresh if d.id not in old)
     return BuildReport(
         added=added, updated=len(fresh) - added, removed=removed,
-        unchanged=len(records) - len(fresh), documents=len(records),
-        sentences=sum(len(r.sentences) for r in records),
-        chunks=sum(len(r.chunks) for r in records),
-        seconds=time.perf_counter() - began, written=written,
-        skipped=tuple(skipped), notes=tuple(previous.notes + reading.notes))
+        unchanged=len(reading.order) - len(fresh), documents=len(documents),
+        sentences=counts["sentences"], chunks=counts["chunks"], seconds=0.0, written=written,
+        skipped=tuple(reading.skipped), notes=tuple(previous.notes + reading.notes))
 
 
-def manifest_for(docs_dir: Path, embedder: Embedder, records: list[DocumentRecord],
-                 unreadable: dict[str, SkippedInfo] | None = None) -> Manifest:
-    """The manifest of a new generation (store.write_stored names the generation and files)."""
+# A new segment per update; when more than MAX_SEGMENTS would remain, the smallest are merged
+# into the new one until MERGE_TO remain, and a segment with over half its sentences deleted is
+# always rewritten. Searching costs a little per segment; merging small ones is cheap, and the
+# large ones are left alone until their deletions pile up.
+MAX_SEGMENTS = 8
+MERGE_TO = 4
+
+
+def plan_merge(previous: Previous, kept: dict[str, DocumentInfo], fresh: bool) -> list:
+    """The previous segments to rewrite into the new one."""
+    if previous.stored is None:
+        return []
+    sizes = []
+    for segment in previous.stored.segments:
+        rows = [e.sentences[1] - e.sentences[0] for e in segment.entries]
+        live = sum(n for e, n in zip(segment.entries, rows)
+                   if e.id in kept and kept[e.id].segment == segment.name)
+        if live:
+            sizes.append((live, sum(rows), segment))
+    merging = [seg for live, total, seg in sizes if live * 2 < total]
+    rest = sorted((s for s in sizes if s[2] not in merging), key=lambda s: s[0])
+    if len(rest) + fresh > MAX_SEGMENTS:
+        merging += [seg for _, _, seg in rest[:len(rest) - MERGE_TO + 1]]
+    return merging
+
+
+def info_of(document: Document) -> DocumentInfo:
+    return DocumentInfo(document.sha256, document.title, document.date, document.size)
+
+
+def live_counts(previous: Previous, documents: dict[str, DocumentInfo],
+                records: list[DocumentRecord]) -> dict[str, int]:
+    """Documents, sentences and chunks the new index holds."""
+    counts = {"documents": len(documents), "sentences": 0, "chunks": 0}
+    for record in records:
+        counts["sentences"] += len(record.sentences)
+        counts["chunks"] += len(record.chunks)
+    for segment in previous.stored.segments if previous.stored else []:
+        for e in segment.entries:
+            info = documents.get(e.id)
+            if info is not None and info.segment == segment.name:
+                counts["sentences"] += e.sentences[1] - e.sentences[0]
+                counts["chunks"] += e.chunks[1] - e.chunks[0]
+    return counts
+
+
+def manifest_for(docs_dir: Path, embedder: Embedder, documents: dict[str, DocumentInfo],
+                 counts: dict[str, int], unreadable: dict[str, SkippedInfo]) -> Manifest:
+    """The manifest of a new index (store.write_stored names the segments and generation)."""
     return Manifest(
         model=describe(embedder),
         settings=dict(CHUNK_SETTINGS),
         docs_dir=str(docs_dir.resolve()),
         built_at=datetime.now(UTC).isoformat(timespec="seconds"),
-        counts={"documents": len(records),
-                "sentences": sum(len(r.sentences) for r in records),
-                "chunks": sum(len(r.chunks) for r in records)},
-        documents={r.document.id: DocumentInfo(r.document.sha256, r.document.title,
-                                               r.document.date, r.document.size)
-                   for r in records},
-        skipped=dict(unreadable or {}),
+        counts=counts,
+        documents=documents,
+        skipped=dict(unreadable),
     )
 
 
 def stale_reason(docs_dir: str | Path, index_dir: str | Path) -> str | None:
-    """Why the index does not reflect docs_dir (missing, or files changed), or None.
+    """Why the index does not reflect docs_dir (missing, of an older format, or files
+    changed), or None.
 
     A damaged or unreadable index is not stale but broken: its error is raised.
     """
     try:
         manifest = read_manifest(Path(index_dir))
-    except IndexMissingError as error:
+    except (IndexMissingError, IndexMismatchError) as error:  # a format this askdocs rebuilds
         return str(error)
     sources, _ = scan_folder(docs_dir)
     current = {}

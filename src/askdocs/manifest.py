@@ -11,9 +11,16 @@ import re
 from dataclasses import asdict, dataclass, field
 
 FORMAT = "askdocs-index"
-FORMAT_VERSION = 1
-FILES = ("sentences.faiss", "chunks.faiss", "documents.jsonl")
-# A generation is a folder directly inside the index folder: never a path, never "..".
+FORMAT_VERSION = 2
+# The files of one segment: the document store, the span tables, the vector indexes and the
+# BM25 indexes (bm25s's own format: numpy arrays and JSON, no pickle).
+BM25_PARTS = ("data.npy", "indices.npy", "indptr.npy", "vocab.json", "params.json")
+FILES = ("documents.jsonl", "text.bin", "sentences.npy", "chunks.npy", "sentences.faiss",
+         "chunks.faiss", *(f"{table}.bm25.{part}" for table in ("sentences", "chunks")
+                           for part in BM25_PARTS))
+# A segment is a folder directly inside the index folder: never a path, never "..". The
+# generation names one version of the manifest (what a cache of loaded indexes is keyed by).
+SEGMENT_NAME = re.compile(r"seg-[0-9A-Za-z][0-9A-Za-z-]{0,63}")
 GENERATION_NAME = re.compile(r"gen-[0-9A-Za-z][0-9A-Za-z-]{0,63}")
 SHA256 = re.compile(r"[0-9a-f]{64}")
 MAX_DIMENSION = 65536
@@ -44,6 +51,7 @@ class DocumentInfo:
     title: str
     date: str | None
     size: int
+    segment: str = ""  # the segment holding its live copy (older copies elsewhere are deleted)
 
 
 @dataclass(frozen=True)
@@ -64,6 +72,17 @@ class FileInfo:
 
 
 @dataclass(frozen=True)
+class SegmentInfo:
+    """One immutable part of the index: its folder name, row counts and data files."""
+
+    name: str
+    documents: int  # rows in its document store, live or deleted
+    sentences: int
+    chunks: int
+    files: dict[str, FileInfo]
+
+
+@dataclass(frozen=True)
 class Manifest:
     """An index folder's self-description; `generation` names the folder holding its data."""
 
@@ -73,8 +92,8 @@ class Manifest:
     built_at: str
     counts: dict[str, int]
     documents: dict[str, DocumentInfo]
-    generation: str = ""  # filled in when the generation is written
-    files: dict[str, FileInfo] = field(default_factory=dict)
+    generation: str = ""  # filled in when the manifest is written
+    segments: tuple[SegmentInfo, ...] = ()
     skipped: dict[str, SkippedInfo] = field(default_factory=dict)
 
     def to_json(self) -> dict:
@@ -92,14 +111,22 @@ class Manifest:
                                  f"v{top.get('format_version')!r}")
         generation = _text(top, "generation")
         if not GENERATION_NAME.fullmatch(generation):
-            raise ManifestError(f"generation {generation[:80]!r} is not a generation folder name")
+            raise ManifestError(f"generation {generation[:80]!r} is not a generation name")
         model = _object(top.get("model"), "model")
         dimension = _whole(model, "dimension")
         if not 0 < dimension <= MAX_DIMENSION:
             raise ManifestError(f"model dimension {dimension} is out of range")
-        files = _object(top.get("files"), "files")
-        if sorted(files) != sorted(FILES):
-            raise ManifestError(f"files must list exactly {', '.join(FILES)}")
+        segments = top.get("segments")
+        if not isinstance(segments, list):
+            raise ManifestError("segments is not a list")
+        segments = tuple(_segment(value) for value in segments)
+        if len({s.name for s in segments}) != len(segments):
+            raise ManifestError("a segment is listed twice")
+        documents = {doc_id: _document(value, doc_id) for doc_id, value in
+                     _object(top.get("documents"), "documents").items()}
+        names = {s.name for s in segments}
+        if any(info.segment not in names for info in documents.values()):
+            raise ManifestError("a document names a segment the manifest does not list")
         return cls(
             model=ModelInfo(_text(model, "name"), _text(model, "identity"), dimension),
             settings={key: _whole(_object(top.get("settings"), "settings"), key)
@@ -108,10 +135,9 @@ class Manifest:
             built_at=_text(top, "built_at"),
             counts={key: _whole(_object(top.get("counts"), "counts"), key)
                     for key in _object(top.get("counts"), "counts")},
-            documents={doc_id: _document(value, doc_id) for doc_id, value in
-                       _object(top.get("documents"), "documents").items()},
+            documents=documents,
             generation=generation,
-            files={name: _file(value, name) for name, value in files.items()},
+            segments=segments,
             skipped={doc_id: _skipped(value, doc_id) for doc_id, value in
                      _object(top.get("skipped", {}), "skipped").items()},
         )
@@ -149,7 +175,21 @@ def _document(value: object, doc_id: str) -> DocumentInfo:
     date = doc.get("date")
     if date is not None and not isinstance(date, str):
         raise ManifestError(f"date of {doc_id[:80]!r} is not a string")
-    return DocumentInfo(_hash(doc, "sha256"), _text(doc, "title"), date, _whole(doc, "size"))
+    return DocumentInfo(_hash(doc, "sha256"), _text(doc, "title"), date, _whole(doc, "size"),
+                        _text(doc, "segment"))
+
+
+def _segment(value: object) -> SegmentInfo:
+    info = _object(value, "a segment")
+    name = _text(info, "name")
+    if not SEGMENT_NAME.fullmatch(name):
+        raise ManifestError(f"segment {name[:80]!r} is not a segment folder name")
+    files = _object(info.get("files"), f"files of {name}")
+    if sorted(files) != sorted(FILES):
+        raise ManifestError(f"the files of {name} must be exactly {', '.join(FILES)}")
+    return SegmentInfo(name, _whole(info, "documents"), _whole(info, "sentences"),
+                       _whole(info, "chunks"),
+                       {file: _file(files[file], file) for file in FILES})
 
 
 def _file(value: object, name: str) -> FileInfo:

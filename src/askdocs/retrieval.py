@@ -1,27 +1,26 @@
-"""Hybrid search over sentences: dense (FAISS) and keyword (BM25) scores, each for the sentence
-itself and for the passage around it, fused into one score per sentence.
+"""Hybrid search over sentences by candidates: each signal proposes its best sentences through
+its own index, and only the union is scored in full.
 
-Scoring every sentence's passage as well as the sentence is what finds the answering sentence:
-a sentence is often short and elliptic ("It provided no evidence."), its passage is not.
+Signals: dense (FAISS) and keyword (BM25) scores, each for the sentence itself and for the
+passage around it, plus the document signal. Scoring a sentence's passage as well as the
+sentence is what finds the answering sentence: a sentence is often short and elliptic ("It
+provided no evidence."), its passage is not. The candidates are the top DEPTH sentences of each
+signal's index (passages propose their sentences); a candidate's other signals are computed for
+it alone, so its fused score is exactly the one an exhaustive scorer gives it
+(`Searcher(..., depth=None)` scores every sentence: the reference the tests compare with).
 """
 
 from __future__ import annotations
 
-import math
-import re
 from dataclasses import dataclass
 
 import numpy as np
 
-from askdocs.chunking import DIGITS, running_lines
-from askdocs.documents import Document
-from askdocs.store import DocumentRecord
+from askdocs.keywords import Tokenizer, Vocabulary
+from askdocs.store import StoredIndex
+from askdocs.stores.segment import CHUNK_HI, CHUNK_LO, DOC, END, PARAGRAPH, QUOTABLE, START
 
-WORD = re.compile(r"\w+")
-# "inter-national", also split at a line end as text from a PDF is: also indexed joined up
-HYPHENATED = re.compile(r"[^\W\d_]+(?:-[ \t]*(?:\r\n|\r|\n)?[ \t]*[^\W\d_]+)+")
-ANAPHOR = re.compile(r"[\"“‘']?(?:such|this|these|that|those|it|its|they|their|he|his|she|her|"
-                     r"the same|both|there)\b", re.IGNORECASE)
+DEPTH = 100  # candidates each signal proposes (bench/squad_reqa.py: equal to exhaustive)
 
 
 @dataclass(frozen=True)
@@ -39,237 +38,262 @@ class Weights:
 
 @dataclass(frozen=True)
 class Hit:
-    """One sentence's fused score and the signals behind it."""
+    """One sentence found for a question: where it is, the passage around it, its scores."""
 
-    sentence: int  # row in the searcher's sentence table
-    score: float
+    sentence: int  # the sentence's number in the index (consecutive within a document)
+    document: int  # the document's number in the index (Searcher.document(n))
+    start: int  # the sentence's span in the document's text
+    end: int
+    passage_start: int  # the passage holding it most centrally (its context)
+    passage_end: int
+    paragraph: int  # 1-based paragraph of the sentence in its document
+    score: float  # fused
     dense: float  # cosine of question and sentence
     passage: float  # best cosine of question and a passage holding the sentence
     keyword: float  # BM25 of the sentence, relative to the best sentence (0..1)
 
 
-class Tokenizer:
-    """Lower-cased words, English stop words removed, Snowball-stemmed."""
+class Part:
+    """One segment as the searcher sees it: which rows are live, and where its numbers start."""
 
-    def __init__(self):
-        import Stemmer
-        from bm25s.stopwords import STOPWORDS_EN_PLUS
-
-        self.stemmer = Stemmer.Stemmer("english")
-        # "many"/"much" carry no topic: "how many children died?" is about children
-        self.stopwords = frozenset(STOPWORDS_EN_PLUS) | {"many", "much"}
-        self.cache: dict[str, str] = {}
-
-    def __call__(self, text: str) -> list[str]:
-        lowered = text.lower()
-        words = [w for w in WORD.findall(lowered) if w not in self.stopwords]
-        if "-" in lowered:
-            words += ["".join(WORD.findall(h)) for h in HYPHENATED.findall(lowered)]
-        missing = [w for w in set(words) if w not in self.cache]
-        if missing:
-            self.cache.update(zip(missing, self.stemmer.stemWords(missing)))
-        return [self.cache[w] for w in words]
+    def __init__(self, segment, live_docs: np.ndarray, sentence_base: int, doc_base: int):
+        self.segment = segment
+        self.sentence_base = sentence_base
+        self.doc_base = doc_base
+        rows = segment.sentences
+        self.live = live_docs[rows[:, DOC]] if len(rows) else np.zeros(0, bool)
+        self.chunk_live = live_docs[segment.chunks[:, DOC]] if len(segment.chunks) else \
+            np.zeros(0, bool)
+        self.all_live = bool(self.live.all() and self.chunk_live.all())
+        self.sentence_view = None if self.all_live else self.live  # what the stores search
+        self.chunk_view = None if self.all_live else self.chunk_live
 
 
+@dataclass
 class Keyword:
-    """BM25 (bm25s) over a list of texts, with typo-tolerant query terms."""
+    """A question's BM25 scores over the postings of its terms: per part, the rows and scores."""
 
-    def __init__(self, tokens: list[list[str]]):
-        import bm25s
+    rows: list[np.ndarray]
+    scores: list[np.ndarray]
+    best: float  # the best live row's score, what scores are relative to
 
-        self.bm25 = bm25s.BM25()
-        self.empty = not any(tokens)
-        self.bm25.index([t or [""] for t in tokens], show_progress=False)
-        self.vocab = self.bm25.vocab_dict
-        n = len(tokens)
-        df: dict[str, int] = {}
-        for doc in tokens:
-            for token in set(doc):
-                df[token] = df.get(token, 0) + 1
-        self.idf = {t: math.log(1 + (n - c + 0.5) / (c + 0.5)) for t, c in df.items()}
-        self.unseen_idf = math.log(1 + (n + 0.5) / 0.5)
-        self.deletes: dict[str, set[str]] = {}
-        for token in df:
-            if len(token) >= 4:  # a 5-letter typo is one edit from a 4-letter word
-                for variant in deletions(token):
-                    self.deletes.setdefault(variant, set()).add(token)
-
-    def expand(self, query: list[str]) -> list[str]:
-        """Query terms, each unknown one joined by known terms one or two edits away."""
-        terms = []
-        for token in query:
-            if token in self.idf or len(token) < 5:  # 4-letter typos are too ambiguous
-                terms.append(token)
-                continue
-            near = set()
-            for variant in deletions(token) | {token}:
-                near |= self.deletes.get(variant, set())
-            terms.extend(sorted(near) or [token])
-        return terms
-
-    def scores(self, query: list[str]) -> np.ndarray:
-        known = [t for t in query if t in self.vocab]
-        if not known or self.empty:
-            return np.zeros(self.bm25.scores["num_docs"], dtype=np.float32)
-        return np.asarray(self.bm25.get_scores(known), dtype=np.float32)
-
-    def weights(self, query: list[str]) -> dict[str, float]:
-        """Each query term's IDF (an unknown term has the highest)."""
-        return {t: self.idf.get(t, self.unseen_idf) for t in query}
-
-    def coverage(self, query: list[str], tokens: set[str]) -> float:
-        """Share of the query's IDF mass found in `tokens` (unknown terms count in the total)."""
-        weights = self.weights(query)
-        total = sum(weights.values())
-        return sum(w for t, w in weights.items() if t in tokens) / total if total else 0.0
-
-
-def deletions(token: str) -> set[str]:
-    return {token[:i] + token[i + 1:] for i in range(len(token))}
-
-
-def relative(scores: np.ndarray) -> np.ndarray:
-    top = float(scores.max()) if len(scores) else 0.0
-    return scores / top if top > 0 else np.zeros_like(scores)
-
-
-def identity_text(document: Document) -> str:
-    """What names a document: its path's words, its title and, in a paged document, its running
-    headers and footers ("3M Company | 2018 Form 10-K"). A table row names neither the company
-    nor the year a question asks about; the document around it does."""
-    words = [re.sub(r"[_\W]+", " ", document.id.rsplit(".", 1)[0]), document.title]
-    if document.pages:
-        text, lines = document.text, {}
-        for start in sorted(running_lines(text, document.pages)):
-            end = text.find("\n", start)
-            line = text[start:end if end >= 0 else len(text)].strip()
-            lines.setdefault(DIGITS.sub("#", line), set()).add(line)
-        # a line the same on every page keeps its numbers (the year); page numbers go
-        words += [next(iter(same)) if len(same) == 1 else DIGITS.sub("", key.replace("#", ""))
-                  for key, same in lines.items()]
-    return " ".join(dict.fromkeys(words))
+    def lookup(self, part: int, rows: np.ndarray) -> np.ndarray:
+        """The relative scores of these rows of a part (0 where no term occurs)."""
+        have, scores = self.rows[part], self.scores[part]
+        out = np.zeros(len(rows), dtype=np.float32)
+        if len(have) and self.best > 0:
+            at = np.minimum(np.searchsorted(have, rows), len(have) - 1)
+            found = have[at] == rows
+            out[found] = scores[at[found]] / self.best
+        return out
 
 
 class Searcher:
-    """Holds the sentence and chunk tables, their FAISS indexes and BM25 indexes."""
+    """Candidates and fused scores over the live rows of an index's segments."""
 
-    def __init__(self, records: list[DocumentRecord], dimension: int, weights: Weights = Weights()):
-        import faiss
-
-        self.records = records
+    def __init__(self, stored: StoredIndex, weights: Weights = Weights(),
+                 depth: int | None = DEPTH):
+        """depth: candidates each signal proposes; None scores every sentence (the reference
+        the candidates are measured against)."""
         self.weights = weights
-        doc, start, end, para, quotable = [], [], [], [], []
-        pair_sentence, pair_chunk, chunk_doc = [], [], []
-        sentence_base = chunk_base = 0
-        for d, record in enumerate(records):
-            for s in record.sentences:
-                doc.append(d), start.append(s.start), end.append(s.end)
-                para.append(s.paragraph), quotable.append(s.quotable)
-            for c, chunk in enumerate(record.chunks):
-                chunk_doc.append(d)
-                for s in range(chunk.first, chunk.last + 1):
-                    pair_sentence.append(sentence_base + s)
-                    pair_chunk.append(chunk_base + c)
-            sentence_base += len(record.sentences)
-            chunk_base += len(record.chunks)
-        self.doc = np.asarray(doc, dtype=np.int32)
-        self.start = np.asarray(start, dtype=np.int64)
-        self.end = np.asarray(end, dtype=np.int64)
-        self.paragraph = np.asarray(para, dtype=np.int32)
-        self.quotable = np.asarray(quotable, dtype=bool)
-        self.pair_sentence = np.asarray(pair_sentence, dtype=np.int64)
-        self.pair_chunk = np.asarray(pair_chunk, dtype=np.int64)
-        self.chunk_of = self.first_chunk_of_sentence(sentence_base)
-        empty = np.zeros((0, dimension), np.float32)
-        self.sentence_index = faiss.IndexFlatIP(dimension)
-        self.sentence_index.add(np.vstack([r.sentence_vectors for r in records] or [empty]))
-        self.chunk_index = faiss.IndexFlatIP(dimension)
-        self.chunk_index.add(np.vstack([r.chunk_vectors for r in records] or [empty]))
+        self.depth = depth
+        self.parts: list[Part] = []
+        sentence_base = doc_base = 0
+        for segment in stored.segments:
+            part = Part(segment, stored.live(segment), sentence_base, doc_base)
+            self.parts.append(part)
+            sentence_base += len(segment.sentences)
+            doc_base += len(segment.entries)
+        self.live_sentences = int(sum(p.live.sum() for p in self.parts))
+        self.vocabulary = Vocabulary([p.segment.sentence_bm25 for p in self.parts])
+        self.chunk_vocabulary = Vocabulary([p.segment.chunk_bm25 for p in self.parts])
         self.tokenize = Tokenizer()
-        sentence_tokens = [self.tokenize(self.sentence_text(i)) for i in range(sentence_base)]
-        for i in range(1, sentence_base):  # "Such weapons ..." is also about the sentence before
-            if ANAPHOR.match(self.sentence_text(i)) and self.doc[i] == self.doc[i - 1]:
-                sentence_tokens[i] = sentence_tokens[i] + sentence_tokens[i - 1]
-        chunk_texts = [r.document.text[c.start:c.end] for r in records for c in r.chunks]
-        self.chunk_tokens = [self.tokenize(t) for t in chunk_texts]
-        self.sentence_keyword = Keyword(sentence_tokens)
-        self.chunk_keyword = Keyword(self.chunk_tokens)
-        named_by: dict[str, list[int]] = {}  # identity token -> documents it names
-        for d, record in enumerate(records):
-            for token in set(self.tokenize(identity_text(record.document))):
-                named_by.setdefault(token, []).append(d)
+        self.doc_starts = np.array([p.doc_base for p in self.parts], dtype=np.int64)
+        named_by: dict[str, list[int]] = {}  # identity token -> live documents it names
+        for part in self.parts:
+            live = stored.live(part.segment)
+            for d, entry in enumerate(part.segment.entries):
+                if live[d]:
+                    for token in set(self.tokenize(entry.identity)):
+                        named_by.setdefault(token, []).append(part.doc_base + d)
         self.named_by = {t: np.asarray(ds, dtype=np.int64) for t, ds in named_by.items()}
 
-    def first_chunk_of_sentence(self, n: int) -> np.ndarray:
-        chunk_of = np.full(n, -1, dtype=np.int64)
-        for s, c in zip(self.pair_sentence[::-1], self.pair_chunk[::-1]):
-            chunk_of[s] = c
-        return chunk_of
-
     def __len__(self) -> int:
-        return len(self.doc)
+        """Live sentences."""
+        return self.live_sentences
 
-    def sentence_text(self, i: int) -> str:
-        return self.records[self.doc[i]].document.text[self.start[i]:self.end[i]]
+    def locate(self, document: int) -> tuple[Part, int]:
+        """The part holding a document number, and the document's number in its segment."""
+        p = int(np.searchsorted(self.doc_starts, document, side="right")) - 1
+        return self.parts[p], document - self.parts[p].doc_base
 
-    def dense(self, index, vector: np.ndarray) -> np.ndarray:
-        n = index.ntotal
-        scores = np.full(n, -1.0, dtype=np.float32)
-        if n:
-            found, rows = index.search(vector, n)
-            scores[rows[0]] = found[0]
-        return scores
+    def text(self, document: int) -> str:
+        part, d = self.locate(document)
+        return part.segment.text_of(d)
 
-    def score(self, question: str, vector: np.ndarray) -> tuple[np.ndarray, dict]:
-        """Fused score of every sentence, and the per-signal arrays."""
-        query = self.query_terms(question)
-        dense_sentence = self.dense(self.sentence_index, vector)
-        dense_chunk = self.dense(self.chunk_index, vector)
-        keyword_chunk = relative(self.chunk_keyword.scores(query))
-        passage = np.full(len(self), -1.0, dtype=np.float32)
-        passage_kw = np.zeros(len(self), dtype=np.float32)
-        np.maximum.at(passage, self.pair_sentence, dense_chunk[self.pair_chunk])
-        np.maximum.at(passage_kw, self.pair_sentence, keyword_chunk[self.pair_chunk])
-        keyword = relative(self.sentence_keyword.scores(query))
-        document = self.document_match(query)[self.doc]
-        w = self.weights
-        fused = (w.dense_sentence * dense_sentence + w.dense_passage * passage
-                 + w.keyword_sentence * keyword + w.keyword_passage * passage_kw
-                 + w.document * document)
-        return fused, {"dense": dense_sentence, "passage": passage, "keyword": keyword,
-                       "passage_keyword": passage_kw, "document": document, "query": query}
-
-    def document_match(self, query: list[str]) -> np.ndarray:
-        """Per document, the share of the query's keyword weight its identity holds."""
-        match = np.zeros(len(self.records), dtype=np.float32)
-        weights = self.sentence_keyword.weights(query)
-        total = sum(weights.values())
-        for token, weight in weights.items():
-            if token in self.named_by:
-                match[self.named_by[token]] += weight / total
-        return match
-
-    def search(self, question: str, vector: np.ndarray, k: int = 10,
-               quotable_only: bool = True) -> list[Hit]:
-        """The k best sentences for a question (vector: its normalised embedding, shape (1, d))."""
-        if not len(self):
-            return []
-        fused, signals = self.score(question, vector)
-        if quotable_only:
-            fused = np.where(self.quotable, fused, -np.inf)
-        k = min(k, int(np.isfinite(fused).sum()))
-        top = np.argpartition(-fused, k - 1)[:k] if k else np.array([], dtype=np.int64)
-        top = top[np.argsort(-fused[top], kind="stable")]
-        return [Hit(int(i), float(fused[i]), float(signals["dense"][i]),
-                    float(signals["passage"][i]), float(signals["keyword"][i])) for i in top]
+    def document_id(self, document: int) -> str:
+        part, d = self.locate(document)
+        return part.segment.entries[d].id
 
     def query_terms(self, question: str) -> list[str]:
         """The question's search terms: stemmed, stop words out, typos joined by known words."""
-        return self.sentence_keyword.expand(self.tokenize(question))
+        return self.vocabulary.expand(self.tokenize(question))
 
-    def coverage(self, query: list[str], sentence: int) -> float:
-        """How much of the query terms' rare vocabulary the sentence's passage contains."""
-        chunk = self.chunk_of[sentence]
-        tokens = set(self.chunk_tokens[chunk]) if chunk >= 0 else set(
-            self.tokenize(self.sentence_text(sentence)))
-        return self.sentence_keyword.coverage(query, tokens)
+    def keyword(self, query: list[str], chunks: bool) -> Keyword:
+        vocabulary = self.chunk_vocabulary if chunks else self.vocabulary
+        idf = vocabulary.idf(query)
+        rows, scores, best = [], [], 0.0
+        for part in self.parts:
+            index = part.segment.chunk_bm25 if chunks else part.segment.sentence_bm25
+            r, s = index.scores(query, idf)
+            live = part.chunk_live if chunks else part.live
+            if len(r) and not part.all_live:
+                keep = live[r]
+                r, s = r[keep], s[keep]
+            rows.append(r), scores.append(s)
+            if len(s):
+                best = max(best, float(s.max()))
+        return Keyword(rows, scores, best)
+
+    def document_match(self, query: list[str], documents: np.ndarray) -> np.ndarray:
+        """Per document, the share of the query's keyword weight its identity holds."""
+        weights = self.vocabulary.idf(query)
+        total = sum(weights.values())
+        match = np.zeros(len(documents), dtype=np.float32)
+        for token, weight in weights.items():
+            named = self.named_by.get(token)
+            if named is not None:
+                match += np.isin(documents, named) * np.float32(weight / total)
+        return match
+
+    def candidates(self, p: int, vector: np.ndarray, keyword: Keyword,
+                   chunk_keyword: Keyword) -> np.ndarray:
+        """The live rows of part p that some signal puts among its best `depth`."""
+        part, segment, n = self.parts[p], self.parts[p].segment, self.depth
+        found = [segment.sentence_store.search(vector, n, part.sentence_view)[1]]
+        for hits in (segment.chunk_store.search(vector, n, part.chunk_view)[1],
+                     top(chunk_keyword.rows[p], chunk_keyword.scores[p], n)):
+            found.append(chunk_sentences(segment, hits))
+        found.append(top(keyword.rows[p], keyword.scores[p], n))
+        rows = np.unique(np.concatenate(found).astype(np.int64))
+        return rows[part.live[rows]] if len(rows) else rows
+
+    def search(self, question: str, vector: np.ndarray, k: int = 10,
+               quotable_only: bool = True) -> list[Hit]:
+        """The k best sentences for a question (vector: its normalised embedding, shape (1, d)),
+        best first."""
+        table = self.table(question, vector, quotable_only)
+        if table is None:
+            return []
+        order = np.lexsort((table["sentence"], -table["fused"]))[:k]
+        return [self.hit(table, i) for i in order]
+
+    def table(self, question: str, vector: np.ndarray,
+              quotable_only: bool = True) -> dict[str, np.ndarray] | None:
+        """Every candidate's signals, fused score and spans, as columns (None if there are no
+        candidates); what `search` ranks, and what bench/tune_fusion.py fits weights on."""
+        if not len(self):
+            return None
+        query = self.query_terms(question)
+        keyword, chunk_keyword = self.keyword(query, False), self.keyword(query, True)
+        scored = []
+        for p, part in enumerate(self.parts):
+            rows = (np.flatnonzero(part.live) if self.depth is None
+                    else self.candidates(p, vector, keyword, chunk_keyword))
+            if quotable_only and len(rows):
+                rows = rows[part.segment.sentences[rows, QUOTABLE] == 1]
+            if len(rows):
+                scored.append(self.score(p, rows, vector, query, keyword, chunk_keyword))
+        if not scored:
+            return None
+        return {key: np.concatenate([s[key] for s in scored]) for key in scored[0]}
+
+    def score(self, p: int, rows: np.ndarray, vector: np.ndarray, query: list[str],
+              keyword: Keyword, chunk_keyword: Keyword) -> dict[str, np.ndarray]:
+        """Every signal and the fused score of some rows of part p."""
+        part, segment = self.parts[p], self.parts[p].segment
+        table = segment.sentences[rows]
+        q = vector.reshape(-1).astype(np.float32)
+        dense = segment.sentence_store.vectors(rows) @ q
+        lo, hi = table[:, CHUNK_LO].astype(np.int64), table[:, CHUNK_HI].astype(np.int64)
+        counts = np.maximum(hi - lo + 1, 0)
+        owner = np.repeat(np.arange(len(rows)), counts)
+        chunks = np.repeat(lo, counts) + (np.arange(counts.sum()) - np.repeat(
+            np.cumsum(counts) - counts, counts))
+        unique, inverse = np.unique(chunks, return_inverse=True)
+        chunk_dense = (segment.chunk_store.vectors(unique) @ q)[inverse]
+        chunk_kw = chunk_keyword.lookup(p, unique)[inverse]
+        passage = np.full(len(rows), -1.0, dtype=np.float32)
+        passage_kw = np.zeros(len(rows), dtype=np.float32)
+        np.maximum.at(passage, owner, chunk_dense)
+        np.maximum.at(passage_kw, owner, chunk_kw)
+        documents = part.doc_base + table[:, DOC].astype(np.int64)
+        sentence_kw = keyword.lookup(p, rows)
+        named = self.document_match(query, documents)
+        w = self.weights
+        fused = (w.dense_sentence * dense + w.dense_passage * passage
+                 + w.keyword_sentence * sentence_kw + w.keyword_passage * passage_kw
+                 + w.document * named)
+        # the passage where the sentence sits most centrally, for its context
+        margin = np.minimum(table[owner, START] - segment.chunks[chunks, START],
+                            segment.chunks[chunks, END] - table[owner, END])
+        best = np.full(len(rows), -1, dtype=np.int64)
+        order = np.lexsort((-margin, owner))  # per owner, the largest margin first
+        first = np.ones(len(order), dtype=bool)
+        first[1:] = owner[order][1:] != owner[order][:-1]
+        best[owner[order][first]] = chunks[order][first]
+        has = best >= 0
+        p_start = np.where(has, np.minimum(segment.chunks[np.maximum(best, 0), START],
+                                           table[:, START]), table[:, START])
+        p_end = np.where(has, np.maximum(segment.chunks[np.maximum(best, 0), END],
+                                         table[:, END]), table[:, END])
+        return {"sentence": part.sentence_base + rows, "document": documents,
+                "start": table[:, START], "end": table[:, END], "passage_start": p_start,
+                "passage_end": p_end, "paragraph": table[:, PARAGRAPH], "fused": fused,
+                "dense": dense, "passage": passage, "keyword": sentence_kw,
+                "passage_keyword": passage_kw, "named": named}
+
+    @staticmethod
+    def hit(table: dict[str, np.ndarray], i: int) -> Hit:
+        return Hit(int(table["sentence"][i]), int(table["document"][i]),
+                   int(table["start"][i]), int(table["end"][i]),
+                   int(table["passage_start"][i]), int(table["passage_end"][i]),
+                   int(table["paragraph"][i]), float(table["fused"][i]),
+                   float(table["dense"][i]), float(table["passage"][i]),
+                   float(table["keyword"][i]))
+
+    def coverage(self, query: list[str], hit: Hit) -> float:
+        """How much of the query terms' rare vocabulary the sentence's first passage holds."""
+        part, d = self.locate(hit.document)
+        row = hit.sentence - part.sentence_base
+        lo, hi = part.segment.sentences[row, CHUNK_LO], part.segment.sentences[row, CHUNK_HI]
+        text = part.segment.text_of(d)
+        if lo <= hi:
+            chunk = part.segment.chunks[lo]
+            tokens = set(self.tokenize(text[chunk[START]:chunk[END]]))
+        else:
+            tokens = set(self.tokenize(text[hit.start:hit.end]))
+        return self.vocabulary.coverage(query, tokens)
+
+
+def top(rows: np.ndarray, scores: np.ndarray, n: int) -> np.ndarray:
+    """The n rows with the highest scores."""
+    if len(rows) <= n:
+        return rows
+    return rows[np.argpartition(-scores, n - 1)[:n]]
+
+
+def chunk_sentences(segment, chunks: np.ndarray) -> np.ndarray:
+    """The sentences of some chunks of a segment."""
+    if not len(chunks):
+        return np.zeros(0, dtype=np.int64)
+    first = segment.chunks[chunks, 3].astype(np.int64)
+    last = segment.chunks[chunks, 4].astype(np.int64)
+    counts = last - first + 1
+    return np.repeat(first, counts) + (np.arange(counts.sum()) - np.repeat(
+        np.cumsum(counts) - counts, counts))
+
+
+def relative(scores: np.ndarray) -> np.ndarray:
+    top_ = float(scores.max()) if len(scores) else 0.0
+    return scores / top_ if top_ > 0 else np.zeros_like(scores)

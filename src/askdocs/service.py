@@ -16,11 +16,13 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from askdocs.answer import Answer, AskDocs
+from askdocs.answer import Answer
 from askdocs.documents import Document
 from askdocs.embedding import DEFAULT_MODEL, Embedder, cached_embedder
+from askdocs.engine import AskDocs
 from askdocs.errors import AskDocsError, InputError
 from askdocs.indexer import BuildReport, build_index, stale_reason
+from askdocs.manifest import DocumentInfo
 from askdocs.readers import Unreadable, described, extract, format_for
 from askdocs.readers.worker import reader_process
 
@@ -104,8 +106,16 @@ class Library:
     def ask(self, question: str, previous: str | None = None) -> Answer:
         return self.current().ask(question, previous=previous)
 
-    def documents(self) -> list[Document]:
-        return self.current().documents
+    def documents(self) -> dict[str, DocumentInfo]:
+        """What the index records of each document (id -> title, date, size), no text."""
+        return self.current().manifest.documents
+
+    def document(self, doc_id: str) -> Document | None:
+        """An indexed document with its text, or None if it is not (or no longer) indexed."""
+        try:
+            return self.current().document(doc_id)
+        except KeyError:
+            return None
 
     def built_at(self) -> str:
         return self.current().manifest.built_at

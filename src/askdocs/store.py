@@ -1,19 +1,19 @@
-"""The on-disk index: a JSON manifest, FAISS vector files and a JSON-lines document store.
+"""The on-disk index: a JSON manifest naming immutable segments (stores/segment.py).
 
 Layout of an index folder:
 
-    manifest.json              the typed Manifest (manifest.py); names the generation
-    gen-<id>/.askdocs-generation   marker: askdocs made this folder and may delete it
-    gen-<id>/sentences.faiss   one vector per sentence (inner product on normalised vectors)
-    gen-<id>/chunks.faiss      one vector per chunk
-    gen-<id>/documents.jsonl   per document: metadata, extracted text, sentence/chunk/page spans
+    manifest.json                the typed Manifest (manifest.py): documents, segments, checksums
+    seg-<id>/.askdocs-generation marker: askdocs made this folder and may delete it
+    seg-<id>/...                 one segment's files (manifest.FILES)
 
-A build writes a new generation into a hidden temporary folder, renames it into place and then
+A build writes each new segment into a hidden temporary folder and renames it into place, then
 replaces manifest.json with a rename: a reader sees the old index or the new one, never a mix,
-and a killed build leaves the previous index loadable. Nothing here unpickles anything.
+and a killed build leaves the previous index loadable. Segments are never changed once written,
+so an update writes only the changed documents (and, now and then, a merge). Nothing here
+unpickles anything.
 
-The index folder is input: everything read from it is validated, reads never leave it (the
-generation is a plain name, symbolic links are refused), and askdocs deletes only folders it can
+The index folder is input: everything read from it is validated, reads never leave it (a
+segment is a plain name, symbolic links are refused), and askdocs deletes only folders it can
 prove it made (see `is_own_generation`).
 """
 
@@ -35,8 +35,6 @@ from pathlib import Path
 
 import numpy as np
 
-from askdocs.chunking import Chunk, Sentence
-from askdocs.documents import Document
 from askdocs.errors import (
     IndexAccessError,
     IndexBusyError,
@@ -49,11 +47,14 @@ from askdocs.manifest import (
     FILES,
     FORMAT_VERSION,
     GENERATION_NAME,
+    SEGMENT_NAME,
     FileInfo,
     FormatMismatch,
     Manifest,
     ManifestError,
+    SegmentInfo,
 )
+from askdocs.stores.segment import DocumentRecord, Segment, write_segment
 
 MANIFEST = "manifest.json"
 MARKER = ".askdocs-generation"
@@ -62,28 +63,25 @@ STAGED_MANIFEST = ".manifest.json.tmp"
 # What askdocs writes at the top of an index folder besides generations; README.md is the
 # repository's own description of index/, and is left alone.
 OWN_FILES = frozenset({MANIFEST, STAGED_MANIFEST, LOCK, "README.md"})
-# Generations written before the marker existed: exactly this name shape, only these files.
+# Folders of format 1 (one "generation" per build, before segments); those written before the
+# marker existed: exactly this name shape, only these files.
 LEGACY_GENERATION = re.compile(r"(?:\.tmp-)?gen-\d{8}T\d{6}-[0-9a-f]{8}")
+LEGACY_FILES = frozenset({"sentences.faiss", "chunks.faiss", "documents.jsonl"})
 LOAD_ATTEMPTS = 5
 
 
 @dataclass
-class DocumentRecord:
-    """A document as the index holds it: the document, its spans, and its vectors."""
-
-    document: Document
-    sentences: list[Sentence]
-    chunks: list[Chunk]
-    sentence_vectors: np.ndarray
-    chunk_vectors: np.ndarray
-
-
-@dataclass
 class StoredIndex:
-    """Everything loaded from an index folder."""
+    """An opened index folder: its manifest and its segments (data mapped, not read)."""
 
     manifest: Manifest
-    records: list[DocumentRecord] = field(default_factory=list)
+    segments: list[Segment] = field(default_factory=list)
+
+    def live(self, segment: Segment) -> np.ndarray:
+        """Which of the segment's documents are live (the manifest names this segment)."""
+        documents = self.manifest.documents
+        return np.array([documents[e.id].segment == segment.name if e.id in documents else False
+                         for e in segment.entries], dtype=bool)
 
 
 def manifest_path(index_dir: Path) -> Path:
@@ -152,92 +150,31 @@ def read_manifest(index_dir: str | Path) -> Manifest:
         raise damaged(path, index_dir, str(error)) from None
 
 
-def generation_folder(index_dir: Path, manifest: Manifest) -> Path:
-    """The generation's data folder: a real folder directly inside the index folder."""
-    generation = index_dir / manifest.generation
-    mode = entry_mode(generation, index_dir)
+def segment_folder(index_dir: Path, name: str) -> Path:
+    """A segment's folder: a real folder directly inside the index folder."""
+    folder = index_dir / name
+    mode = entry_mode(folder, index_dir)
     if mode is None:
-        raise IndexCorruptError(f"{generation} is missing; {rebuild_hint(index_dir)}")
+        raise IndexCorruptError(f"{folder} is missing; {rebuild_hint(index_dir)}")
     if not stat.S_ISDIR(mode):
-        raise damaged(generation, index_dir, "not a folder")
-    return generation
+        raise damaged(folder, index_dir, "not a folder")
+    return folder
 
 
-def verify_files(index_dir: Path, manifest: Manifest) -> Path:
-    """Check every data file against the manifest's checksum; return the generation folder."""
-    generation = generation_folder(index_dir, manifest)
+def verify_files(index_dir: Path, segment: SegmentInfo) -> Path:
+    """Check every data file of a segment against its checksum; return the segment's folder."""
+    folder = segment_folder(index_dir, segment.name)
     for name in FILES:
-        path = generation / name
+        path = folder / name
         mode = entry_mode(path, index_dir)
         if mode is None:
             raise IndexCorruptError(f"{path} is missing; {rebuild_hint(index_dir)}")
         if not stat.S_ISREG(mode):
             raise damaged(path, index_dir, "not a regular file")
-        if sha256_file(path) != manifest.files[name].sha256:
+        if sha256_file(path) != segment.files[name].sha256:
             raise IndexCorruptError(f"{path} does not match its checksum in the manifest; "
                                     f"{rebuild_hint(index_dir)}")
-    return generation
-
-
-def read_vectors(path: Path, count: int, dimension: int, index_dir: Path) -> np.ndarray:
-    import faiss
-
-    try:
-        index = faiss.read_index(str(path))
-    except RuntimeError as error:
-        raise IndexCorruptError(f"{path} is not a readable FAISS index; "
-                                f"{rebuild_hint(index_dir)}") from error
-    if index.ntotal != count or index.d != dimension:
-        raise IndexCorruptError(f"{path} holds {index.ntotal} vectors of {index.d} dimensions, "
-                                f"the records say {count} of {dimension}; "
-                                f"{rebuild_hint(index_dir)}")
-    return index.reconstruct_n(0, index.ntotal) if count else np.zeros((0, dimension), np.float32)
-
-
-def _whole(value: object) -> bool:
-    return type(value) is int  # not bool, not float
-
-
-def spans(raw: dict, key: str, doc_id: str) -> list[list[int]]:
-    """A record's list of spans, each four whole numbers; raises ValueError otherwise."""
-    found = raw.get(key)
-    for span in found if isinstance(found, list) else [None]:
-        if not (isinstance(span, list) and len(span) == 4 and all(map(_whole, span))):
-            raise ValueError(f"a {key[:-1]} span of {doc_id!r} is not four whole numbers")
-    return found
-
-
-def parse_record(line: str) -> tuple[Document, list[Sentence], list[Chunk]]:
-    """One document store line, checked so that every span it gives is a real slice of its text.
-
-    Raises ValueError saying what is impossible.
-    """
-    raw = json.loads(line)
-    if not isinstance(raw, dict):
-        raise ValueError("a record is not a JSON object")
-    doc_id, text, title, date, size, sha = (raw.get(k) for k in
-                                            ("id", "text", "title", "date", "size", "sha256"))
-    if not all(isinstance(v, str) for v in (doc_id, text, title, sha)) or not _whole(size) \
-            or not (date is None or isinstance(date, str)):
-        raise ValueError("a record has a field of the wrong type")
-    sentences, previous_end = [], 0
-    for start, end, paragraph, quotable in spans(raw, "sentences", doc_id):
-        if not previous_end <= start < end <= len(text) or quotable not in (0, 1):
-            raise ValueError(f"a sentence span of {doc_id!r} is outside its text")
-        sentences.append(Sentence(start, end, paragraph, bool(quotable)))
-        previous_end = end
-    chunks = []
-    for start, end, first, last in spans(raw, "chunks", doc_id):
-        if not (0 <= first <= last < len(sentences) and start == sentences[first].start
-                and end == sentences[last].end):
-            raise ValueError(f"a chunk of {doc_id!r} does not match its sentences")
-        chunks.append(Chunk(start, end, first, last))
-    pages = raw.get("pages", [])
-    if not (isinstance(pages, list) and all(map(_whole, pages))
-            and (not pages or pages[0] == 0) and all(a < b <= len(text) + 1 for a, b in
-                                                     zip(pages, pages[1:]))):
-        raise ValueError(f"the pages of {doc_id!r} are not offsets in its text")
-    return Document(doc_id, text, title, date, size, sha, tuple(pages)), sentences, chunks
+    return folder
 
 
 def load_stored(index_dir: str | Path) -> StoredIndex:
@@ -267,51 +204,36 @@ def load_generation(index_dir: Path, manifest: Manifest) -> StoredIndex:
 
 
 def read_generation(index_dir: Path, manifest: Manifest) -> StoredIndex:
-    generation = verify_files(index_dir, manifest)
-    store = generation / "documents.jsonl"
+    stored = StoredIndex(manifest)
     try:
-        lines = store.read_text(encoding="utf-8").splitlines()
-        parsed = [parse_record(line) for line in lines if line.strip()]
-    except (UnicodeDecodeError, ValueError, RecursionError) as error:
-        raise damaged(store, index_dir, str(error)[:200]) from error
-    recorded = {doc_id: info.sha256 for doc_id, info in manifest.documents.items()}
-    if {d.id: d.sha256 for d, _, _ in parsed} != recorded or len(parsed) != len(recorded):
-        raise damaged(store, index_dir, "its documents are not the manifest's")
-    dimension = manifest.model.dimension
-    n_sentences = sum(len(s) for _, s, _ in parsed)
-    n_chunks = sum(len(c) for _, _, c in parsed)
-    sentence_vectors = read_vectors(generation / "sentences.faiss", n_sentences, dimension,
-                                    index_dir)
-    chunk_vectors = read_vectors(generation / "chunks.faiss", n_chunks, dimension, index_dir)
-    stored, s_row, c_row = StoredIndex(manifest), 0, 0
-    for document, sentences, chunks in parsed:
-        stored.records.append(DocumentRecord(
-            document, sentences, chunks,
-            sentence_vectors[s_row:s_row + len(sentences)],
-            chunk_vectors[c_row:c_row + len(chunks)]))
-        s_row += len(sentences)
-        c_row += len(chunks)
+        for info in manifest.segments:
+            stored.segments.append(open_segment(index_dir, manifest, info))
+    except BaseException:
+        for segment in stored.segments:
+            segment.close()
+        raise
+    found = {e.id: e.sha256 for s in stored.segments for e, live in
+             zip(s.entries, stored.live(s)) if live}
+    if found != {doc_id: info.sha256 for doc_id, info in manifest.documents.items()}:
+        raise damaged(manifest_path(index_dir), index_dir,
+                      "its documents are not the ones its segments hold")
     return stored
 
 
-def write_vectors(path: Path, vectors: np.ndarray, dimension: int) -> None:
-    import faiss
-
-    index = faiss.IndexFlatIP(dimension)
-    if len(vectors):
-        index.add(np.ascontiguousarray(vectors, dtype=np.float32))
-    faiss.write_index(index, str(path))
-
-
-def record_json(record: DocumentRecord) -> str:
-    doc = record.document
-    return json.dumps({
-        "id": doc.id, "title": doc.title, "date": doc.date, "size": doc.size,
-        "sha256": doc.sha256, "text": doc.text,
-        "sentences": [[s.start, s.end, s.paragraph, int(s.quotable)] for s in record.sentences],
-        "chunks": [[c.start, c.end, c.first, c.last] for c in record.chunks],
-        "pages": list(doc.pages),
-    }, ensure_ascii=False)
+def open_segment(index_dir: Path, manifest: Manifest, info: SegmentInfo) -> Segment:
+    folder = verify_files(index_dir, info)
+    try:
+        segment = Segment(folder, info.name, (info.documents, info.sentences, info.chunks))
+    except (UnicodeDecodeError, ValueError, RecursionError) as error:
+        raise damaged(folder, index_dir, str(error)[:200]) from error
+    except RuntimeError as error:  # FAISS could not read a vector file
+        raise IndexCorruptError(f"{folder} holds an unreadable vector file; "
+                                f"{rebuild_hint(index_dir)}") from error
+    if any(s != manifest.model.dimension for s in (segment.sentence_store.dimension,
+                                                   segment.chunk_store.dimension)):
+        segment.close()
+        raise damaged(folder, index_dir, "its vectors are not of the model's dimension")
+    return segment
 
 
 def fsync_path(path: Path) -> None:
@@ -322,49 +244,67 @@ def fsync_path(path: Path) -> None:
         os.close(fd)
 
 
-def write_stored(index_dir: str | Path, manifest: Manifest, records: list[DocumentRecord]) -> None:
-    """Write a new generation beside the current one and swap it in atomically.
+def new_name(prefix: str) -> str:
+    return f"{prefix}-{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}"
 
-    A build that fails midway removes its own temporary folder; the current index is untouched.
+
+def write_stored(index_dir: str | Path, manifest: Manifest, kept: list[SegmentInfo],
+                 parts: list[list[DocumentRecord]]) -> None:
+    """Write each part as a new segment beside the kept ones, then swap in the manifest naming
+    them all. A document in `manifest.documents` whose segment is "" is one of the parts'.
+
+    A build that fails midway removes its own folders; the current index is untouched.
     """
     index_dir = Path(index_dir)
-    name = f"gen-{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}"
-    temporary = index_dir / f".tmp-{name}"
+    documents, written = dict(manifest.documents), []
     with writing(index_dir):
-        temporary.mkdir()
         try:
-            files = write_generation(temporary, name, manifest.model.dimension, records)
-            os.rename(temporary, index_dir / name)
+            for records in parts:
+                info = write_new_segment(index_dir, records, manifest.model.dimension)
+                written.append(info)
+                for record in records:
+                    documents[record.document.id] = replace(documents[record.document.id],
+                                                            segment=info.name)
         except BaseException:
-            shutil.rmtree(temporary, ignore_errors=True)
+            for info in written:
+                shutil.rmtree(index_dir / info.name, ignore_errors=True)
             raise
+        final = replace(manifest, generation=new_name("gen"), documents=documents,
+                        segments=tuple(kept) + tuple(written))
         staged = index_dir / STAGED_MANIFEST
-        staged.write_text(json.dumps(replace(manifest, generation=name, files=files).to_json(),
-                                     indent=2, ensure_ascii=False) + "\n", "utf-8")
+        staged.write_text(json.dumps(final.to_json(), indent=2, ensure_ascii=False) + "\n",
+                          "utf-8")
         fsync_path(staged)
         os.replace(staged, manifest_path(index_dir))
         fsync_path(index_dir)
-    remove_stale(index_dir, keep=name)
+    remove_stale(index_dir, keep={s.name for s in final.segments})
 
 
-def write_generation(folder: Path, name: str, dimension: int,
-                     records: list[DocumentRecord]) -> dict[str, FileInfo]:
-    """The generation's files, fsynced, with their checksums. The marker is written first."""
-    (folder / MARKER).write_text(f"askdocs generation {name}\n", "utf-8")
-    with open(folder / "documents.jsonl", "w", encoding="utf-8") as handle:
-        for record in records:
-            handle.write(record_json(record) + "\n")
-    empty = np.zeros((0, dimension), np.float32)
-    write_vectors(folder / "sentences.faiss",
-                  np.vstack([r.sentence_vectors for r in records] or [empty]), dimension)
-    write_vectors(folder / "chunks.faiss",
-                  np.vstack([r.chunk_vectors for r in records] or [empty]), dimension)
-    files = {}
-    for file in (MARKER, *FILES):
-        fsync_path(folder / file)
-    for file in FILES:
-        files[file] = FileInfo(sha256_file(folder / file), (folder / file).stat().st_size)
-    return files
+def write_new_segment(index_dir: Path, records: list[DocumentRecord],
+                      dimension: int) -> SegmentInfo:
+    """Write one segment into a temporary folder, fsync it, and rename it into place."""
+    name = new_name("seg")
+    temporary = index_dir / f".tmp-{name}"
+    temporary.mkdir()
+    try:
+        (temporary / MARKER).write_text(f"askdocs generation {name}\n", "utf-8")
+        write_segment(temporary, records, dimension)
+        unexpected = set(os.listdir(temporary)) - {MARKER, *FILES}
+        if unexpected:  # a library wrote more than this index describes: never ship it
+            raise RuntimeError(f"unexpected files in a new segment: {sorted(unexpected)}")
+        files = {}
+        for file in (MARKER, *FILES):
+            fsync_path(temporary / file)
+        for file in FILES:
+            files[file] = FileInfo(sha256_file(temporary / file),
+                                   (temporary / file).stat().st_size)
+        fsync_path(temporary)
+        os.rename(temporary, index_dir / name)
+    except BaseException:
+        shutil.rmtree(temporary, ignore_errors=True)
+        raise
+    return SegmentInfo(name, len(records), sum(len(r.sentences) for r in records),
+                       sum(len(r.chunks) for r in records), files)
 
 
 @contextmanager
@@ -385,10 +325,10 @@ def writing(index_dir: Path):
 
 def is_own_generation(path: Path) -> bool:
     """Whether askdocs provably made this folder: a real folder (not a link) named like a
-    generation that carries askdocs's marker naming it, or a generation from before the marker
-    existed (the exact name shape, holding nothing but askdocs's own data files)."""
+    segment (or a format-1 generation) that carries askdocs's marker naming it, or a generation
+    from before the marker existed (the exact name shape, holding nothing but its data files)."""
     name = path.name.removeprefix(".tmp-")
-    if not path.name.startswith(("gen-", ".tmp-gen-")) or not GENERATION_NAME.fullmatch(name):
+    if not (SEGMENT_NAME.fullmatch(name) or GENERATION_NAME.fullmatch(name)):
         return False
     try:
         if not stat.S_ISDIR(os.lstat(path).st_mode):
@@ -404,13 +344,14 @@ def is_own_generation(path: Path) -> bool:
         contents = set(os.listdir(path))
     except OSError:
         return False
-    return bool(LEGACY_GENERATION.fullmatch(path.name)) and contents <= set(FILES)
+    return bool(LEGACY_GENERATION.fullmatch(path.name)) and contents <= LEGACY_FILES
 
 
-def remove_stale(index_dir: Path, keep: str) -> None:
-    """Delete askdocs's own generations other than `keep` (older or killed builds), nothing else."""
+def remove_stale(index_dir: Path, keep: set[str]) -> None:
+    """Delete askdocs's own segments (and format-1 generations) other than those in `keep`:
+    replaced, merged or left by killed builds. Nothing else."""
     for path in index_dir.iterdir():
-        if path.name != keep and is_own_generation(path):
+        if path.name not in keep and is_own_generation(path):
             shutil.rmtree(path, ignore_errors=True)
 
 

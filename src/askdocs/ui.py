@@ -103,8 +103,8 @@ def chat_html(history: list[dict]) -> str:
 
 def documents_html(library: Library) -> str:
     rows = "".join(
-        f"<tr><td>{e(d.id)}</td><td>{e(d.title)}</td><td>{e(d.date or '')}</td>"
-        f"<td>{d.size:,} B</td></tr>" for d in library.documents())
+        f"<tr><td>{e(doc_id)}</td><td>{e(d.title)}</td><td>{e(d.date or '')}</td>"
+        f"<td>{d.size:,} B</td></tr>" for doc_id, d in library.documents().items())
     return (f'<div class="meta">Index built {e(library.built_at())}</div>'
             f"<table><tr><th>name</th><th>title</th><th>date</th><th>size</th></tr>"
             f"{rows}</table>")
@@ -119,7 +119,7 @@ def document_html(library: Library, choice: str | None, history: list[dict]) -> 
     if not 0 <= index < len(quotes):
         return ""
     quote = quotes[index]
-    document = next((d for d in library.documents() if d.id == quote["source"]), None)
+    document = library.document(quote["source"])
     if document is None:  # only indexed documents are ever shown
         return '<div class="meta">That document is no longer indexed.</div>'
     text, start, end = document.text, quote["start"], quote["end"]

@@ -1,0 +1,199 @@
+"""AskDocs: an index and a model loaded once, answering many questions. The one place that
+wires the parts together: the store's segments, the searcher's hits, answer.py's rules.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import numpy as np
+
+from askdocs.answer import (
+    CANDIDATES,
+    EVIDENCE_DEPTH,
+    NEAREST,
+    NO_ANSWER,
+    Answer,
+    Quote,
+    check_k,
+    choose,
+    clean_question,
+    confidence,
+    dedupe,
+    quote_of,
+    search_query,
+    threshold,
+    window,
+)
+from askdocs.documents import Document
+from askdocs.embedding import DEFAULT_MODEL, Embedder, cached_embedder, same_model
+from askdocs.errors import IndexCorruptError, IndexMismatchError
+from askdocs.numbers import Quantity, agreement_note, asks_quantity, quantities
+from askdocs.retrieval import DEPTH, Hit, Searcher, Weights
+from askdocs.store import StoredIndex, load_stored, rebuild_hint
+
+DEFAULT_WEIGHTS = Weights()
+
+
+class AskDocs:
+    """An index and a model, loaded once, answering many questions."""
+
+    def __init__(self, stored: StoredIndex, embedder: Embedder, index_dir: Path | None = None,
+                 weights: Weights = DEFAULT_WEIGHTS, depth: int | None = DEPTH):
+        """weights: of the fused score; depth: candidates per signal (None: score every
+        sentence, the slow reference)."""
+        if not same_model(stored.manifest.model, embedder):
+            raise IndexMismatchError(
+                f"the index at {index_dir}/ was built with model "
+                f"{stored.manifest.model.name!r} ({stored.manifest.model.identity}), not "
+                f"{embedder.name!r} ({embedder.identity}); rebuild it with "
+                "`askdocs index --full`")
+        self.manifest = stored.manifest
+        self.stored = stored
+        self.embedder = embedder
+        self.index_dir = index_dir
+        self.searcher = Searcher(stored, weights, depth)
+        self.threshold = threshold(len(self.searcher))
+        self.lock = threading.Lock()  # the model and FAISS are shared between UI threads
+        self.numbers = {(p.segment.name, e.id): p.doc_base + d for p in self.searcher.parts
+                        for d, e in enumerate(p.segment.entries)}
+
+    @classmethod
+    def load(cls, index_dir: str | Path = "index", *, model: str | None = None,
+             embedder: Embedder | None = None, weights: Weights = DEFAULT_WEIGHTS,
+             depth: int | None = DEPTH) -> AskDocs:
+        """Load an index folder and its model.
+
+        The model is the packaged default or the one given: the name an index records is
+        checked, never used to load a model from wherever the index folder points.
+        """
+        index_dir = Path(index_dir)
+        stored = load_stored(index_dir)
+        if embedder is None:
+            recorded = stored.manifest.model.name
+            if model is None and recorded != DEFAULT_MODEL:
+                raise IndexMismatchError(
+                    f"the index at {index_dir}/ was built with model {recorded[:200]!r}; "
+                    "name that model to load it (`--model`, or model= in Python)")
+            embedder = cached_embedder(model or DEFAULT_MODEL)
+        return cls(stored, embedder, index_dir, weights, depth)
+
+    @property
+    def documents(self) -> list[Document]:
+        """Every indexed document with its text (read from the index on each call)."""
+        return [self.document(doc_id) for doc_id in self.manifest.documents]
+
+    def document(self, doc_id: str) -> Document:
+        """One indexed document by id; KeyError if there is none."""
+        info = self.manifest.documents[doc_id]
+        return self.numbered(self.numbers[(info.segment, doc_id)])
+
+    def numbered(self, number: int) -> Document:
+        part, d = self.searcher.locate(number)
+        try:
+            return part.segment.document(d)
+        except (UnicodeDecodeError, ValueError) as error:
+            raise IndexCorruptError(f"the index at {self.index_dir}/ is damaged ({error}); "
+                                    f"{rebuild_hint(self.index_dir)}") from None
+
+    def embed_question(self, text: str) -> np.ndarray:
+        with self.lock:
+            return self.embedder.embed([text])
+
+    def search(self, question: str, k: int) -> list[Hit]:
+        """The k best sentences for a (clean) question."""
+        vector = self.embed_question(question)
+        with self.lock:  # the searcher's selectors and text cache are shared between threads
+            return self.searcher.search(question, vector, k=k)
+
+    def quote(self, run: list[Hit]) -> Quote:
+        with self.lock:
+            return quote_of(run, self.numbered(run[0].document))
+
+    def rank(self, question: str, k: int = 10) -> list[Quote]:
+        """The k best single sentences, best first, with no abstention (for evaluation)."""
+        question = clean_question(question)
+        check_k(k)
+        return [self.quote([h]) for h in self.search(question, k)]
+
+    def ask(self, question: str, *, k: int = 5, previous: str | None = None) -> Answer:
+        """Answer with up to k verbatim quotes, or say the documents don't answer.
+
+        `previous` is the question asked before; a follow-up such as "and how many were
+        wounded?" is searched together with it.
+        """
+        question = clean_question(question)
+        check_k(k)
+        query = search_query(question, previous)
+        hits = self.search(query, CANDIDATES)
+        evidence = self.evidence(query, hits)
+        if not evidence:
+            nearest = tuple(self.quote([h]) for h in hits[:NEAREST])
+            return Answer(question, False, (), (NO_ANSWER,), nearest)
+        quotes = dedupe([self.quote(run) for run in choose(hits, evidence, k)])
+        return Answer(question, True, tuple(quotes), tuple(self.notes(question, quotes)))
+
+    def evidence(self, query: str, hits: list[Hit]) -> list[Hit]:
+        """The hits confident enough to answer (among the first EVIDENCE_DEPTH)."""
+        with self.lock:
+            terms = self.searcher.query_terms(query)
+            return [h for h in hits[:EVIDENCE_DEPTH]
+                    if confidence(h, self.searcher.coverage(terms, h)) >= self.threshold]
+
+    def notes(self, question: str, quotes: list[Quote]) -> list[str]:
+        """Whether the sources agree on the number asked for."""
+        if not asks_quantity(question) or len({q.source for q in quotes}) < 2:
+            return []
+        found = []
+        for source in dict.fromkeys(q.source for q in quotes):
+            best = self.best_quantity(question, [q for q in quotes if q.source == source][0])
+            if best:
+                found.append((source, best))
+        note = agreement_note(found)
+        return [note] if note else []
+
+    def best_quantity(self, question: str, quote: Quote) -> Quantity | None:
+        """The quantity in a quote that the question asks about, judged by the model."""
+        found = quantities(quote.text)
+        if len(found) <= 1:
+            return found[0] if found else None
+        windows = [window(quote.text, q) for q in found]
+        with self.lock:
+            vectors = self.embedder.embed([question] + windows)
+        scores = vectors[1:] @ vectors[0]
+        asked = set(self.searcher.tokenize(question))
+        for i, q in enumerate(found):  # the noun right after the number, if the question names it
+            if asked & set(self.searcher.tokenize(q.phrase)):
+                scores[i] += 0.2
+        return found[int(np.argmax(scores))]
+
+
+
+_engines: dict[tuple, AskDocs] = {}
+_cache_lock = threading.Lock()
+
+
+def load(index_dir: str | Path = "index", *, model: str | None = None) -> AskDocs:
+    """Load an index for many questions: `askdocs.load("index").ask("...")`."""
+    return AskDocs.load(index_dir, model=model)
+
+
+def ask(question: str, index_dir: str | Path = "index", *, k: int = 5,
+        model: str | None = None) -> Answer:
+    """Answer a question from the index at index_dir (loaded once per process and generation)."""
+    from askdocs.store import read_manifest
+
+    clean_question(question)
+    check_k(k)
+    path = Path(index_dir).resolve()
+    generation = read_manifest(path).generation
+    key = (str(path), generation, model)
+    with _cache_lock:
+        engine = _engines.get(key)
+    if engine is None:
+        engine = AskDocs.load(path, model=model)
+        with _cache_lock:
+            _engines.clear()
+            _engines[key] = engine
+    return engine.ask(question, k=k)

@@ -1,0 +1,205 @@
+"""Keyword search: the tokenizer, and BM25 indexes saved in bm25s's format and scored over the
+postings of the query's terms only (never an array over the whole collection per term).
+
+A segment's BM25 index carries its own IDF. Searching several segments, each term's scores are
+rescaled from the segment's IDF to the collection's (summed document frequencies, as Lucene
+does), so a one-document segment scores like the rest of the index.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+
+from askdocs.chunking import DIGITS, running_lines
+from askdocs.documents import Document
+
+WORD = re.compile(r"\w+")
+# "inter-national", also split at a line end as text from a PDF is: also indexed joined up
+HYPHENATED = re.compile(r"[^\W\d_]+(?:-[ \t]*(?:\r\n|\r|\n)?[ \t]*[^\W\d_]+)+")
+ANAPHOR = re.compile(r"[\"“‘']?(?:such|this|these|that|those|it|its|they|their|he|his|she|her|"
+                     r"the same|both|there)\b", re.IGNORECASE)
+
+
+class Tokenizer:
+    """Lower-cased words, English stop words removed, Snowball-stemmed."""
+
+    def __init__(self):
+        import Stemmer
+        from bm25s.stopwords import STOPWORDS_EN_PLUS
+
+        self.stemmer = Stemmer.Stemmer("english")
+        # "many"/"much" carry no topic: "how many children died?" is about children
+        self.stopwords = frozenset(STOPWORDS_EN_PLUS) | {"many", "much"}
+        self.cache: dict[str, str] = {}
+
+    def __call__(self, text: str) -> list[str]:
+        lowered = text.lower()
+        words = [w for w in WORD.findall(lowered) if w not in self.stopwords]
+        if "-" in lowered:
+            words += ["".join(WORD.findall(h)) for h in HYPHENATED.findall(lowered)]
+        missing = [w for w in set(words) if w not in self.cache]
+        if missing:
+            self.cache.update(zip(missing, self.stemmer.stemWords(missing)))
+        return [self.cache[w] for w in words]
+
+
+def sentence_tokens(tokenize: Tokenizer, texts: list[str]) -> list[list[str]]:
+    """Each sentence's terms; "Such weapons ..." also gets the sentence before's (one document's
+    sentences, in order)."""
+    tokens = [tokenize(t) for t in texts]
+    for i in range(1, len(texts)):
+        if ANAPHOR.match(texts[i]):
+            tokens[i] = tokens[i] + tokens[i - 1]
+    return tokens
+
+
+def identity_text(document: Document) -> str:
+    """What names a document: its path's words, its title and, in a paged document, its running
+    headers and footers ("3M Company | 2018 Form 10-K"). A table row names neither the company
+    nor the year a question asks about; the document around it does."""
+    words = [re.sub(r"[_\W]+", " ", document.id.rsplit(".", 1)[0]), document.title]
+    if document.pages:
+        text, lines = document.text, {}
+        for start in sorted(running_lines(text, document.pages)):
+            end = text.find("\n", start)
+            line = text[start:end if end >= 0 else len(text)].strip()
+            lines.setdefault(DIGITS.sub("#", line), set()).add(line)
+        # a line the same on every page keeps its numbers (the year); page numbers go
+        words += [next(iter(same)) if len(same) == 1 else DIGITS.sub("", key.replace("#", ""))
+                  for key, same in lines.items()]
+    return " ".join(dict.fromkeys(words))
+
+
+def lucene_idf(df: int | np.ndarray, n: int):
+    """BM25's IDF as bm25s's "lucene" method computes it."""
+    return np.log(1 + (n - df + 0.5) / (df + 0.5))
+
+
+def bm25_names(table: str) -> dict[str, str]:
+    """bm25s's file-name arguments for one table's index ("sentences", "chunks")."""
+    return {"data_name": f"{table}.bm25.data.npy", "indices_name": f"{table}.bm25.indices.npy",
+            "indptr_name": f"{table}.bm25.indptr.npy", "vocab_name": f"{table}.bm25.vocab.json",
+            "params_name": f"{table}.bm25.params.json"}
+
+
+def save_bm25(folder: Path, table: str, tokens: list[list[str]]) -> None:
+    """Index token lists with bm25s and save them (arrays as .npy, vocabulary as JSON)."""
+    import bm25s
+
+    model = bm25s.BM25()  # method "lucene", k1 1.5, b 0.75
+    model.index([t or [""] for t in tokens], show_progress=False)
+    model.save(folder, allow_pickle=False, show_progress=False, **bm25_names(table))
+
+
+class Bm25Index:
+    """One segment's saved BM25 index, memory-mapped."""
+
+    def __init__(self, folder: Path, table: str, rows: int):
+        import bm25s
+
+        model = bm25s.BM25.load(folder, mmap=True, allow_pickle=False, load_corpus=False,
+                                show_progress=False, **bm25_names(table))
+        self.data = model.scores["data"]
+        self.indices = model.scores["indices"]
+        self.indptr = model.scores["indptr"]
+        self.rows = int(model.scores["num_docs"])
+        # bm25s lists "" in its vocabulary without a column; only terms with one are kept
+        self.vocab: dict[str, int] = {t: i for t, i in model.vocab_dict.items()
+                                      if type(i) is int and 0 <= i < len(self.indptr) - 1}
+        if self.rows != rows or len(self.indptr) > len(model.vocab_dict) + 1 or \
+                len(self.indices) != len(self.data) or int(self.indptr[-1]) != len(self.data) \
+                or (len(self.indices) and not 0 <= int(self.indices.min()) <=
+                    int(self.indices.max()) < rows) or np.any(np.diff(self.indptr) < 0):
+            raise ValueError(f"its {table} keyword index does not match its {rows} rows")
+
+    def df(self, term: str) -> int:
+        """Rows holding the term."""
+        t = self.vocab.get(term)
+        return 0 if t is None else int(self.indptr[t + 1] - self.indptr[t])
+
+    def scores(self, terms: list[str], idf: dict[str, float]) -> tuple[np.ndarray, np.ndarray]:
+        """The rows any term occurs in (sorted) and their BM25 scores under the given IDFs."""
+        rows, scores = [], []
+        for term in terms:
+            t = self.vocab.get(term)
+            if t is None:
+                continue
+            a, b = int(self.indptr[t]), int(self.indptr[t + 1])
+            own = float(lucene_idf(b - a, self.rows))
+            if b > a and own > 0:
+                rows.append(self.indices[a:b])
+                scores.append(self.data[a:b] * np.float32(idf[term] / own))
+        if not rows:
+            return np.zeros(0, np.int64), np.zeros(0, np.float32)
+        rows, scores = np.concatenate(rows), np.concatenate(scores)
+        if len(rows) * 8 > self.rows:  # many postings: one pass over a dense array is cheaper
+            dense = np.bincount(rows, scores, minlength=self.rows)
+            touched = np.flatnonzero(dense)
+            return touched, dense[touched].astype(np.float32)
+        touched, inverse = np.unique(rows, return_inverse=True)
+        return touched, np.bincount(inverse, scores).astype(np.float32)
+
+
+def deletions(token: str) -> set[str]:
+    return {token[:i] + token[i + 1:] for i in range(len(token))}
+
+
+class Vocabulary:
+    """The terms of every segment with their collection-wide document frequency and IDF, and
+    the typo tolerance built on them."""
+
+    def __init__(self, indexes: list[Bm25Index]):
+        self.indexes = indexes
+        self.rows = sum(i.rows for i in indexes)
+        self.unseen_idf = float(lucene_idf(0, self.rows))
+        self._deletes: dict[str, set[str]] | None = None
+
+    def df(self, term: str) -> int:
+        return sum(i.df(term) for i in self.indexes)
+
+    def idf(self, terms: list[str]) -> dict[str, float]:
+        """Each term's collection IDF (an unknown term has the highest)."""
+        out = {}
+        for term in terms:
+            df = self.df(term)
+            out[term] = float(lucene_idf(df, self.rows)) if df else self.unseen_idf
+        return out
+
+    def known(self, term: str) -> bool:
+        return any(term in i.vocab for i in self.indexes)
+
+    def deletes(self) -> dict[str, set[str]]:
+        """Every known term of 4+ letters under each single-letter deletion (built on the first
+        question with an unknown word, then kept)."""
+        if self._deletes is None:
+            deletes: dict[str, set[str]] = {}
+            for index in self.indexes:
+                for token in index.vocab:
+                    if len(token) >= 4:  # a 5-letter typo is one edit from a 4-letter word
+                        for variant in deletions(token):
+                            deletes.setdefault(variant, set()).add(token)
+            self._deletes = deletes
+        return self._deletes
+
+    def expand(self, query: list[str]) -> list[str]:
+        """Query terms, each unknown one joined by known terms one or two edits away."""
+        terms = []
+        for token in query:
+            if len(token) < 5 or self.known(token):  # 4-letter typos are too ambiguous
+                terms.append(token)
+                continue
+            near: set[str] = set()
+            deletes = self.deletes()
+            for variant in deletions(token) | {token}:
+                near |= deletes.get(variant, set())
+            terms.extend(sorted(near) or [token])
+        return terms
+
+    def coverage(self, query: list[str], tokens: set[str]) -> float:
+        """Share of the query's IDF mass found in `tokens` (unknown terms count in the total)."""
+        weights = self.idf(query)
+        total = sum(weights.values())
+        return sum(w for t, w in weights.items() if t in tokens) / total if total else 0.0
