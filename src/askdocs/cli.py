@@ -32,6 +32,9 @@ def parser() -> argparse.ArgumentParser:
     build.add_argument("--full", action="store_true", help="re-embed every document")
     build.add_argument("--model", default=None,
                        help="sentence-transformers model: all-MiniLM-L6-v2 or a local folder")
+    build.add_argument("--device", default="auto",
+                       help="run the model on cpu, cuda or cuda:N (default: auto, the GPU if "
+                            "there is one)")
     build.add_argument("--allow-other-files", action="store_true",
                        help="build even if the index folder holds files askdocs did not write "
                             "(they are never deleted)")
@@ -77,7 +80,7 @@ def run_index(args) -> int:
     from askdocs.indexer import build_index
 
     report = build_index(args.docs, args.index, model=args.model or DEFAULT_MODEL,
-                         full=args.full, progress=progress_bar(),
+                         full=args.full, progress=progress_bar(), device=args.device,
                          allow_other_files=args.allow_other_files,
                          on_wait=lambda: print("waiting for another askdocs index to finish...",
                                                file=sys.stderr))
@@ -145,7 +148,8 @@ def format_answer(answer) -> str:
 
 
 def run_ask(args) -> int:
-    from askdocs.answer import AskDocs, check_k, clean_question
+    from askdocs.answer import check_k, clean_question
+    from askdocs.engine import AskDocs
 
     clean_question(args.question)
     check_k(args.k)
@@ -161,7 +165,7 @@ def run_eval(args) -> int:
     import tempfile
     from pathlib import Path
 
-    from askdocs.answer import AskDocs
+    from askdocs.engine import AskDocs
     from askdocs.evaluation import load_squad, retrieval_metrics, write_folder
     from askdocs.indexer import build_index
 

@@ -58,15 +58,28 @@ class HashEmbedder(Embedder):
         self.dimension = dimension
         self.name = f"hash-{dimension}"
         self.identity = f"hash-trigram-v1-{dimension}"
+        self.buckets: dict[str, list[int]] = {}  # word -> its trigrams' buckets
+
+    def word_buckets(self, word: str) -> list[int]:
+        found = self.buckets.get(word)
+        if found is None:
+            padded = f" {word} "
+            found = [int.from_bytes(hashlib.blake2b(padded[k:k + 3].encode(), digest_size=4)
+                                    .digest(), "little") % self.dimension
+                     for k in range(len(padded) - 2)]
+            if len(self.buckets) < 1_000_000:
+                self.buckets[word] = found
+        return found
 
     def embed_batch(self, texts: list[str]) -> np.ndarray:
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        rows, columns = [], []
         for row, text in enumerate(texts):
             for word in re.findall(r"\w+", text.lower()):
-                padded = f" {word} "
-                for k in range(len(padded) - 2):
-                    digest = hashlib.blake2b(padded[k:k + 3].encode(), digest_size=4).digest()
-                    out[row, int.from_bytes(digest, "little") % self.dimension] += 1.0
+                buckets = self.word_buckets(word)
+                columns += buckets
+                rows += [row] * len(buckets)
+        np.add.at(out, (np.array(rows, dtype=np.int64), np.array(columns, dtype=np.int64)), 1.0)
         return normalise(out)
 
 
@@ -103,12 +116,13 @@ class SentenceTransformerEmbedder(Embedder):
 
     batch_size = 4096  # texts handed to encode() at once; it batches and sorts by length itself
 
-    def __init__(self, model: str = DEFAULT_MODEL, device: str = "cpu"):
+    def __init__(self, model: str = DEFAULT_MODEL, device: str = "auto"):
         os.environ.setdefault("HF_HUB_OFFLINE", "1")  # a local path must never reach a hub
         os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")  # no "Loading weights" bar
         path = resolve_model_path(model)
+        device = resolve_device(device)
         from sentence_transformers import SentenceTransformer
 
         self.model = SentenceTransformer(str(path), device=device, local_files_only=True)
@@ -122,6 +136,26 @@ class SentenceTransformerEmbedder(Embedder):
         return np.asarray(vectors, dtype=np.float32)
 
 
+DEVICE = re.compile(r"auto|cpu|cuda(?::\d+)?")
+
+
+def resolve_device(device: str) -> str:
+    """"auto" is the GPU when torch sees one, else the CPU; "cpu" and "cuda[:N]" are checked.
+    (On a CPU, torch already spreads one batch over every core: bench/speed.py measures the
+    pipeline against raw encode.)"""
+    if not DEVICE.fullmatch(device):
+        raise InputError(f"device {device[:40]!r} is not auto, cpu or cuda[:N]")
+    if device == "cpu":
+        return device
+    import torch
+
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if not torch.cuda.is_available():
+        raise InputError(f"device {device!r} was asked for, but torch sees no CUDA GPU here")
+    return device
+
+
 def describe(embedder: Embedder) -> ModelInfo:
     """What the manifest records about the model."""
     return ModelInfo(embedder.name, embedder.identity, embedder.dimension)
@@ -132,13 +166,13 @@ def same_model(recorded: ModelInfo, embedder: Embedder) -> bool:
     return recorded == describe(embedder)
 
 
-_loaded: dict[str, Embedder] = {}
+_loaded: dict[tuple[str, str], Embedder] = {}
 _loading = threading.Lock()
 
 
-def cached_embedder(model: str = DEFAULT_MODEL) -> Embedder:
-    """One loaded sentence-transformers model per name per process."""
+def cached_embedder(model: str = DEFAULT_MODEL, device: str = "auto") -> Embedder:
+    """One loaded sentence-transformers model per name and device per process."""
     with _loading:
-        if model not in _loaded:
-            _loaded[model] = SentenceTransformerEmbedder(model)
-        return _loaded[model]
+        if (model, device) not in _loaded:
+            _loaded[(model, device)] = SentenceTransformerEmbedder(model, device)
+        return _loaded[(model, device)]
