@@ -105,6 +105,10 @@ def test_the_installed_command_end_to_end(tmp_path):
                            text=True, env=env, cwd=ROOT)
     assert asked.returncode == 0 and "Traceback" not in asked.stderr
     assert json.loads(asked.stdout)["answered"] is True
+    reader = subprocess.Popen(askdocs + ["ask", CHILDREN], stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, env=env, cwd=ROOT)
+    reader.stdout.close()  # `askdocs ask ... | head -0`: nobody reads the answer
+    assert reader.wait() == 0 and b"Traceback" not in reader.stderr.read()
 
 
 def test_eval_on_a_missing_file_is_one_line(capsys, tmp_path):
