@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
 from askdocs.numbers import agreement_note, asks_quantity, parse_number, quantities
-from askdocs.retrieval import relative
 
 
 @pytest.mark.parametrize("text, expected", [
@@ -50,11 +48,6 @@ def test_agreement_note_agree_and_differ():
         "The sources give different numbers: “at least 16 people” (a.txt); "
         "“At least 14 people” (b.txt).")
     assert agreement_note([("a.txt", sixteen)]) is None
-
-
-def test_relative_keyword_scores():
-    assert relative(np.array([0.0, 2.0, 4.0])).tolist() == [0.0, 0.5, 1.0]
-    assert relative(np.zeros(3)).tolist() == [0.0, 0.0, 0.0]
 
 
 def test_fusion_prefers_a_sentence_strong_on_every_signal(tmp_path):

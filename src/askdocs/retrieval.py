@@ -127,10 +127,6 @@ class Searcher:
         p = int(np.searchsorted(self.doc_starts, document, side="right")) - 1
         return self.parts[p], document - self.parts[p].doc_base
 
-    def text(self, document: int) -> str:
-        part, d = self.locate(document)
-        return part.segment.text_of(d)
-
     def document_id(self, document: int) -> str:
         part, d = self.locate(document)
         return part.segment.entries[d].id
@@ -293,7 +289,3 @@ def chunk_sentences(segment, chunks: np.ndarray) -> np.ndarray:
     return np.repeat(first, counts) + (np.arange(counts.sum()) - np.repeat(
         np.cumsum(counts) - counts, counts))
 
-
-def relative(scores: np.ndarray) -> np.ndarray:
-    top_ = float(scores.max()) if len(scores) else 0.0
-    return scores / top_ if top_ > 0 else np.zeros_like(scores)
