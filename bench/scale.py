@@ -1,0 +1,233 @@
+"""The engine at scale: build, load, ask and update at 10k, 100k and 1M sentences.
+
+    python bench/scale.py [--sizes 10000 100000 1000000] [--json OUT]
+
+Documents are synthetic: 1,000 sentences each (a 30-page filing's worth), drawn from SQuAD dev's
+sentences with a quarter of their words swapped for others from the same pool, so that no two
+are alike. The hashing embedder stands in for the model (its cost is not the engine's); the real
+model's query-encode time is measured and reported beside. Per size:
+
+- build s: a full build (`build_index(..., embedder=HashEmbedder())`);
+- load s, ask p50/p95 ms, peak RSS: in a fresh process that loads the index and asks 200 SQuAD
+  questions (RSS is that serving process's peak, VmHWM);
+- update s: one document edited, then `build_index` again (incremental), with the share of it
+  spent embedding that document;
+- disk: the index folder's size;
+- candidates vs exhaustive: share of questions whose top-5 sentences are the same as when every
+  sentence is scored (`depth=None`);
+- IVF recall@100 (segments of APPROXIMATE_FROM vectors or more): the share of the exhaustive
+  top-100 sentence vectors the approximate index returns.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from common import CACHE, ROOT, SQUAD
+
+from askdocs.chunking import split_sentences
+from askdocs.embedding import HashEmbedder
+from askdocs.evaluation import load_squad
+from askdocs.indexer import build_index
+
+PER_DOCUMENT = 1000
+PARAGRAPH = 5
+QUESTIONS = 200
+
+SERVE = r"""
+import json, statistics, sys, time
+sys.path.insert(0, sys.argv[3])
+from askdocs import AskDocs, HashEmbedder
+questions = json.loads(open(sys.argv[2]).read())
+
+
+def peak_mb():  # VmHWM: this process's own peak (ru_maxrss would carry the parent's over exec)
+    line = next(l for l in open("/proc/self/status") if l.startswith("VmHWM"))
+    return int(line.split()[1]) / 1024
+
+embedder = HashEmbedder()
+began = time.perf_counter()
+engine = AskDocs.load(sys.argv[1], embedder=embedder)
+load = time.perf_counter() - began
+engine.ask(questions[0])
+times, encode = [], []
+for q in questions:
+    t = time.perf_counter(); engine.ask(q); times.append(time.perf_counter() - t)
+    t = time.perf_counter(); embedder.embed([q]); encode.append(time.perf_counter() - t)
+times.sort()
+print(json.dumps({"load_s": load, "ask_p50_ms": 1000 * statistics.median(times),
+                  "ask_p95_ms": 1000 * times[int(0.95 * len(times))],
+                  "hash_encode_p50_ms": 1000 * statistics.median(encode),
+                  "peak_rss_mb": peak_mb()}))
+"""
+
+
+def sentence_pool(documents: dict[str, str]) -> list[str]:
+    pool = []
+    for text in documents.values():
+        pool += [text[s.start:s.end] for s in split_sentences(text) if s.end - s.start > 30]
+    return pool
+
+
+def synthetic(pool: list[str], sentences: int, folder: Path) -> Path:
+    """Write sentences/PER_DOCUMENT documents once (kept in bench/.cache)."""
+    done = folder / ".complete"
+    if done.exists():
+        return folder
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    rng = random.Random(sentences)
+    words = [w for s in pool for w in s.split()]
+    # the splitter joins about 15% of the drawn sentences (abbreviations, quotes)
+    for number in range(max(1, round(sentences / (0.85 * PER_DOCUMENT)))):
+        lines = []
+        for _ in range(PER_DOCUMENT // PARAGRAPH):
+            paragraph = []
+            for _ in range(PARAGRAPH):
+                tokens = rng.choice(pool).split()
+                for i in rng.sample(range(len(tokens)), len(tokens) // 4):
+                    tokens[i] = re.sub(r"[.!?]+$", "", rng.choice(words))
+                paragraph.append(" ".join(tokens).rstrip(".!?") + ".")
+            lines.append(" ".join(paragraph))
+        (folder / f"report-{number:05d}.txt").write_text("\n\n".join(lines) + "\n", "utf-8")
+    done.write_text("")
+    return folder
+
+
+def serve(index: Path, questions: Path) -> dict:
+    out = subprocess.run([sys.executable, "-c", SERVE, str(index), str(questions),
+                          str(ROOT / "src")], capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def equivalence(index: Path, questions: list[str]) -> float:
+    """Share of questions with the same top-5 sentences from candidates as from every sentence."""
+    from askdocs import AskDocs
+
+    embedder = HashEmbedder()
+    fast = AskDocs.load(index, embedder=embedder)
+    reference = AskDocs.load(index, embedder=embedder, depth=None)
+    same = 0
+    for q in questions:
+        vector = embedder.embed([q])
+        a = [h.sentence for h in fast.searcher.search(q, vector, k=5)]
+        b = [h.sentence for h in reference.searcher.search(q, vector, k=5)]
+        same += a == b
+    return same / len(questions)
+
+
+def ivf_recall(index: Path, questions: list[str], depth: int = 100) -> float | None:
+    """Recall@depth of the approximate sentence index against an exhaustive scan."""
+    import numpy as np
+
+    from askdocs.store import load_stored
+
+    stored = load_stored(index)
+    big = [s for s in stored.segments if hasattr(s.sentence_store.index, "nprobe")]
+    if not big:
+        return None
+    store = big[0].sentence_store
+    vectors = HashEmbedder().embed(questions)
+    exact = np.full((len(questions), depth), -np.inf, dtype=np.float32)
+    exact_rows = np.zeros((len(questions), depth), dtype=np.int64)
+    for begin in range(0, len(store), 100_000):
+        rows = np.arange(begin, min(begin + 100_000, len(store)))
+        scores = vectors @ store.vectors(rows).T
+        both = np.concatenate([exact, scores], axis=1)
+        both_rows = np.concatenate([exact_rows, np.broadcast_to(rows, scores.shape)], axis=1)
+        order = np.argsort(-both, axis=1)[:, :depth]
+        exact, exact_rows = (np.take_along_axis(both, order, 1),
+                             np.take_along_axis(both_rows, order, 1))
+    found = 0
+    for i, vector in enumerate(vectors):
+        _, rows = store.search(vector[None, :], depth)
+        found += len(set(rows.tolist()) & set(exact_rows[i].tolist()))
+    return found / (depth * len(questions))
+
+
+def update(folder: Path, index: Path) -> dict:
+    """Edit one document, re-index, and time it (and its embedding)."""
+    target = sorted(folder.glob("report-*.txt"))[len(list(folder.glob("report-*.txt"))) // 2]
+    original = target.read_text("utf-8")
+    embedder = HashEmbedder()
+    spent = []
+    embed_batch = embedder.embed_batch
+
+    def timed(texts):
+        t = time.perf_counter()
+        out = embed_batch(texts)
+        spent.append(time.perf_counter() - t)
+        return out
+
+    embedder.embed_batch = timed
+    try:
+        target.write_text(original + "\nAn edited sentence about lighthouse keepers.\n", "utf-8")
+        began = time.perf_counter()
+        report = build_index(folder, index, embedder=embedder)
+        seconds = time.perf_counter() - began
+    finally:
+        target.write_text(original, "utf-8")
+    build_index(folder, index, embedder=HashEmbedder())  # back to the benchmark's state
+    return {"update_s": seconds, "update_embed_s": sum(spent), "updated": report.updated}
+
+
+def model_encode_ms(questions: list[str]) -> float:
+    import statistics
+
+    from askdocs.embedding import cached_embedder
+
+    model = cached_embedder()
+    model.embed([questions[0]])
+    times = []
+    for q in questions[:50]:
+        t = time.perf_counter()
+        model.embed([q])
+        times.append(time.perf_counter() - t)
+    return 1000 * statistics.median(times)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
+    parser.add_argument("--squad", default=SQUAD)
+    parser.add_argument("--json", default=str(ROOT / "bench" / "results" / "scale.json"))
+    args = parser.parse_args()
+    documents, squad_questions = load_squad(args.squad)
+    pool = sentence_pool(documents)
+    questions = [q.text for q in random.Random(0).sample(squad_questions, QUESTIONS)]
+    question_file = CACHE / "scale-questions.json"
+    question_file.parent.mkdir(parents=True, exist_ok=True)
+    question_file.write_text(json.dumps(questions))
+    rows = []
+    for size in args.sizes:
+        folder = synthetic(pool, size, CACHE / f"scale-{size}" / "docs")
+        index = CACHE / f"scale-{size}" / "index"
+        shutil.rmtree(index, ignore_errors=True)
+        began = time.perf_counter()
+        report = build_index(folder, index, embedder=HashEmbedder())
+        row = {"sentences": report.sentences, "chunks": report.chunks,
+               "documents": report.documents, "build_s": time.perf_counter() - began}
+        row.update(serve(index, question_file))
+        row["disk_mb"] = sum(p.stat().st_size for p in index.rglob("*") if p.is_file()) / 1e6
+        row.update(update(folder, index))
+        # scoring every one of a million sentences takes seconds a question: fewer there
+        row["same_top5_as_exhaustive"] = equivalence(index, questions[:50 if size < 10**6
+                                                                      else 20])
+        row["ivf_recall_at_100"] = ivf_recall(index, questions[:50])
+        rows.append(row)
+        print(json.dumps(row), flush=True)
+    result = {"rows": rows, "model_query_encode_p50_ms": model_encode_ms(questions)}
+    print(f"model query encode p50: {result['model_query_encode_p50_ms']:.1f} ms")
+    Path(args.json).write_text(json.dumps(result, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
