@@ -139,14 +139,16 @@ def test_the_faiss_store_keeps_the_vector_store_contract(tmp_path, monkeypatch, 
     store = FaissStore.build(vectors[:1500], 32)
     store.add(vectors[1500:])
     assert len(store) == 2000 and hasattr(store.index, "nprobe") == approximate
-    assert np.abs(store.vectors(np.array([0, 1999])) - vectors[[0, 1999]]).max() < 1e-3
+    error = np.abs(store.vectors(np.array([0, 1999])) - vectors[[0, 1999]]).max()
+    assert error < (0.1 if approximate else 1e-3)  # 8-bit codes past 200k vectors, else fp16
     store.save(tmp_path / "v.faiss")
     loaded = FaissStore.load(tmp_path / "v.faiss")
     recall = []
     for row in (5, 600, 1700):
         scores, rows = loaded.search(vectors[row:row + 1], 20)
         exact = np.argsort(-(vectors @ vectors[row]))[:20]
-        assert rows[0] == row and scores[0] == pytest.approx(1.0, abs=1e-3)
+        near = 0.05 if approximate else 1e-3
+        assert rows[0] == row and scores[0] == pytest.approx(1.0, abs=near)
         assert list(scores) == sorted(scores, reverse=True)
         recall.append(len(set(rows) & set(exact)) / 20)
     assert min(recall) >= (0.5 if approximate else 1.0)
