@@ -22,7 +22,8 @@ from askdocs.stores import VectorStore
 # Exhaustive search reads every code: about 7 ms per 200,000 vectors on a 2-core laptop. Past
 # that an IVF index reads only the lists nearest the query.
 APPROXIMATE_FROM = 200_000
-TRAINING_ROWS = 100_000  # vectors the IVF centroids are trained on (a sample of the segment)
+TRAINING_ROWS = 100_000  # at least this many vectors train the IVF (a sample of the segment)
+PER_LIST = 39  # and at least this many per list, below which FAISS warns its k-means is starved
 # Share of the lists searched. bench/scale.py measures recall@100 against exhaustive search:
 # 0.92 on 1M hashing vectors (0.96 at 1/8, 0.98 at 1/4 but 16 ms a question), 0.90 on the
 # model's SQuAD vectors; the README's "Scale" has the trade-off, still short of its 0.98 target.
@@ -55,8 +56,8 @@ class FaissStore(VectorStore):
             index = faiss.IndexIVFScalarQuantizer(faiss.IndexFlatIP(dimension), dimension,
                                                   lists_for(len(vectors)),
                                                   faiss.ScalarQuantizer.QT_8bit, ip)
-            sample = np.random.default_rng(0).choice(len(vectors), TRAINING_ROWS,
-                                                      replace=False)
+            rows = min(len(vectors), max(TRAINING_ROWS, PER_LIST * index.nlist))
+            sample = np.random.default_rng(0).choice(len(vectors), rows, replace=False)
             index.train(vectors[np.sort(sample)])
             index.nprobe = max(1, round(index.nlist * NPROBE_SHARE))
         store = cls(index)
