@@ -23,7 +23,7 @@ from pathlib import Path
 
 from common import ROOT
 
-from askdocs.answer import AskDocs
+from askdocs.engine import AskDocs
 from askdocs.embedding import cached_embedder
 from askdocs.store import read_manifest
 

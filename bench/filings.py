@@ -28,7 +28,7 @@ from pathlib import Path
 
 from common import CACHE, ROOT, SQUAD
 
-from askdocs.answer import AskDocs
+from askdocs.engine import AskDocs
 from askdocs.embedding import cached_embedder
 from askdocs.evaluation import load_squad
 from askdocs.indexer import build_index

@@ -27,7 +27,7 @@ from pathlib import Path
 
 from common import CACHE, ROOT, SQUAD
 
-from askdocs.answer import AskDocs
+from askdocs.engine import AskDocs
 from askdocs.documents import load_folder
 from askdocs.embedding import BATCH_SIZE, cached_embedder
 from askdocs.evaluation import load_squad, write_folder
