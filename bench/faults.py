@@ -23,8 +23,8 @@ from pathlib import Path
 
 from common import ROOT
 
-from askdocs.engine import AskDocs
 from askdocs.embedding import cached_embedder
+from askdocs.engine import AskDocs
 from askdocs.store import read_manifest
 
 

@@ -28,8 +28,8 @@ from pathlib import Path
 
 from common import CACHE, ROOT, SQUAD
 
-from askdocs.engine import AskDocs
 from askdocs.embedding import cached_embedder
+from askdocs.engine import AskDocs
 from askdocs.evaluation import load_squad
 from askdocs.indexer import build_index
 

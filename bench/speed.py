@@ -27,9 +27,9 @@ from pathlib import Path
 
 from common import CACHE, ROOT, SQUAD
 
-from askdocs.engine import AskDocs
 from askdocs.documents import load_folder
 from askdocs.embedding import BATCH_SIZE, cached_embedder
+from askdocs.engine import AskDocs
 from askdocs.evaluation import load_squad, write_folder
 from askdocs.indexer import build_index, split_document
 
