@@ -177,15 +177,14 @@ def runs(hits: list[Hit]) -> list[list[Hit]]:
 def quote_of(run: list[Hit], document: Document) -> Quote:
     """The quote of a run of a document's sentences, with the passage around the first as
     context."""
-    text, info = document.text, document
-    first, last = run[0], run[-1]
+    text, first, last = document.text, run[0], run[-1]
     start, end = first.start, last.end
     context_start, context_end = min(first.passage_start, start), max(first.passage_end, end)
-    return Quote(source=info.id, text=text[start:end], start=start, end=end,
+    return Quote(source=document.id, text=text[start:end], start=start, end=end,
                  score=round(max(h.score for h in run), 4),
                  context=text[context_start:context_end], context_start=context_start,
-                 context_end=context_end, title=info.title, date=info.date,
-                 page=info.page_of(start), paragraph=first.paragraph)
+                 context_end=context_end, title=document.title, date=document.date,
+                 page=document.page_of(start), paragraph=first.paragraph)
 
 
 def dedupe(quotes: list[Quote]) -> list[Quote]:

@@ -18,7 +18,17 @@ import numpy as np
 
 from askdocs.keywords import Tokenizer, Vocabulary
 from askdocs.store import StoredIndex
-from askdocs.stores.segment import CHUNK_HI, CHUNK_LO, DOC, END, PARAGRAPH, QUOTABLE, START
+from askdocs.stores.segment import (
+    CHUNK_HI,
+    CHUNK_LO,
+    DOC,
+    END,
+    FIRST,
+    LAST,
+    PARAGRAPH,
+    QUOTABLE,
+    START,
+)
 
 DEPTH = 100  # candidates each signal proposes (bench/squad_reqa.py: equal to exhaustive)
 
@@ -58,6 +68,7 @@ class Part:
 
     def __init__(self, segment, live_docs: np.ndarray, sentence_base: int, doc_base: int):
         self.segment = segment
+        self.live_docs = live_docs  # which of the segment's documents are live
         self.sentence_base = sentence_base
         self.doc_base = doc_base
         rows = segment.sentences
@@ -76,6 +87,7 @@ class Keyword:
     rows: list[np.ndarray]
     scores: list[np.ndarray]
     best: float  # the best live row's score, what scores are relative to
+    idf: dict[str, float]  # each query term's collection IDF
 
     def lookup(self, part: int, rows: np.ndarray) -> np.ndarray:
         """The relative scores of these rows of a part (0 where no term occurs)."""
@@ -111,9 +123,8 @@ class Searcher:
         self.doc_starts = np.array([p.doc_base for p in self.parts], dtype=np.int64)
         named_by: dict[str, list[int]] = {}  # identity token -> live documents it names
         for part in self.parts:
-            live = stored.live(part.segment)
             for d, entry in enumerate(part.segment.entries):
-                if live[d]:
+                if part.live_docs[d]:
                     for token in set(self.tokenize(entry.identity)):
                         named_by.setdefault(token, []).append(part.doc_base + d)
         self.named_by = {t: np.asarray(ds, dtype=np.int64) for t, ds in named_by.items()}
@@ -149,11 +160,10 @@ class Searcher:
             rows.append(r), scores.append(s)
             if len(s):
                 best = max(best, float(s.max()))
-        return Keyword(rows, scores, best)
+        return Keyword(rows, scores, best, idf)
 
-    def document_match(self, query: list[str], documents: np.ndarray) -> np.ndarray:
-        """Per document, the share of the query's keyword weight its identity holds."""
-        weights = self.vocabulary.idf(query)
+    def document_match(self, weights: dict[str, float], documents: np.ndarray) -> np.ndarray:
+        """Per document, the share of the query's keyword weight (IDF) its identity holds."""
         total = sum(weights.values())
         match = np.zeros(len(documents), dtype=np.float32)
         for token, weight in weights.items():
@@ -199,13 +209,13 @@ class Searcher:
             if quotable_only and len(rows):
                 rows = rows[part.segment.sentences[rows, QUOTABLE] == 1]
             if len(rows):
-                scored.append(self.score(p, rows, vector, query, keyword, chunk_keyword))
+                scored.append(self.score(p, rows, vector, keyword, chunk_keyword))
         if not scored:
             return None
         return {key: np.concatenate([s[key] for s in scored]) for key in scored[0]}
 
-    def score(self, p: int, rows: np.ndarray, vector: np.ndarray, query: list[str],
-              keyword: Keyword, chunk_keyword: Keyword) -> dict[str, np.ndarray]:
+    def score(self, p: int, rows: np.ndarray, vector: np.ndarray, keyword: Keyword,
+              chunk_keyword: Keyword) -> dict[str, np.ndarray]:
         """Every signal and the fused score of some rows of part p."""
         part, segment = self.parts[p], self.parts[p].segment
         table = segment.sentences[rows]
@@ -214,8 +224,7 @@ class Searcher:
         lo, hi = table[:, CHUNK_LO].astype(np.int64), table[:, CHUNK_HI].astype(np.int64)
         counts = np.maximum(hi - lo + 1, 0)
         owner = np.repeat(np.arange(len(rows)), counts)
-        chunks = np.repeat(lo, counts) + (np.arange(counts.sum()) - np.repeat(
-            np.cumsum(counts) - counts, counts))
+        chunks = spread(lo, counts)
         unique, inverse = np.unique(chunks, return_inverse=True)
         chunk_dense = (segment.chunk_store.vectors(unique) @ q)[inverse]
         chunk_kw = chunk_keyword.lookup(p, unique)[inverse]
@@ -225,7 +234,7 @@ class Searcher:
         np.maximum.at(passage_kw, owner, chunk_kw)
         documents = part.doc_base + table[:, DOC].astype(np.int64)
         sentence_kw = keyword.lookup(p, rows)
-        named = self.document_match(query, documents)
+        named = self.document_match(keyword.idf, documents)
         w = self.weights
         fused = (w.dense_sentence * dense + w.dense_passage * passage
                  + w.keyword_sentence * sentence_kw + w.keyword_passage * passage_kw
@@ -283,9 +292,13 @@ def chunk_sentences(segment, chunks: np.ndarray) -> np.ndarray:
     """The sentences of some chunks of a segment."""
     if not len(chunks):
         return np.zeros(0, dtype=np.int64)
-    first = segment.chunks[chunks, 3].astype(np.int64)
-    last = segment.chunks[chunks, 4].astype(np.int64)
-    counts = last - first + 1
+    first = segment.chunks[chunks, FIRST].astype(np.int64)
+    last = segment.chunks[chunks, LAST].astype(np.int64)
+    return spread(first, last - first + 1)
+
+
+def spread(first: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Each range first[i] .. first[i] + counts[i] - 1, one after another."""
     return np.repeat(first, counts) + (np.arange(counts.sum()) - np.repeat(
         np.cumsum(counts) - counts, counts))
 
