@@ -8,6 +8,8 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+import numpy as np
+
 from askdocs.chunking import make_chunks, split_sentences
 from askdocs.documents import (
     Document,
@@ -32,7 +34,7 @@ from askdocs.store import (
     sha256_file,
     write_stored,
 )
-from askdocs.stores.segment import DocumentRecord
+from askdocs.stores.segment import DocumentRecord, Segment
 
 # "splitter" is the version of the sentence splitting: a new one rebuilds old indexes in full
 CHUNK_SETTINGS = {"chunk_target": 500, "chunk_limit": 1000, "chunk_min_break": 200, "splitter": 2}
@@ -231,19 +233,23 @@ def update(docs_dir: Path, index_dir: Path, embedder: Embedder, previous: Previo
         raise no_documents(docs_dir)
     fresh = embed_documents(reading.fresh, embedder, progress)
     old = previous.documents
-    removed = sum(1 for doc_id in old if doc_id not in reading.order)
-    merging = plan_merge(previous, reading.kept, bool(fresh))
-    moved = [seg.record(d) for seg in merging for d, e in enumerate(seg.entries)
-             if e.id in reading.kept and reading.kept[e.id].segment == seg.name]
+    indexed = set(reading.order)
+    removed = sum(1 for doc_id in old if doc_id not in indexed)
+    segments = previous.stored.segments if previous.stored else []
+    staying = {seg.name: previous.stored.live(seg) & np.array(
+        [e.id in reading.kept for e in seg.entries], dtype=bool) for seg in segments}
+    merging = plan_merge(segments, staying, bool(fresh))
+    moved = [seg.record(int(d)) for seg in merging for d in np.flatnonzero(staying[seg.name])]
     records = fresh + moved
     new = {r.document.id: info_of(r.document) for r in records}  # in the new segment
     documents = {doc_id: new.get(doc_id) or reading.kept[doc_id] for doc_id in reading.order}
+    merged = {seg.name for seg in merging}
     kept = [s for s in (previous.stored.manifest.segments if previous.stored else [])
-            if s.name not in {m.name for m in merging}
-            and any(info.segment == s.name for info in documents.values())]
+            if s.name not in merged and staying[s.name].any()]
     written = bool(records or removed or not old or reading.unreadable != previous.unreadable
-                   or len(kept) != len(previous.stored.segments if previous.stored else []))
-    counts = live_counts(previous, documents, records)
+                   or len(kept) != len(segments))
+    counts = live_counts([seg for seg in segments if seg.name not in merged], staying, records,
+                         len(documents))
     if written:
         manifest = manifest_for(docs_dir, embedder, documents, counts, reading.unreadable)
         write_stored(index_dir, manifest, kept, [records] if records else [])
@@ -265,17 +271,20 @@ MAX_SEGMENTS = 8
 MERGE_TO = 4
 
 
-def plan_merge(previous: Previous, kept: dict[str, DocumentInfo], fresh: bool) -> list:
-    """The previous segments to rewrite into the new one."""
-    if previous.stored is None:
-        return []
+def sentence_counts(segment: Segment) -> np.ndarray:
+    """Each of a segment's documents' number of sentences."""
+    return np.array([e.sentences[1] - e.sentences[0] for e in segment.entries], dtype=np.int64)
+
+
+def plan_merge(segments: list[Segment], staying: dict[str, np.ndarray], fresh: bool) -> list:
+    """The previous segments to rewrite into the new one (`staying`: per segment, which of its
+    documents stay live in it)."""
     sizes = []
-    for segment in previous.stored.segments:
-        rows = [e.sentences[1] - e.sentences[0] for e in segment.entries]
-        live = sum(n for e, n in zip(segment.entries, rows)
-                   if e.id in kept and kept[e.id].segment == segment.name)
+    for segment in segments:
+        rows = sentence_counts(segment)
+        live = int(rows[staying[segment.name]].sum())
         if live:
-            sizes.append((live, sum(rows), segment))
+            sizes.append((live, int(rows.sum()), segment))
     merging = [seg for live, total, seg in sizes if live * 2 < total]
     rest = sorted((s for s in sizes if s[2] not in merging), key=lambda s: s[0])
     if len(rest) + fresh > MAX_SEGMENTS:
@@ -287,17 +296,17 @@ def info_of(document: Document) -> DocumentInfo:
     return DocumentInfo(document.sha256, document.title, document.date, document.size)
 
 
-def live_counts(previous: Previous, documents: dict[str, DocumentInfo],
-                records: list[DocumentRecord]) -> dict[str, int]:
-    """Documents, sentences and chunks the new index holds."""
-    counts = {"documents": len(documents), "sentences": 0, "chunks": 0}
+def live_counts(kept: list[Segment], staying: dict[str, np.ndarray],
+                records: list[DocumentRecord], documents: int) -> dict[str, int]:
+    """Documents, sentences and chunks the new index holds: the new segment's records and the
+    documents staying in the kept segments."""
+    counts = {"documents": documents, "sentences": 0, "chunks": 0}
     for record in records:
         counts["sentences"] += len(record.sentences)
         counts["chunks"] += len(record.chunks)
-    for segment in previous.stored.segments if previous.stored else []:
-        for e in segment.entries:
-            info = documents.get(e.id)
-            if info is not None and info.segment == segment.name:
+    for segment in kept:
+        for e, stays in zip(segment.entries, staying[segment.name]):
+            if stays:
                 counts["sentences"] += e.sentences[1] - e.sentences[0]
                 counts["chunks"] += e.chunks[1] - e.chunks[0]
     return counts
