@@ -56,8 +56,6 @@ class AskDocs:
         self.searcher = Searcher(stored, weights, depth)
         self.threshold = threshold(len(self.searcher))
         self.lock = threading.Lock()  # the model and FAISS are shared between UI threads
-        self.numbers = {(p.segment.name, e.id): p.doc_base + d for p in self.searcher.parts
-                        for d, e in enumerate(p.segment.entries)}
 
     @classmethod
     def load(cls, index_dir: str | Path = "index", *, model: str | None = None,
@@ -86,8 +84,9 @@ class AskDocs:
 
     def document(self, doc_id: str) -> Document:
         """One indexed document by id; KeyError if there is none."""
-        info = self.manifest.documents[doc_id]
-        return self.numbered(self.numbers[(info.segment, doc_id)])
+        segment = self.manifest.documents[doc_id].segment
+        part = next(p for p in self.searcher.parts if p.segment.name == segment)
+        return self.numbered(part.doc_base + part.segment.by_id[doc_id])
 
     def numbered(self, number: int) -> Document:
         part, d = self.searcher.locate(number)
