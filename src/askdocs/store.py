@@ -60,13 +60,16 @@ MANIFEST = "manifest.json"
 MARKER = ".askdocs-generation"
 LOCK = ".lock"
 STAGED_MANIFEST = ".manifest.json.tmp"
-# What askdocs writes at the top of an index folder besides generations; README.md is the
-# repository's own description of index/, and is left alone.
-OWN_FILES = frozenset({MANIFEST, STAGED_MANIFEST, LOCK, "README.md"})
+# What askdocs writes at the top of an index folder besides generations (milvus.db: the Milvus
+# Lite database of `--store milvus`); README.md is the repository's own description of index/,
+# and is left alone.
+OWN_FILES = frozenset({MANIFEST, STAGED_MANIFEST, LOCK, "README.md", "milvus.db"})
 # Folders of format 1 (one "generation" per build, before segments); those written before the
 # marker existed: exactly this name shape, only these files.
 LEGACY_GENERATION = re.compile(r"(?:\.tmp-)?gen-\d{8}T\d{6}-[0-9a-f]{8}")
 LEGACY_FILES = frozenset({"sentences.faiss", "chunks.faiss", "documents.jsonl"})
+# The temporary folder of a segment, exactly as new_name makes it (see is_own_generation).
+KILLED_SEGMENT = re.compile(r"\.tmp-seg-\d{8}T\d{6}-[0-9a-f]{8}")
 LOAD_ATTEMPTS = 5
 
 
@@ -76,6 +79,7 @@ class StoredIndex:
 
     manifest: Manifest
     segments: list[Segment] = field(default_factory=list)
+    remote: object = None  # an index kept in Milvus: milvus_search.Remote (no segments)
 
     def live(self, segment: Segment) -> np.ndarray:
         """Which of the segment's documents are live (the manifest names this segment)."""
@@ -214,7 +218,8 @@ def read_generation(index_dir: Path, manifest: Manifest) -> StoredIndex:
         raise
     found = {e.id: e.sha256 for s in stored.segments for e, live in
              zip(s.entries, stored.live(s)) if live}
-    if found != {doc_id: info.sha256 for doc_id, info in manifest.documents.items()}:
+    if not manifest.store and \
+            found != {doc_id: info.sha256 for doc_id, info in manifest.documents.items()}:
         raise damaged(manifest_path(index_dir), index_dir,
                       "its documents are not the ones its segments hold")
     return stored
@@ -325,8 +330,9 @@ def writing(index_dir: Path):
 
 def is_own_generation(path: Path) -> bool:
     """Whether askdocs provably made this folder: a real folder (not a link) named like a
-    segment (or a format-1 generation) that carries askdocs's marker naming it, or a generation
-    from before the marker existed (the exact name shape, holding nothing but its data files)."""
+    segment (or a format-1 generation) that carries askdocs's marker naming it, a temporary one
+    a killed build left before its marker was whole (empty but for it), or a generation from
+    before the marker existed (the exact name shape, holding nothing but its data files)."""
     name = path.name.removeprefix(".tmp-")
     if not (SEGMENT_NAME.fullmatch(name) or GENERATION_NAME.fullmatch(name)):
         return False
@@ -342,7 +348,11 @@ def is_own_generation(path: Path) -> bool:
         return False
     try:
         contents = set(os.listdir(path))
-    except OSError:
+        if KILLED_SEGMENT.fullmatch(path.name) and contents <= {MARKER} and (
+                not contents or f"askdocs generation {name}\n".startswith(
+                    (path / MARKER).read_text("utf-8"))):
+            return True  # a build killed before its marker was whole: nothing in it to lose
+    except (OSError, UnicodeDecodeError):
         return False
     return bool(LEGACY_GENERATION.fullmatch(path.name)) and contents <= LEGACY_FILES
 
