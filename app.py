@@ -2,8 +2,8 @@
 
 Builds the index from the documents folder first if it is missing or stale. Options: --host,
 --port (or GRADIO_SERVER_PORT), --docs (or ASKDOCS_DOCS, default seeds), --index (or
-ASKDOCS_INDEX, default index), --model. Makes no outbound connection: analytics and
-telemetry are off.
+ASKDOCS_INDEX, default index), --model, --store (or ASKDOCS_STORE; a Milvus token in
+MILVUS_TOKEN). Makes no outbound connection: analytics and telemetry are off.
 """
 
 from __future__ import annotations
@@ -26,6 +26,10 @@ def parse(argv=None) -> argparse.Namespace:
     parser.add_argument("--index", default=os.environ.get("ASKDOCS_INDEX", "index"))
     parser.add_argument("--model", default=None,
                         help="all-MiniLM-L6-v2 (default) or a local sentence-transformers folder")
+    parser.add_argument("--store", default=os.environ.get("ASKDOCS_STORE"),
+                        help="where the index lives: faiss, milvus, milvus:///path/file.db or "
+                             "milvus://host:19530 (token in MILVUS_TOKEN); default: "
+                             "ASKDOCS_STORE, else what the index folder records")
     return parser.parse_args(argv)
 
 
@@ -38,7 +42,8 @@ def main(argv=None) -> int:
 
     try:
         print("askdocs: loading the model and the index...", flush=True)
-        library = Library(args.docs, args.index, model=args.model or DEFAULT_MODEL)
+        library = Library(args.docs, args.index, model=args.model or DEFAULT_MODEL,
+                          store=args.store, token=os.environ.get("MILVUS_TOKEN"))
         report = library.open(progress=progress_bar())
     except AskDocsError as error:
         print(f"Error: {error}", file=sys.stderr)

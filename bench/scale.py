@@ -1,6 +1,6 @@
 """The engine at scale: build, load, ask and update at 10k, 100k and 1M sentences.
 
-    python bench/scale.py [--sizes 10000 100000 1000000] [--json OUT]
+    python bench/scale.py [--sizes 10000 100000 1000000] [--store faiss|milvus] [--json OUT]
 
 Documents are synthetic: 1,000 sentences each (a 30-page filing's worth), drawn from SQuAD dev's
 sentences with a quarter of their words swapped for others from the same pool, so that no two
@@ -17,6 +17,10 @@ model's query-encode time is measured and reported beside. Per size:
   sentence is scored (`depth=None`);
 - IVF recall@100 (segments of APPROXIMATE_FROM vectors or more): the share of the exhaustive
   top-100 sentence vectors the approximate index returns.
+
+With `--store milvus` the same rows are measured for an index kept in Milvus Lite (in the index
+folder), and "same top-5" compares it with the FAISS index of the same size (built first by a
+FAISS run), since a Milvus index is searched by candidates only.
 """
 
 from __future__ import annotations
@@ -124,6 +128,21 @@ def equivalence(index: Path, questions: list[str]) -> float:
     return same / len(questions)
 
 
+def same_as_faiss(index: Path, faiss: Path, questions: list[str]) -> float | None:
+    """Share of questions whose top-5 sentences (source and span) match the FAISS index's."""
+    from askdocs import AskDocs
+
+    if not (faiss / "manifest.json").exists():
+        return None
+    embedder = HashEmbedder()
+    a, b = AskDocs.load(index, embedder=embedder), AskDocs.load(faiss, embedder=embedder)
+
+    def top(engine, q):
+        return [(x.source, x.start) for x in engine.rank(q, 5)]
+
+    return sum(top(a, q) == top(b, q) for q in questions) / len(questions)
+
+
 def ivf_recall(index: Path, questions: list[str], depth: int = 100) -> float | None:
     """Recall@depth of the approximate sentence index against an exhaustive scan."""
     import numpy as np
@@ -153,7 +172,7 @@ def ivf_recall(index: Path, questions: list[str], depth: int = 100) -> float | N
     return found / (depth * len(questions))
 
 
-def update(folder: Path, index: Path) -> dict:
+def update(folder: Path, index: Path, store: str) -> dict:
     """Edit one document, re-index, and time it (and its embedding)."""
     target = sorted(folder.glob("report-*.txt"))[len(list(folder.glob("report-*.txt"))) // 2]
     original = target.read_text("utf-8")
@@ -171,11 +190,11 @@ def update(folder: Path, index: Path) -> dict:
     try:
         target.write_text(original + "\nAn edited sentence about lighthouse keepers.\n", "utf-8")
         began = time.perf_counter()
-        report = build_index(folder, index, embedder=embedder)
+        report = build_index(folder, index, embedder=embedder, store=store)
         seconds = time.perf_counter() - began
     finally:
         target.write_text(original, "utf-8")
-    build_index(folder, index, embedder=HashEmbedder())  # back to the benchmark's state
+    build_index(folder, index, embedder=HashEmbedder(), store=store)  # back to the start
     return {"update_s": seconds, "update_embed_s": sum(spent), "updated": report.updated}
 
 
@@ -198,6 +217,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
     parser.add_argument("--squad", default=SQUAD)
+    parser.add_argument("--store", default="faiss", choices=["faiss", "milvus"])
     parser.add_argument("--json", default=str(ROOT / "bench" / "results" / "scale.json"))
     args = parser.parse_args()
     documents, squad_questions = load_squad(args.squad)
@@ -209,15 +229,21 @@ def main():
     rows = []
     for size in args.sizes:
         folder = synthetic(pool, size, CACHE / f"scale-{size}" / "docs")
-        index = CACHE / f"scale-{size}" / "index"
+        faiss = CACHE / f"scale-{size}" / "index"
+        index = faiss if args.store == "faiss" else CACHE / f"scale-{size}" / "index-milvus"
         shutil.rmtree(index, ignore_errors=True)
         began = time.perf_counter()
-        report = build_index(folder, index, embedder=HashEmbedder())
-        row = {"sentences": report.sentences, "chunks": report.chunks,
+        report = build_index(folder, index, embedder=HashEmbedder(), store=args.store)
+        row = {"store": args.store, "sentences": report.sentences, "chunks": report.chunks,
                "documents": report.documents, "build_s": time.perf_counter() - began}
         row.update(serve(index, question_file))
         row["disk_mb"] = sum(p.stat().st_size for p in index.rglob("*") if p.is_file()) / 1e6
-        row.update(update(folder, index))
+        row.update(update(folder, index, args.store))
+        if args.store == "milvus":
+            row["same_top5_as_faiss"] = same_as_faiss(index, faiss, questions[:50])
+            rows.append(row)
+            print(json.dumps(row), flush=True)
+            continue
         # scoring every one of a million sentences takes seconds a question: fewer there
         row["same_top5_as_exhaustive"] = equivalence(index, questions[:50 if size < 10**6
                                                                       else 20])

@@ -35,6 +35,11 @@ def parser() -> argparse.ArgumentParser:
     build.add_argument("--device", default="auto",
                        help="run the model on cpu, cuda or cuda:N (default: auto, the GPU if "
                             "there is one)")
+    build.add_argument("--store", default=os.environ.get("ASKDOCS_STORE"),
+                       help="where the index lives: faiss (in the index folder), milvus (Milvus "
+                            "Lite in the index folder), milvus:///path/file.db or "
+                            "milvus://host:19530 (token in MILVUS_TOKEN); default: "
+                            "ASKDOCS_STORE, else the store the index folder records, else faiss")
     build.add_argument("--allow-other-files", action="store_true",
                        help="build even if the index folder holds files askdocs did not write "
                             "(they are never deleted)")
@@ -43,6 +48,9 @@ def parser() -> argparse.ArgumentParser:
     question.add_argument("--index", default=index, help=f"index folder (default: {index})")
     question.add_argument("-k", type=int, default=5, help="most quotes to show (default: 5)")
     question.add_argument("--json", action="store_true", help="print the answer as JSON")
+    question.add_argument("--store", default=os.environ.get("ASKDOCS_STORE"),
+                          help="the index's Milvus store, if the index folder does not record "
+                               "it or is not here (default: ASKDOCS_STORE)")
     question.add_argument("--model", default=None,
                           help="the model the index was built with, if not the default: "
                                "all-MiniLM-L6-v2 or a local folder")
@@ -81,7 +89,8 @@ def run_index(args) -> int:
 
     report = build_index(args.docs, args.index, model=args.model or DEFAULT_MODEL,
                          full=args.full, progress=progress_bar(), device=args.device,
-                         allow_other_files=args.allow_other_files,
+                         allow_other_files=args.allow_other_files, store=args.store,
+                         token=os.environ.get("MILVUS_TOKEN"),
                          on_wait=lambda: print("waiting for another askdocs index to finish...",
                                                file=sys.stderr))
     for skipped in report.skipped:
@@ -153,7 +162,8 @@ def run_ask(args) -> int:
 
     clean_question(args.question)
     check_k(args.k)
-    answer = AskDocs.load(args.index, model=args.model).ask(args.question, k=args.k)
+    answer = AskDocs.load(args.index, model=args.model, store=args.store,
+                          token=os.environ.get("MILVUS_TOKEN")).ask(args.question, k=args.k)
     if args.json:
         print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
     else:

@@ -53,21 +53,31 @@ class AskDocs:
         self.stored = stored
         self.embedder = embedder
         self.index_dir = index_dir
-        self.searcher = Searcher(stored, weights, depth)
+        if stored.remote is not None:
+            from askdocs.milvus_search import MilvusSearcher
+
+            remote = stored.remote
+            self.searcher = MilvusSearcher(remote.index, remote.meta, remote.documents, weights,
+                                           depth)
+        else:
+            self.searcher = Searcher(stored, weights, depth)
         self.threshold = threshold(len(self.searcher))
         self.lock = threading.Lock()  # the model and FAISS are shared between UI threads
 
     @classmethod
     def load(cls, index_dir: str | Path = "index", *, model: str | None = None,
              embedder: Embedder | None = None, weights: Weights = DEFAULT_WEIGHTS,
-             depth: int | None = DEPTH) -> AskDocs:
+             depth: int | None = DEPTH, store: str | None = None,
+             token: str | None = None) -> AskDocs:
         """Load an index folder and its model.
 
         The model is the packaged default or the one given: the name an index records is
-        checked, never used to load a model from wherever the index folder points.
+        checked, never used to load a model from wherever the index folder points. An index
+        kept in Milvus is found through the store its folder records, or `store` (e.g.
+        "milvus://host:19530", with `token`: a replica needs no index folder at all).
         """
         index_dir = Path(index_dir)
-        stored = load_stored(index_dir)
+        stored = open_index(index_dir, store, token)
         if embedder is None:
             recorded = stored.manifest.model.name
             if model is None and recorded != DEFAULT_MODEL:
@@ -84,14 +94,11 @@ class AskDocs:
 
     def document(self, doc_id: str) -> Document:
         """One indexed document by id; KeyError if there is none."""
-        segment = self.manifest.documents[doc_id].segment
-        part = next(p for p in self.searcher.parts if p.segment.name == segment)
-        return self.numbered(part.doc_base + part.segment.by_id[doc_id])
+        return self.numbered(self.searcher.number_of(doc_id))
 
     def numbered(self, number: int) -> Document:
-        part, d = self.searcher.locate(number)
         try:
-            return part.segment.document(d)
+            return self.searcher.document(number)
         except (UnicodeDecodeError, ValueError) as error:
             raise IndexCorruptError(f"the index at {self.index_dir}/ is damaged ({error}); "
                                     f"{rebuild_hint(self.index_dir)}") from None
@@ -169,29 +176,48 @@ class AskDocs:
 
 
 
+def open_index(index_dir: Path, store: str | None, token: str | None) -> StoredIndex:
+    """The index in a folder, or in the Milvus store the folder records or the caller names."""
+    from askdocs.stores.milvus_store import parse_store, recorded_target
+
+    if store is None or store.strip() == "faiss":
+        stored = load_stored(index_dir)
+        if not stored.manifest.store or store is not None:
+            return stored
+        target = recorded_target(stored.manifest.store, index_dir)
+    else:
+        target = parse_store(store, Path.cwd(), index_dir)
+    from askdocs.milvus_search import open_milvus
+
+    return open_milvus(target, token)
+
+
 _engines: dict[tuple, AskDocs] = {}
 _cache_lock = threading.Lock()
 
 
-def load(index_dir: str | Path = "index", *, model: str | None = None) -> AskDocs:
-    """Load an index for many questions: `askdocs.load("index").ask("...")`."""
-    return AskDocs.load(index_dir, model=model)
+def load(index_dir: str | Path = "index", *, model: str | None = None,
+         store: str | None = None, token: str | None = None) -> AskDocs:
+    """Load an index for many questions: `askdocs.load("index").ask("...")`; `store` and
+    `token` name an index kept in Milvus (see AskDocs.load)."""
+    return AskDocs.load(index_dir, model=model, store=store, token=token)
 
 
 def ask(question: str, index_dir: str | Path = "index", *, k: int = 5,
-        model: str | None = None) -> Answer:
+        model: str | None = None, store: str | None = None,
+        token: str | None = None) -> Answer:
     """Answer a question from the index at index_dir (loaded once per process and generation)."""
     from askdocs.store import read_manifest
 
     clean_question(question)
     check_k(k)
     path = Path(index_dir).resolve()
-    generation = read_manifest(path).generation
-    key = (str(path), generation, model)
+    generation = read_manifest(path).generation if store is None else None
+    key = (str(path), generation, model, store)
     with _cache_lock:
         engine = _engines.get(key)
     if engine is None:
-        engine = AskDocs.load(path, model=model)
+        engine = AskDocs.load(path, model=model, store=store, token=token)
         with _cache_lock:
             _engines.clear()
             _engines[key] = engine

@@ -194,7 +194,8 @@ def check_folders(docs_dir: Path, index_dir: Path) -> None:
 def build_index(docs_dir: str | Path = "seeds", index_dir: str | Path = "index", *,
                 model: str = DEFAULT_MODEL, embedder: Embedder | None = None, full: bool = False,
                 progress=None, on_wait=None, allow_other_files: bool = False,
-                device: str = "auto") -> BuildReport:
+                device: str = "auto", store: str | None = None,
+                token: str | None = None) -> BuildReport:
     """Index every document under docs_dir into index_dir (what `askdocs index` does): text,
     Markdown, PDF, Word and HTML files, each read by its reader (askdocs.readers).
 
@@ -203,6 +204,11 @@ def build_index(docs_dir: str | Path = "seeds", index_dir: str | Path = "index",
     "cuda[:N]" or, by default, the GPU when there is one. Raises InputError for an unusable folder:
     the index folder must not be, contain or sit inside the documents folder, and must hold
     nothing askdocs did not write unless `allow_other_files` (askdocs never deletes those).
+
+    `store` keeps the index in Milvus instead of the folder's FAISS segments: "milvus" (Milvus
+    Lite inside the index folder), "milvus:///path/file.db", "milvus://host:19530" (a server;
+    `token` if it needs one), "faiss"; by default, the store the index folder records. The
+    folder then holds only a manifest naming the store (stores/milvus_store.py).
     """
     began = time.perf_counter()
     docs_dir, index_dir = Path(docs_dir), Path(index_dir)
@@ -213,6 +219,10 @@ def build_index(docs_dir: str | Path = "seeds", index_dir: str | Path = "index",
         raise no_documents(docs_dir)
     if embedder is None:
         embedder = cached_embedder(model, device)
+    target = build_target(store, index_dir)
+    if target is not None:
+        return build_milvus(docs_dir, index_dir, embedder, target, token, sources, skipped,
+                            full, progress, on_wait, began)
     with build_lock(index_dir, on_wait=on_wait):
         previous = previous_index(index_dir, embedder, full)
         try:
@@ -220,6 +230,42 @@ def build_index(docs_dir: str | Path = "seeds", index_dir: str | Path = "index",
         finally:
             for segment in previous.stored.segments if previous.stored else []:
                 segment.close()
+    return replace(report, seconds=time.perf_counter() - began,
+                   skipped=tuple(skipped) + report.skipped)
+
+
+def build_target(store: str | None, index_dir: Path):
+    """The Milvus store a build writes to (None: the folder's own FAISS segments): the one
+    given, else the one the index folder records."""
+    from askdocs.stores.milvus_store import parse_store, recorded_target
+
+    if store is not None:
+        return None if store.strip() == "faiss" else parse_store(store, Path.cwd(), index_dir)
+    try:
+        recorded = read_manifest(index_dir).store
+    except AskDocsError:
+        return None
+    return recorded_target(recorded, index_dir) if recorded else None
+
+
+def build_milvus(docs_dir: Path, index_dir: Path, embedder: Embedder, target, token,
+                 sources: list[SourceFile], skipped: list[Skipped], full: bool, progress,
+                 on_wait, began: float) -> BuildReport:
+    """A build into Milvus; the index folder gets a manifest naming the store (and mirroring
+    the document list, for `stale_reason` and the app). Nothing is written before the store
+    is reached and checked."""
+    from askdocs.stores.milvus_write import open_for_build, update_milvus
+
+    index, meta = open_for_build(target, token, embedder, full)
+    with build_lock(index_dir, on_wait=on_wait):
+        report, meta = update_milvus(docs_dir, index, meta, embedder, sources, progress)
+        documents = {info["id"]: DocumentInfo(info["sha256"], info["title"], info["date"],
+                                              info["size"])
+                     for _, info in index.documents(meta)}
+        manifest = replace(manifest_for(docs_dir, embedder, documents, dict(meta.counts),
+                                        {d: SkippedInfo(*v) for d, v in meta.skipped.items()}),
+                           store=target.shown(index_dir))
+        write_stored(index_dir, manifest, [], [])
     return replace(report, seconds=time.perf_counter() - began,
                    skipped=tuple(skipped) + report.skipped)
 

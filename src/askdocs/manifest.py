@@ -95,6 +95,10 @@ class Manifest:
     generation: str = ""  # filled in when the manifest is written
     segments: tuple[SegmentInfo, ...] = ()
     skipped: dict[str, SkippedInfo] = field(default_factory=dict)
+    # "" for the index folder's own segments (FAISS); else where the index lives, e.g.
+    # "milvus://milvus.db" (stores/milvus_store.py: a Lite folder inside the index folder is
+    # recorded relative to it). Never a token.
+    store: str = ""
 
     def to_json(self) -> dict:
         """The JSON object written to manifest.json."""
@@ -125,7 +129,12 @@ class Manifest:
         documents = {doc_id: _document(value, doc_id) for doc_id, value in
                      _object(top.get("documents"), "documents").items()}
         names = {s.name for s in segments}
-        if any(info.segment not in names for info in documents.values()):
+        store = top.get("store", "")
+        if not isinstance(store, str) or (store and not store.startswith("milvus://")):
+            raise ManifestError("store is not a milvus:// address")
+        if store and segments:
+            raise ManifestError("an index in Milvus has no segments")
+        if any(info.segment not in names for info in documents.values()) and not store:
             raise ManifestError("a document names a segment the manifest does not list")
         return cls(
             model=ModelInfo(_text(model, "name"), _text(model, "identity"), dimension),
@@ -140,6 +149,7 @@ class Manifest:
             segments=segments,
             skipped={doc_id: _skipped(value, doc_id) for doc_id, value in
                      _object(top.get("skipped", {}), "skipped").items()},
+            store=store,
         )
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from askdocs.documents import Document
 from askdocs.keywords import Tokenizer, Vocabulary
 from askdocs.store import StoredIndex
 from askdocs.stores.segment import (
@@ -78,6 +79,11 @@ class Part:
         self.all_live = bool(self.live.all() and self.chunk_live.all())
         self.sentence_view = None if self.all_live else self.live  # what the stores search
         self.chunk_view = None if self.all_live else self.chunk_live
+        self.ids: np.ndarray | None = None  # rows' sentence numbers, if not sentence_base + row
+
+    def numbers(self, rows: np.ndarray) -> np.ndarray:
+        """The sentence numbers of some rows."""
+        return self.ids[rows] if self.ids is not None else self.sentence_base + rows
 
 
 @dataclass
@@ -141,6 +147,19 @@ class Searcher:
     def document_id(self, document: int) -> str:
         part, d = self.locate(document)
         return part.segment.entries[d].id
+
+    def document(self, document: int) -> Document:
+        """A document by number (a hit's `document`), with its text."""
+        part, d = self.locate(document)
+        return part.segment.document(d)
+
+    def number_of(self, doc_id: str) -> int:
+        """A live document's number; KeyError if there is none."""
+        for part in self.parts:
+            d = part.segment.by_id.get(doc_id)
+            if d is not None and part.live_docs[d]:
+                return part.doc_base + d
+        raise KeyError(doc_id)
 
     def query_terms(self, question: str) -> list[str]:
         """The question's search terms: stemmed, stop words out, typos joined by known words."""
@@ -209,15 +228,16 @@ class Searcher:
             if quotable_only and len(rows):
                 rows = rows[part.segment.sentences[rows, QUOTABLE] == 1]
             if len(rows):
-                scored.append(self.score(p, rows, vector, keyword, chunk_keyword))
+                scored.append(self.score(part, p, rows, vector, keyword, chunk_keyword))
         if not scored:
             return None
         return {key: np.concatenate([s[key] for s in scored]) for key in scored[0]}
 
-    def score(self, p: int, rows: np.ndarray, vector: np.ndarray, keyword: Keyword,
+    def score(self, part: Part, p: int, rows: np.ndarray, vector: np.ndarray, keyword: Keyword,
               chunk_keyword: Keyword) -> dict[str, np.ndarray]:
-        """Every signal and the fused score of some rows of part p."""
-        part, segment = self.parts[p], self.parts[p].segment
+        """Every signal and the fused score of some rows of a part (p: its place in the
+        keyword results)."""
+        segment = part.segment
         table = segment.sentences[rows]
         q = vector.reshape(-1).astype(np.float32)
         dense = segment.sentence_store.vectors(rows) @ q
@@ -252,7 +272,7 @@ class Searcher:
                                            table[:, START]), table[:, START])
         p_end = np.where(has, np.maximum(segment.chunks[np.maximum(best, 0), END],
                                          table[:, END]), table[:, END])
-        return {"sentence": part.sentence_base + rows, "document": documents,
+        return {"sentence": part.numbers(rows), "document": documents,
                 "start": table[:, START], "end": table[:, END], "passage_start": p_start,
                 "passage_end": p_end, "paragraph": table[:, PARAGRAPH], "fused": fused,
                 "dense": dense, "passage": passage, "keyword": sentence_kw,

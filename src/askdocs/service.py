@@ -82,7 +82,10 @@ class Library:
     """The app's documents folder, index and loaded engine."""
 
     def __init__(self, docs_dir: str | Path = "seeds", index_dir: str | Path = "index", *,
-                 model: str = DEFAULT_MODEL, embedder: Embedder | None = None):
+                 model: str = DEFAULT_MODEL, embedder: Embedder | None = None,
+                 store: str | None = None, token: str | None = None):
+        """store, token: where the index lives if not in the folder (see build_index)."""
+        self.store, self.token = store, token
         self.docs_dir = Path(docs_dir)
         self.index_dir = Path(index_dir)
         self.embedder = embedder or cached_embedder(model)
@@ -94,8 +97,10 @@ class Library:
         report = None
         if stale_reason(self.docs_dir, self.index_dir):
             report = build_index(self.docs_dir, self.index_dir, embedder=self.embedder,
+                                 store=self.store, token=self.token,
                                  progress=progress)
-        self.engine = AskDocs.load(self.index_dir, embedder=self.embedder)
+        self.engine = AskDocs.load(self.index_dir, embedder=self.embedder, store=self.store,
+                                   token=self.token)
         return report
 
     def current(self) -> AskDocs:
@@ -157,8 +162,10 @@ class Library:
             if accepted:
                 self.write_documents(accepted)
                 report = build_index(self.docs_dir, self.index_dir, embedder=self.embedder,
+                                 store=self.store, token=self.token,
                                      progress=progress)
-                self.engine = AskDocs.load(self.index_dir, embedder=self.embedder)
+                self.engine = AskDocs.load(self.index_dir, embedder=self.embedder, store=self.store,
+                                   token=self.token)
                 for clean, _ in accepted:
                     results.append(Upload(clean, True, f"{clean}: indexed ({report.summary()})"))
         return results
