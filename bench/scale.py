@@ -106,7 +106,18 @@ def synthetic(pool: list[str], sentences: int, folder: Path) -> Path:
     return folder
 
 
+def release_lite() -> None:
+    """Close this process's Milvus Lite databases: one process at a time may open one, and the
+    serving process is another."""
+    try:
+        from milvus_lite import server_manager_instance
+    except ImportError:
+        return
+    server_manager_instance.release_all()
+
+
 def serve(index: Path, questions: Path) -> dict:
+    release_lite()
     out = subprocess.run([sys.executable, "-c", SERVE, str(index), str(questions),
                           str(ROOT / "src")], capture_output=True, text=True, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])

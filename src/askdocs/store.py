@@ -341,7 +341,11 @@ def is_own_generation(path: Path) -> bool:
             return False
         marker = path / MARKER
         if stat.S_ISREG(os.lstat(marker).st_mode):
-            return marker.read_text("utf-8") == f"askdocs generation {name}\n"
+            text = marker.read_text("utf-8")
+            if text == f"askdocs generation {name}\n":
+                return True
+            if not KILLED_SEGMENT.fullmatch(path.name):
+                return False  # a marker cut short is only ours in a segment's temporary folder
     except FileNotFoundError:
         pass
     except (OSError, UnicodeDecodeError):
@@ -351,7 +355,7 @@ def is_own_generation(path: Path) -> bool:
         if KILLED_SEGMENT.fullmatch(path.name) and contents <= {MARKER} and (
                 not contents or f"askdocs generation {name}\n".startswith(
                     (path / MARKER).read_text("utf-8"))):
-            return True  # a build killed before its marker was whole: nothing in it to lose
+            return True  # a build killed (or still starting) before its marker was whole
     except (OSError, UnicodeDecodeError):
         return False
     return bool(LEGACY_GENERATION.fullmatch(path.name)) and contents <= LEGACY_FILES
