@@ -254,18 +254,14 @@ def build_milvus(docs_dir: Path, index_dir: Path, embedder: Embedder, target, to
     """A build into Milvus; the index folder gets a manifest naming the store (and mirroring
     the document list, for `stale_reason` and the app). Nothing is written before the store
     is reached and checked."""
+    from askdocs.stores.milvus_store import manifest_of
     from askdocs.stores.milvus_write import open_for_build, update_milvus
 
     index, meta = open_for_build(target, token, embedder, full)
     with build_lock(index_dir, on_wait=on_wait):
-        report, meta = update_milvus(docs_dir, index, meta, embedder, sources, progress)
-        documents = {info["id"]: DocumentInfo(info["sha256"], info["title"], info["date"],
-                                              info["size"])
-                     for _, info in index.documents(meta)}
-        manifest = replace(manifest_for(docs_dir, embedder, documents, dict(meta.counts),
-                                        {d: SkippedInfo(*v) for d, v in meta.skipped.items()}),
-                           store=target.shown(index_dir))
-        write_stored(index_dir, manifest, [], [])
+        report, meta, documents = update_milvus(docs_dir, index, meta, embedder, sources,
+                                                progress)
+        write_stored(index_dir, manifest_of(meta, documents, target.shown(index_dir)), [], [])
     return replace(report, seconds=time.perf_counter() - began,
                    skipped=tuple(skipped) + report.skipped)
 

@@ -14,7 +14,6 @@ import numpy as np
 from askdocs.documents import Document
 from askdocs.errors import IndexMissingError, InputError
 from askdocs.keywords import Tokenizer, Vocabulary, lucene_idf
-from askdocs.manifest import DocumentInfo, Manifest, ModelInfo, SkippedInfo
 from askdocs.retrieval import DEPTH, Hit, Keyword, Part, Searcher, Weights
 from askdocs.store import StoredIndex
 from askdocs.stores import VectorStore
@@ -23,10 +22,12 @@ from askdocs.stores.milvus_store import (
     Meta,
     MilvusIndex,
     MilvusTarget,
+    manifest_of,
     row_id,
+    term_counts,
     term_dimension,
 )
-from askdocs.stores.milvus_write import term_counts
+from askdocs.stores.segment import QUOTABLE
 
 SENTENCE_FIELDS = ["key", "start", "end", "paragraph", "quotable", "chunk_lo", "chunk_hi"]
 CHUNK_FIELDS = ["key", "start", "end", "first", "last"]
@@ -90,6 +91,7 @@ class MilvusSearcher(Searcher):
         self.parts = []
         self.records = [info for _, info in documents]
         self.keys = np.array([key for key, _ in documents], dtype=np.int64)
+        self.live_keys = set(self.keys.tolist())
         self.by_id = {info["id"]: n for n, info in enumerate(self.records)}
         self.live_sentences = int(meta.counts.get("sentences", 0))
         self.tokenize = Tokenizer()
@@ -140,16 +142,16 @@ class MilvusSearcher(Searcher):
 
     def term_counts(self, terms: list[str]) -> dict[str, tuple[int, int]]:
         """Each term's sentence and chunk document frequencies."""
-        missing = sorted({t for t in terms if t not in self.counts})
-        if missing:
-            names = {f"term:{term_dimension(t)}": t for t in missing if len(t) <= MAX_TERM}
-            found = self.index.records(list(names))
-            if len(self.counts) > 10_000:
-                self.counts.clear()
-            for term in missing:
-                record = found.get(f"term:{term_dimension(term)}")
-                self.counts[term] = term_counts(record[1], self.meta) \
-                    if record and len(term) <= MAX_TERM else (0, 0)
+        # a term too long to be keyword-indexed has no record: it counts as unseen
+        missing = {t: f"term:{term_dimension(t)}" for t in terms
+                   if t not in self.counts and len(t) <= MAX_TERM}
+        if len(self.counts) > 10_000:
+            self.counts.clear()
+        found = self.index.records(sorted(set(missing.values()))) if missing else {}
+        for term in terms:
+            if term not in self.counts:
+                record = found.get(missing.get(term, ""))
+                self.counts[term] = term_counts(record[1], self.meta) if record else (0, 0)
         return {t: self.counts[t] for t in terms}
 
     def sparse(self, query: list[str], idf: dict[str, float]) -> dict[int, float]:
@@ -170,21 +172,19 @@ class MilvusSearcher(Searcher):
             return None
         query = self.query_terms(question)
         idf, chunk_idf = self.vocabulary.idf(query), self.chunk_vocabulary.idf(query)
-        found, best, chunk_best = self.candidates_of(vector, self.sparse(query, idf),
-                                                     self.sparse(query, chunk_idf))
+        sparse, chunk_sparse = self.sparse(query, idf), self.sparse(query, chunk_idf)
+        found, best, chunk_best = self.candidates_of(vector, sparse, chunk_sparse)
         slice_, ids, s_terms, c_terms = self.fetch(found)
         if not len(ids):
             return None
         part = Part(slice_, np.ones(len(self.records), dtype=bool), 0, 0)
         part.ids = ids
-        keyword = Keyword([np.arange(len(ids))], [dot(s_terms, self.sparse(query, idf))],
-                          best, idf)
-        chunk_keyword = Keyword([np.arange(len(c_terms))],
-                                [dot(c_terms, self.sparse(query, chunk_idf))], chunk_best,
-                                chunk_idf)
+        keyword = Keyword([np.arange(len(ids))], [dot(s_terms, sparse)], best, idf)
+        chunk_keyword = Keyword([np.arange(len(c_terms))], [dot(c_terms, chunk_sparse)],
+                                chunk_best, chunk_idf)
         rows = np.arange(len(ids))
         if quotable_only:
-            rows = rows[slice_.sentences[:, 4] == 1]
+            rows = rows[slice_.sentences[:, QUOTABLE] == 1]
         if not len(rows):
             return None
         return self.score(part, 0, rows, vector, keyword, chunk_keyword)
@@ -214,8 +214,7 @@ class MilvusSearcher(Searcher):
         each row's term weights."""
         rows = sorted(self.index.rows("sentences", ids, SENTENCE_FIELDS + ["vector", "terms"]),
                       key=lambda r: r["id"])
-        live = set(self.keys.tolist())
-        rows = [r for r in rows if r["key"] in live]
+        rows = [r for r in rows if r["key"] in self.live_keys]
         chunk_ids = sorted({row_id(r["key"], c) for r in rows
                             for c in range(r["chunk_lo"], r["chunk_hi"] + 1)})
         chunks = sorted(self.index.rows("chunks", np.asarray(chunk_ids, dtype=np.int64),
@@ -285,14 +284,5 @@ def open_milvus(target: MilvusTarget, token: str | None) -> StoredIndex:
         raise IndexMissingError(f"no askdocs index in the Milvus store {target.shown()}; "
                                 f"run `askdocs index --store {target.shown()}`")
     documents = index.documents(meta)
-    manifest = Manifest(
-        model=ModelInfo(str(meta.model["name"]), str(meta.model["identity"]),
-                        int(meta.model["dimension"])),
-        settings=dict(meta.settings), docs_dir=meta.docs_dir, built_at=meta.built_at,
-        counts=dict(meta.counts),
-        documents={info["id"]: DocumentInfo(info["sha256"], info["title"], info["date"],
-                                            info["size"]) for _, info in documents},
-        generation=f"gen-milvus-{meta.build}", store=target.shown(),
-        skipped={doc_id: SkippedInfo(sha, reason) for doc_id, (sha, reason)
-                 in meta.skipped.items()})
-    return StoredIndex(manifest, [], Remote(index, meta, documents))
+    return StoredIndex(manifest_of(meta, documents, target.shown()), [],
+                       Remote(index, meta, documents))

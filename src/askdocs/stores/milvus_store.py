@@ -46,6 +46,7 @@ from pathlib import Path
 import numpy as np
 
 from askdocs.errors import AskDocsError, IndexCorruptError, IndexMismatchError, InputError
+from askdocs.manifest import DocumentInfo, Manifest, ModelInfo, SkippedInfo
 
 SCHEMA_VERSION = 1
 KEY_SHIFT = 24  # a document holds fewer than 16.7M sentences
@@ -191,8 +192,33 @@ def row_id(key: int, number: int) -> int:
     return key << KEY_SHIFT | number
 
 
-def key_of(ids: np.ndarray) -> np.ndarray:
-    return np.asarray(ids, dtype=np.int64) >> KEY_SHIFT
+def term_counts(value: str, meta: Meta) -> tuple[int, int]:
+    """A "term:" record's sentence and chunk frequencies as of the committed builds."""
+    raw = json.loads(value)
+    if meta.committed(int(raw["b"])):
+        return int(raw["s"]), int(raw["c"])
+    return int(raw["ps"]), int(raw["pc"])
+
+
+def document_infos(documents: list[tuple[int, dict]]) -> dict[str, DocumentInfo]:
+    """What a manifest records of each document, from their "doc:" records."""
+    return {info["id"]: DocumentInfo(info["sha256"], info["title"], info["date"], info["size"])
+            for _, info in documents}
+
+
+def skipped_infos(meta: Meta) -> dict[str, SkippedInfo]:
+    """The files the last build could not read, as a manifest records them."""
+    return {doc_id: SkippedInfo(sha, reason) for doc_id, (sha, reason) in meta.skipped.items()}
+
+
+def manifest_of(meta: Meta, documents: list[tuple[int, dict]], store: str) -> Manifest:
+    """The manifest of a Milvus-backed index: its committed state and documents."""
+    return Manifest(
+        model=ModelInfo(str(meta.model["name"]), str(meta.model["identity"]),
+                        int(meta.model["dimension"])),
+        settings=dict(meta.settings), docs_dir=meta.docs_dir, built_at=meta.built_at,
+        counts=dict(meta.counts), documents=document_infos(documents),
+        generation=f"gen-milvus-{meta.build}", store=store, skipped=skipped_infos(meta))
 
 
 class MilvusIndex:

@@ -29,7 +29,10 @@ from askdocs.stores.milvus_store import (
     Meta,
     MilvusIndex,
     MilvusTarget,
+    document_infos,
     row_id,
+    skipped_infos,
+    term_counts,
     term_dimension,
 )
 from askdocs.stores.segment import DocumentRecord
@@ -76,9 +79,10 @@ def bm25_weights(tokens: list[list[str]]) -> list[dict[int, float]]:
 
 
 def write_documents(index: MilvusIndex, records: list[DocumentRecord],
-                    first_key: int) -> tuple[Counter, Counter]:
+                    first_key: int) -> tuple[tuple[Counter, Counter], list[tuple[int, dict]]]:
     """Insert the documents' rows under keys first_key, first_key + 1, ...; returns how many
-    sentence and chunk rows hold each term dimension (for the document frequencies)."""
+    sentence and chunk rows hold each term dimension (for the document frequencies), and each
+    document's key and "doc:" record."""
     tokenize = Tokenizer()
     s_tokens, c_tokens = [], []
     for record in records:
@@ -87,14 +91,18 @@ def write_documents(index: MilvusIndex, records: list[DocumentRecord],
         c_tokens += [tokenize(text[c.start:c.end]) for c in record.chunks]
     s_weights, c_weights = bm25_weights(s_tokens), bm25_weights(c_tokens)
     s_at = c_at = 0
+    written = []
     for offset, record in enumerate(records):
         key = first_key + offset
         n_s, n_c = len(record.sentences), len(record.chunks)
         index.insert("sentences", sentence_rows(key, record, s_weights[s_at:s_at + n_s]))
         index.insert("chunks", chunk_rows(key, record, c_weights[c_at:c_at + n_c]))
-        index.put_records(document_records(key, record))
+        info, pieces = document_record(record)
+        index.put_records([(f"doc:{key}", key, json.dumps(info, ensure_ascii=False))] + [
+            (f"text:{key}:{n}", key, piece) for n, piece in enumerate(pieces)])
+        written.append((key, info))
         s_at, c_at = s_at + n_s, c_at + n_c
-    return dimension_counts(s_weights), dimension_counts(c_weights)
+    return (dimension_counts(s_weights), dimension_counts(c_weights)), written
 
 
 def sentence_rows(key: int, record: DocumentRecord, weights: list[dict]) -> list[dict]:
@@ -116,7 +124,7 @@ def chunk_rows(key: int, record: DocumentRecord, weights: list[dict]) -> list[di
              "terms": weights[i]} for i, c in enumerate(record.chunks)]
 
 
-def document_records(key: int, record: DocumentRecord) -> list[tuple[str, int, str]]:
+def document_record(record: DocumentRecord) -> tuple[dict, list[str]]:
     """The document's "doc:" record and its text in pieces."""
     doc = record.document
     pieces = [doc.text[i:i + TEXT_PIECE] for i in range(0, len(doc.text), TEXT_PIECE)]
@@ -124,8 +132,7 @@ def document_records(key: int, record: DocumentRecord) -> list[tuple[str, int, s
             "sha256": doc.sha256, "pages": list(doc.pages), "chars": len(doc.text),
             "pieces": len(pieces), "identity": identity_text(doc),
             "sentences": len(record.sentences), "chunks": len(record.chunks)}
-    return [(f"doc:{key}", key, json.dumps(info, ensure_ascii=False))] + [
-        (f"text:{key}:{n}", key, piece) for n, piece in enumerate(pieces)]
+    return info, pieces
 
 
 def dimension_counts(weights: list[dict[int, float]]) -> Counter:
@@ -143,19 +150,11 @@ def removed_counts(index: MilvusIndex, gone: list[tuple[int, dict]]) -> tuple[Co
         for table in ("sentences", "chunks"))
 
 
-def term_counts(value: str, meta: Meta) -> tuple[int, int]:
-    """A term record's sentence and chunk frequencies as of the committed builds."""
-    raw = json.loads(value)
-    if meta.committed(int(raw["b"])):
-        return int(raw["s"]), int(raw["c"])
-    return int(raw["ps"]), int(raw["pc"])
-
-
 def update_terms(index: MilvusIndex, meta: Meta, build: int, added: tuple[Counter, Counter],
                  removed: tuple[Counter, Counter]) -> None:
     """Write the new frequencies of every term dimension the build touched, keeping the
     committed ones beside them (read until this build commits)."""
-    delta_s, delta_c = added[0] - Counter(), added[1] - Counter()
+    delta_s, delta_c = Counter(added[0]), Counter(added[1])
     delta_s.subtract(removed[0])
     delta_c.subtract(removed[1])
     dims = sorted(set(delta_s) | set(delta_c))
@@ -218,46 +217,44 @@ def open_for_build(target: MilvusTarget, token: str | None, embedder: Embedder,
 
 def update_milvus(docs_dir: Path, index: MilvusIndex, meta: Meta | None, embedder: Embedder,
                   sources: list, progress):
-    """Read, embed and write what changed into a Milvus-backed index (one build)."""
+    """Read, embed and write what changed into a Milvus-backed index (one build); returns the
+    report, the committed meta record and the live documents ((key, "doc:" record) pairs)."""
     from askdocs.indexer import CHUNK_SETTINGS, BuildReport, embed_documents, read_sources
 
     if meta is None:
         index.create(describe(embedder).dimension)
-        meta = Meta(asdict(describe(embedder)), dict(CHUNK_SETTINGS), {}, 0, (), 0, 1, (), {},
-                    "", "")
+        meta = Meta(model=asdict(describe(embedder)), settings=dict(CHUNK_SETTINGS), counts={},
+                    next_key=0, removed=(), build=0, next_build=1, abandoned=(), skipped={},
+                    docs_dir="", built_at="")
         index.commit(meta)
     meta, build = start_build(index, meta)
     live = index.documents(meta)
-    known = Known({info["id"]: DocumentInfo(info["sha256"], info["title"], info["date"],
-                                            info["size"]) for _, info in live},
-                  {doc_id: SkippedInfo(sha, reason) for doc_id, (sha, reason)
-                   in meta.skipped.items()})
+    known = Known(document_infos(live), skipped_infos(meta))
     reading = read_sources(sources, known)
     if not reading.order:
         raise no_documents(docs_dir)
     fresh = embed_documents(reading.fresh, embedder, progress)
     gone = [(key, info) for key, info in live if info["id"] not in reading.kept]
-    removed_keys = [key for key, _ in gone]
-    added = write_documents(index, fresh, meta.next_key)
+    added, written = write_documents(index, fresh, meta.next_key)
     update_terms(index, meta, build, added, removed_counts(index, gone))
-    counts = {"documents": len(reading.order),
-              "sentences": sum(info["sentences"] for _, info in live) - sum(
-                  info["sentences"] for _, info in gone) + sum(len(r.sentences) for r in fresh),
-              "chunks": sum(info["chunks"] for _, info in live) - sum(
-                  info["chunks"] for _, info in gone) + sum(len(r.chunks) for r in fresh)}
-    meta = replace(meta, next_key=meta.next_key + len(fresh), removed=tuple(removed_keys),
+    documents = [(key, info) for key, info in live if info["id"] in reading.kept] + written
+    counts = {"documents": len(documents),
+              "sentences": sum(info["sentences"] for _, info in documents),
+              "chunks": sum(info["chunks"] for _, info in documents)}
+    meta = replace(meta, next_key=meta.next_key + len(fresh),
+                   removed=tuple(key for key, _ in gone),
                    build=build, counts=counts,
                    skipped={d: [i.sha256, i.reason] for d, i in reading.unreadable.items()},
                    docs_dir=str(docs_dir.resolve()),
                    built_at=datetime.now(UTC).isoformat(timespec="seconds"))
     finish_build(index, meta)
-    old = known.documents
+    old, indexed = known.documents, set(reading.order)
     added_count = sum(1 for d in reading.fresh if d.id not in old)
     report = BuildReport(
         added=added_count, updated=len(fresh) - added_count,
-        removed=sum(1 for doc_id in old if doc_id not in set(reading.order)),
+        removed=sum(1 for doc_id in old if doc_id not in indexed),
         unchanged=len(reading.order) - len(fresh), documents=len(reading.order),
         sentences=counts["sentences"], chunks=counts["chunks"], seconds=0.0,
         written=bool(fresh or gone), skipped=tuple(reading.skipped),
         notes=tuple(reading.notes))
-    return report, meta
+    return report, meta, documents
