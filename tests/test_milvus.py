@@ -145,6 +145,8 @@ def test_store_errors_are_one_line_and_write_nothing(tmp_path, seed_docs, capsys
 def test_a_manifest_cannot_point_outside_its_folder(tmp_path, seed_docs):
     index_dir = tmp_path / "index"
     build_index(seed_docs, index_dir, embedder=HashEmbedder(), store="milvus")
+    with pytest.raises(InputError, match="kept in Milvus"):  # not an empty FAISS index
+        AskDocs.load(index_dir, embedder=HashEmbedder(), store="faiss")
     path = index_dir / "manifest.json"
     raw = json.loads(path.read_text("utf-8"))
     elsewhere = tmp_path / "elsewhere.db"

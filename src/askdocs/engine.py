@@ -28,7 +28,7 @@ from askdocs.answer import (
 )
 from askdocs.documents import Document
 from askdocs.embedding import DEFAULT_MODEL, Embedder, cached_embedder, same_model
-from askdocs.errors import IndexCorruptError, IndexMismatchError
+from askdocs.errors import IndexCorruptError, IndexMismatchError, InputError
 from askdocs.numbers import Quantity, agreement_note, asks_quantity, quantities
 from askdocs.retrieval import DEPTH, Hit, Searcher, Weights
 from askdocs.store import StoredIndex, load_stored, rebuild_hint
@@ -178,15 +178,18 @@ class AskDocs:
 
 def open_index(index_dir: Path, store: str | None, token: str | None) -> StoredIndex:
     """The index in a folder, or in the Milvus store the folder records or the caller names."""
-    from askdocs.stores.milvus_store import parse_store, recorded_target
+    from askdocs.stores.milvus_store import chosen_target
 
-    if store is None or store.strip() == "faiss":
+    target = chosen_target(store, index_dir, "") if store is not None else None
+    if target is None:  # the folder's own index, or the store it records
         stored = load_stored(index_dir)
-        if not stored.manifest.store or store is not None:
+        target = chosen_target(store, index_dir, stored.manifest.store)
+        if target is None:
+            if stored.manifest.store:  # `--store faiss` would find no rows here
+                raise InputError(f"the index at {index_dir}/ is kept in Milvus "
+                                 f"({stored.manifest.store}), not in FAISS files; leave out "
+                                 "--store faiss")
             return stored
-        target = recorded_target(stored.manifest.store, index_dir)
-    else:
-        target = parse_store(store, Path.cwd(), index_dir)
     from askdocs.milvus_search import open_milvus
 
     return open_milvus(target, token)

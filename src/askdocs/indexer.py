@@ -237,15 +237,13 @@ def build_index(docs_dir: str | Path = "seeds", index_dir: str | Path = "index",
 def build_target(store: str | None, index_dir: Path):
     """The Milvus store a build writes to (None: the folder's own FAISS segments): the one
     given, else the one the index folder records."""
-    from askdocs.stores.milvus_store import parse_store, recorded_target
+    from askdocs.stores.milvus_store import chosen_target
 
-    if store is not None:
-        return None if store.strip() == "faiss" else parse_store(store, Path.cwd(), index_dir)
     try:
-        recorded = read_manifest(index_dir).store
+        recorded = read_manifest(index_dir).store if store is None else ""
     except AskDocsError:
-        return None
-    return recorded_target(recorded, index_dir) if recorded else None
+        recorded = ""
+    return chosen_target(store, index_dir, recorded)
 
 
 def build_milvus(docs_dir: Path, index_dir: Path, embedder: Embedder, target, token,

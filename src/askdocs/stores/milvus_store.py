@@ -60,6 +60,14 @@ COLLECTION_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,200}")
 LITE_FOLDER = "milvus.db"  # the Milvus Lite database `--store milvus` keeps in the index folder
 
 
+def chosen_target(store: str | None, index_dir: Path, recorded: str) -> MilvusTarget | None:
+    """The Milvus store to use, None for the folder's own FAISS files: the one the user names
+    ("faiss" for none), else the one the index folder records (`recorded`, "" for none)."""
+    if store is not None:
+        return None if store.strip() == "faiss" else parse_store(store, Path.cwd(), index_dir)
+    return recorded_target(recorded, index_dir) if recorded else None
+
+
 def recorded_target(recorded: str, index_dir: Path) -> MilvusTarget:
     """The store an index folder's manifest names. A Milvus Lite database is opened from what
     the folder says only inside the folder: one elsewhere must be named by the user again
