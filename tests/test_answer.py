@@ -57,7 +57,8 @@ def test_unusable_questions_are_input_errors(engine, question, message):
 def test_to_dict_has_exactly_the_contract_keys(engine):
     answer = engine.ask("Kryvyi Rih missile attack children killed")
     data = answer.to_dict()
-    assert list(data) == ["question", "answered", "quotes", "notes"]
+    assert list(data) == ["question", "answered", "confidence", "quotes", "notes"]
+    assert 0.0 <= data["confidence"] <= 1.0
     assert data["quotes"] and all(list(q) == QUOTE_KEYS for q in data["quotes"])
 
 

@@ -70,7 +70,8 @@ def test_json_contract(capsys, seed_index):
     code, out, err = run(capsys, "ask", CHILDREN, "--index", str(seed_index), "--json")
     assert code == 0, err
     data = json.loads(out)
-    assert list(data) == ["question", "answered", "quotes", "notes"]
+    assert list(data) == ["question", "answered", "confidence", "quotes", "notes"]
+    assert 0.0 <= data["confidence"] <= 1.0
     assert data["question"] == CHILDREN and data["answered"] is True
     assert isinstance(data["notes"], list) and all(isinstance(n, str) for n in data["notes"])
     for quote in data["quotes"]:

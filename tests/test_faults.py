@@ -197,8 +197,10 @@ def engine(tmp_path_factory):
     "\u202ehow many\u202c", "😀😀😀", "a", "the the the the",
 ])
 def test_odd_questions_get_an_answer_or_an_honest_no(engine, question):
+    from askdocs.answer import ABOUT, NO_ANSWER
+
     answer = engine.ask(question)
-    assert answer.answered or answer.notes == ("The documents don't answer this.",)
+    assert answer.answered or answer.notes in ((NO_ANSWER,), (ABOUT,))
 
 
 @pytest.mark.parametrize("question", ["", "   ", "\x00\x1f\x7f", "x" * (1 << 20)])

@@ -44,6 +44,8 @@ def test_summary_line_counts_sources_and_agreement():
         == "2 sources answer but give different numbers."
     assert summary_line(Answer("q", True, two[:1], ())) == "1 source answers."
     assert summary_line(Answer("q", False, (), ())) == "The documents don't answer this."
+    about = "These passages are about this, but none of them clearly answers it."
+    assert summary_line(Answer("q", False, (), (about,))) == about
 
 
 @pytest.mark.parametrize("name, expected", [

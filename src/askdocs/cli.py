@@ -58,6 +58,9 @@ def parser() -> argparse.ArgumentParser:
         "eval", help="sentence retrieval P@1/MRR@10/R@5 on SQuAD (ReQA setup)")
     evaluate.add_argument("--squad", default="../shared/data/squad-dev-v1.1.json",
                           help="SQuAD v1.1 JSON file")
+    evaluate.add_argument("--squad2", default=None,
+                          help="a SQuAD 2.0 JSON file: measure abstention on its near misses "
+                               "instead (false-answer, answered, the curve over confidence)")
     evaluate.add_argument("--articles", type=int, default=None,
                           help="use only the first N articles")
     evaluate.add_argument("--work", default=None,
@@ -132,7 +135,7 @@ def format_answer(answer) -> str:
     """The answer as readable terminal text."""
     lines = [f"Q: {printable(answer.question)}"]
     if not answer.answered:
-        lines.append("The documents don't answer this.")
+        lines.append(answer.notes[0] if answer.notes else "The documents don't answer this.")
         if answer.nearest:
             lines.append("\nClosest passages (not an answer):")
             for quote in answer.nearest:
@@ -176,10 +179,16 @@ def run_eval(args) -> int:
     from pathlib import Path
 
     from askdocs.engine import AskDocs
-    from askdocs.evaluation import load_squad, retrieval_metrics, write_folder
+    from askdocs.evaluation import (
+        judged_answers,
+        load_squad,
+        near_miss_metrics,
+        retrieval_metrics,
+        write_folder,
+    )
     from askdocs.indexer import build_index
 
-    documents, questions = load_squad(args.squad)
+    documents, questions = load_squad(args.squad2 or args.squad)
     if args.articles is not None:
         names = list(documents)[: max(args.articles, 1)]
         documents = {name: documents[name] for name in names}
@@ -188,12 +197,28 @@ def run_eval(args) -> int:
         work = Path(args.work or scratch)
         folder = write_folder(documents, work / "docs")
         report = build_index(folder, work / "index", progress=progress_bar())
-        metrics = retrieval_metrics(AskDocs.load(work / "index"), questions)
+        engine = AskDocs.load(work / "index")
+        if args.squad2:
+            print_near_misses(near_miss_metrics(judged_answers(engine, questions)),
+                              len(documents), report.sentences)
+            return 0
+        metrics = retrieval_metrics(engine, questions)
     print(f"{len(documents)} articles, {report.sentences} candidate sentences, "
           f"{metrics['questions']} questions: P@1 {metrics['p_at_1']:.1f}, "
           f"MRR@10 {metrics['mrr_at_10']:.1f}, R@5 {metrics['r_at_5']:.1f}, "
           f"{metrics['queries_per_second']:.0f} questions/s (index {report.seconds:.0f}s)")
     return 0
+
+
+def print_near_misses(metrics: dict, articles: int, sentences: int) -> None:
+    print(f"{articles} articles, {sentences} candidate sentences: "
+          f"{metrics['unanswerable']} unanswerable questions, false-answer "
+          f"{metrics['false_answer']:.1f}%; {metrics['answerable']} answerable, answered "
+          f"{metrics['answered']:.1f}%, first quote right {metrics['first_quote_precision']:.1f}%")
+    print("confidence at least: answered / false-answer / first quote right")
+    for point in metrics["curve"]:
+        print(f"  {point['threshold']:.1f}: {point['answered']:5.1f}% / "
+              f"{point['false_answer']:5.1f}% / {point['first_quote_precision']:5.1f}%")
 
 
 def main(argv: list[str] | None = None) -> int:

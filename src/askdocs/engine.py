@@ -10,8 +10,11 @@ from pathlib import Path
 import numpy as np
 
 from askdocs.answer import (
+    ABOUT,
+    ABOUT_MARGIN,
+    ANSWER_THRESHOLD,
     CANDIDATES,
-    EVIDENCE_DEPTH,
+    JUDGED,
     NEAREST,
     NO_ANSWER,
     Answer,
@@ -26,6 +29,7 @@ from askdocs.answer import (
     threshold,
     window,
 )
+from askdocs.answerability import FEATURES, MODEL, calibrated, features
 from askdocs.documents import Document
 from askdocs.embedding import DEFAULT_MODEL, Embedder, cached_embedder, same_model
 from askdocs.errors import IndexCorruptError, IndexMismatchError, InputError
@@ -133,19 +137,35 @@ class AskDocs:
         check_k(k)
         query = search_query(question, previous)
         hits = self.search(query, CANDIDATES)
-        evidence = self.evidence(query, hits)
-        if not evidence:
+        if not hits:
+            return Answer(question, False, (), (NO_ANSWER,))
+        rows = self.judged(query, hits, JUDGED)
+        chances = [MODEL.probability(row) for row in rows]
+        sure = calibrated(chances[0])
+        about = any(row[FEATURES.index("margin")] >= ABOUT_MARGIN for row in rows)
+        if not about or chances[0] < ANSWER_THRESHOLD:  # decided on the best, as fitted
             nearest = tuple(self.quote([h]) for h in hits[:NEAREST])
-            return Answer(question, False, (), (NO_ANSWER,), nearest)
+            return Answer(question, False, (), (ABOUT if about else NO_ANSWER,), nearest, sure)
+        evidence = [h for h, p in zip(hits, chances) if p >= ANSWER_THRESHOLD]
         quotes = dedupe([self.quote(run) for run in choose(hits, evidence, k)])
-        return Answer(question, True, tuple(quotes), tuple(self.notes(question, quotes)))
+        return Answer(question, True, tuple(quotes), tuple(self.notes(question, quotes)),
+                      confidence=sure)
 
-    def evidence(self, query: str, hits: list[Hit]) -> list[Hit]:
-        """The hits confident enough to answer (among the first EVIDENCE_DEPTH)."""
+    def judged(self, query: str, hits: list[Hit], depth: int) -> list[list[float]]:
+        """The answerability features (answerability.FEATURES) of the first `depth` hits: what
+        the model that decides whether to answer reads (answerability.py)."""
         with self.lock:
             terms = self.searcher.query_terms(query)
-            return [h for h in hits[:EVIDENCE_DEPTH]
-                    if confidence(h, self.searcher.coverage(terms, h)) >= self.threshold]
+            idf = self.searcher.vocabulary.idf(terms)
+            rows = []
+            for hit in hits[:depth]:
+                text = self.numbered(hit.document).text
+                coverage = self.searcher.coverage(terms, hit)
+                rows.append(features(
+                    query, terms, idf, text[hit.start:hit.end],
+                    text[hit.passage_start:hit.passage_end], self.searcher.tokenize,
+                    confidence(hit, coverage) - self.threshold))
+            return rows
 
     def notes(self, question: str, quotes: list[Quote]) -> list[str]:
         """Whether the sources agree on the number asked for."""

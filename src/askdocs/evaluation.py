@@ -13,6 +13,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from askdocs.errors import InputError
 
 SEPARATOR = "\n\n"
@@ -28,6 +30,7 @@ class Question:
     source: str
     starts: tuple[int, ...]
     article: int
+    impossible: bool = False  # SQuAD 2.0: written to look answerable, but the text does not say
 
 
 def doc_name(number: int, title: str) -> str:
@@ -35,7 +38,7 @@ def doc_name(number: int, title: str) -> str:
 
 
 def load_squad(path: str | Path) -> tuple[dict[str, str], list[Question]]:
-    """Documents {id: text} and questions from a SQuAD v1.1 JSON file."""
+    """Documents {id: text} and questions from a SQuAD v1.1 or 2.0 JSON file."""
     path = Path(path)
     try:
         data = json.loads(path.read_text(encoding="utf-8"))["data"]
@@ -49,7 +52,8 @@ def load_squad(path: str | Path) -> tuple[dict[str, str], list[Question]]:
             context = paragraph["context"]
             for qa in paragraph["qas"]:
                 starts = tuple(sorted({offset + a["answer_start"] for a in qa["answers"]}))
-                questions.append(Question(qa["id"], qa["question"], name, starts, number))
+                questions.append(Question(qa["id"], qa["question"], name, starts, number,
+                                          bool(qa.get("is_impossible", False))))
             parts.append(context)
             offset += len(context) + len(SEPARATOR)
         documents[name] = SEPARATOR.join(parts)
@@ -105,6 +109,51 @@ def abstention_metrics(engine, answerable: list[Question], unanswerable: list[Qu
     return {"answerable": len(answerable), "unanswerable": len(unanswerable),
             "false_abstain": 100 * false_abstain / max(len(answerable), 1),
             "false_answer": 100 * false_answer / max(len(unanswerable), 1)}
+
+
+def judged_answers(engine, questions: list[Question]) -> list[dict]:
+    """Each question asked through `ask`: answered, confidence, and whether the first quote and
+    any quote hold an answer (never, for a question without one)."""
+    out = []
+    for question in questions:
+        answer = engine.ask(question.text)
+        shown = answer.quotes
+        out.append({"impossible": question.impossible or not question.starts,
+                    "answered": answer.answered, "confidence": answer.confidence,
+                    "quotes": len(shown),
+                    "first": bool(shown) and hit(shown[0], question),
+                    "any": any(hit(q, question) for q in shown)})
+    return out
+
+
+def near_miss_metrics(results: list[dict], points: int = 11) -> dict:
+    """False-answer on unanswerable questions, answered and first-quote precision on the
+    answerable ones, as `ask` decided and across confidence thresholds (the trade-off curve)."""
+    answerable = [r for r in results if not r["impossible"]]
+    unanswerable = [r for r in results if r["impossible"]]
+
+    def rates(answered) -> dict:
+        shown = [r for r in answerable if answered(r)]
+        return {"false_answer": 100 * sum(map(answered, unanswerable)) / max(len(unanswerable), 1),
+                "answered": 100 * len(shown) / max(len(answerable), 1),
+                "first_quote_precision": 100 * sum(r["first"] for r in shown) / max(len(shown), 1)}
+
+    curve = [{"threshold": t, **rates(lambda r, t=t: r["confidence"] >= t)}
+             for t in np.linspace(0.0, 1.0, points)]
+    return {"answerable": len(answerable), "unanswerable": len(unanswerable),
+            **rates(lambda r: r["answered"]), "curve": curve}
+
+
+def calibration(results: list[dict], bins: int = 5) -> list[dict]:
+    """Of the answers given each confidence, the share whose first quote holds an answer."""
+    table = []
+    for i in range(bins):
+        lo, hi = i / bins, (i + 1) / bins
+        inside = [r for r in results
+                  if r["answered"] and lo <= r["confidence"] < hi + (i == bins - 1)]
+        table.append({"confidence": f"{lo:.1f}-{hi:.1f}", "answers": len(inside),
+                      "right": 100 * sum(r["first"] for r in inside) / max(len(inside), 1)})
+    return table
 
 
 def seed_results(engine, path: str | Path) -> list[dict]:

@@ -57,7 +57,7 @@ def location(quote: Quote) -> str:
 
 def summary_line(answer: Answer) -> str:
     if not answer.answered:
-        return "The documents don't answer this."
+        return answer.notes[0] if answer.notes else "The documents don't answer this."
     sources = len({q.source for q in answer.quotes})
     agree = any(n.startswith("The sources agree") for n in answer.notes)
     differ = any(n.startswith("The sources give different") for n in answer.notes)

@@ -1,0 +1,290 @@
+"""Fit the answerability model (src/askdocs/answerability.py) and print its constants.
+
+    python bench/fit_answerability.py [--squad2 PATH] [--squad PATH] [--refresh]
+
+Training data, never the held-back SQuAD 2.0 articles or SQuAD v1.1's odd half:
+- SQuAD 2.0's public dev articles (../shared/data/squad2-dev-public.json, 8 articles, all of
+  them even-numbered SQuAD v1.1 articles) indexed as 8 documents; every question asked. Each of
+  the first JUDGED sentences of an answerable question is positive when it holds an answer's
+  start; every sentence of a near miss (is_impossible) is negative.
+- Off-topic questions: SQuAD v1.1 questions of even-numbered articles that are not indexed,
+  asked of the same index; negatives.
+- A larger collection: the same SQuAD 2.0 questions asked of the 48 SQuAD v1.1 articles
+  indexed (bench/.cache/squad48, 10,207 sentences; the 8 articles' paragraphs are there too), so
+  that the model sees how the best sentence's similarity grows with the collection.
+
+The features are cached in bench/.cache/answerability.npz. The fit is a logistic regression
+(L2, standardised features); cross-validated by leaving one SQuAD 2.0 article out, it prints the
+false-answer / answered curve of the held-out folds, then fits on everything and prints the
+Model to paste into answerability.py.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+from common import CACHE, ROOT, SQUAD, squad_index, tuning_half
+
+from askdocs.answer import CANDIDATES, JUDGED
+from askdocs.answerability import FEATURES
+from askdocs.engine import AskDocs
+from askdocs.evaluation import SEPARATOR, load_squad, write_folder
+from askdocs.evaluation import hit as holds_answer
+from askdocs.indexer import build_index
+
+SQUAD2 = str((ROOT / "../shared/data/squad2-dev-public.json").resolve())
+CACHED = CACHE / "answerability.npz"
+OFF_TOPIC = 800
+
+
+def squad2_index(path: str):
+    documents, questions = load_squad(path)
+    folder = write_folder(documents, CACHE / "squad2" / "docs")
+    index = CACHE / "squad2" / "index"
+    report = build_index(folder, index)
+    if report.written:
+        print(f"# built {index}: {report.summary()}", file=sys.stderr)
+    return questions, index
+
+
+def collect(engine, questions, group: int, article_of) -> list[tuple]:
+    """(features, label, question number, group, article, impossible, rank, question,
+    sentence) per judged hit (features without the verifier's, which come later)."""
+    vectors = engine.embedder.embed([q.text for q in questions])
+    rows = []
+    for n, (question, vector) in enumerate(zip(questions, vectors)):
+        with engine.lock:
+            hits = engine.searcher.search(question.text, vector[None, :], k=CANDIDATES)
+        quotes = [engine.quote([h]) for h in hits[:JUDGED]]
+        for rank, (values, quote) in enumerate(zip(engine.judged(question.text, hits, JUDGED),
+                                                    quotes)):
+            label = not question.impossible and holds_answer(quote, question)
+            rows.append((values, label, n, group, article_of(question), question.impossible,
+                         rank, question.text, quote.text))
+    return rows
+
+
+def moved_questions(questions, documents: dict[str, str], documents48: dict[str, str]):
+    """The SQuAD 2.0 questions with their answers' offsets in the 48-article index's copy of
+    their article (the same paragraphs, in SQuAD v1.1's order); questions whose paragraph is
+    not there are left out."""
+    by_title = {name.split("_", 1)[1]: name for name in documents48}
+    moved = []
+    for question in questions:
+        text = documents[question.source]
+        target = by_title[question.source.split("_", 1)[1]]
+        starts = []
+        for start in question.starts:
+            begin = text.rfind(SEPARATOR, 0, start)
+            begin = 0 if begin < 0 else begin + len(SEPARATOR)
+            end = text.find(SEPARATOR, start)
+            at = documents48[target].find(text[begin:end if end >= 0 else len(text)])
+            if at >= 0:
+                starts.append(at + start - begin)
+        if question.impossible or starts:
+            moved.append(replace(question, source=target, starts=tuple(starts)))
+    return moved
+
+
+def gather(squad2: str, squad: str) -> dict[str, np.ndarray]:
+    rng = random.Random(13)
+    questions2, index2 = squad2_index(squad2)
+    _, questions1 = load_squad(squad)
+    indexed = {q.source for q in questions2}
+    titles2 = {q.source.split("_", 1)[1] for q in questions2}
+    engine2 = AskDocs.load(index2)
+    rows = collect(engine2, questions2, 0, lambda q: q.article)
+    off = [q for q in questions1 if tuning_half(q) and q.source.split("_", 1)[1] not in titles2]
+    off = rng.sample(off, min(OFF_TOPIC, len(off)))
+    off = [type(q)(q.id, q.text, q.source, (), q.article, True) for q in off]
+    assert not indexed & {q.source for q in off}
+    rows += collect(engine2, off, 1, lambda q: 100 + q.article % 8)
+    documents48, _, index48 = squad_index(squad)
+    engine48 = AskDocs.load(index48)
+    moved = moved_questions(questions2, load_squad(squad2)[0], documents48)
+    rows += collect(engine48, moved, 3, lambda q: q.article)
+    values, label, question, group, article, impossible, rank, qtext, stext = zip(*rows)
+    return {"x": np.array(values, np.float64), "y": np.array(label, bool),
+            "question": np.array(question), "group": np.array(group),
+            "article": np.array(article), "impossible": np.array(impossible, bool),
+            "rank": np.array(rank), "qtext": np.array(qtext), "stext": np.array(stext)}
+
+
+def verifier_logits(data, folds: list[tuple[set[int], str]]) -> np.ndarray:
+    """The verifier's logit for every row, each SQuAD 2.0 row from the verifier trained without
+    its article (folds: (held-out article numbers, weights file)); off-topic rows from the first."""
+    from verifier import load_verifier
+
+    logits = np.zeros(len(data["y"]))
+    for number, (held, weights) in enumerate(folds):
+        verifier = load_verifier(Path(weights))
+        mine = np.isin(data["article"], list(held)) & (data["group"] == 0)
+        if number == 0:
+            mine |= data["group"] == 1
+        rows = np.flatnonzero(mine)
+        for start in range(0, len(rows), 64):
+            chunk = rows[start:start + 64]
+            for question in set(data["qtext"][chunk]):
+                same = chunk[data["qtext"][chunk] == question]
+                logits[same] = verifier.scores(str(question), [str(t) for t in
+                                                               data["stext"][same]])
+        print(f"# verifier {weights}: {len(rows)} rows", file=sys.stderr)
+    return logits
+
+
+def fit(x: np.ndarray, y: np.ndarray, l2: float = 1.0, steps: int = 50):
+    """Logistic regression by Newton's method on standardised features."""
+    mean, scale = x.mean(0), x.std(0) + 1e-9
+    z = np.hstack([np.ones((len(x), 1)), (x - mean) / scale])
+    w = np.zeros(z.shape[1])
+    for _ in range(steps):
+        p = 1 / (1 + np.exp(-z @ w))
+        grad = z.T @ (p - y) + l2 * np.r_[0, w[1:]]
+        hess = (z * (p * (1 - p))[:, None]).T @ z + l2 * np.diag(np.r_[0, np.ones(len(w) - 1)])
+        w -= np.linalg.solve(hess, grad)
+    return w, mean, scale
+
+
+def predict(model, x: np.ndarray) -> np.ndarray:
+    w, mean, scale = model
+    return 1 / (1 + np.exp(-(w[0] + ((x - mean) / scale) @ w[1:])))
+
+
+def question_scores(data, p: np.ndarray, mask: np.ndarray):
+    """Per question (of the rows in mask): best probability, whether the best-probability
+    sentence answers, whether the top-ranked sentence answers, impossible flag."""
+    out = {}
+    for i in np.flatnonzero(mask):
+        key = (int(data["group"][i]), int(data["question"][i]))
+        best, right, first, imp = out.get(key, (-1.0, False, False, bool(data["impossible"][i])))
+        if data["rank"][i] == 0:
+            first = bool(data["y"][i])
+        if p[i] > best:
+            best, right = float(p[i]), bool(data["y"][i])
+        out[key] = (best, right, first, imp)
+    return np.array(list(out.values()), dtype=object)
+
+
+def curve(scores, label: str) -> None:
+    best = scores[:, 0].astype(float)
+    first = scores[:, 2].astype(bool)
+    imp = scores[:, 3].astype(bool)
+    answerable = ~imp
+    print(f"# {label}: {answerable.sum()} answerable, {imp.sum()} unanswerable")
+    order = np.sort(best[answerable])
+    for answered in (0.95, 0.9, 0.85, 0.8, 0.7, 0.6, 0.5):
+        t = order[int((1 - answered) * len(order))]
+        fa = (best[imp] >= t).mean()
+        prec = first[answerable & (best >= t)].mean()
+        print(f"  answered {100 * (best[answerable] >= t).mean():5.1f}%  false-answer "
+              f"{100 * fa:5.1f}%  first-quote precision {100 * prec:5.1f}%  (threshold {t:.3f})")
+
+
+def auc(pos: np.ndarray, neg: np.ndarray) -> float:
+    both = np.concatenate([pos, neg])
+    ranks = both.argsort().argsort() + 1
+    return (ranks[:len(pos)].sum() - len(pos) * (len(pos) + 1) / 2) / (len(pos) * len(neg))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--squad2", default=SQUAD2)
+    parser.add_argument("--squad", default=SQUAD)
+    parser.add_argument("--refresh", action="store_true")
+    parser.add_argument("--l2", type=float, default=1.0)
+    parser.add_argument("--about-margin", type=float, default=0.0,
+                        help="the gate: answer only if some judged sentence's similarity "
+                             "confidence is within this of the collection's threshold")
+    parser.add_argument("--answered", type=float, default=0.9,
+                        help="share of answerable questions the threshold keeps answered")
+    parser.add_argument("--folds", default="",
+                        help="also the verifier's logit (an experiment, see train_verifier.py): "
+                             "verifiers trained without some SQuAD 2.0 articles, "
+                             "'0,1,2,3:PATH;4,5,6,7:PATH'")
+    args = parser.parse_args()
+    if args.refresh or not CACHED.exists():
+        np.savez(CACHED, **gather(args.squad2, args.squad))
+    data = dict(np.load(CACHED))
+    if args.folds:
+        folds = [(set(map(int, f.split(":")[0].split(","))), f.split(":")[1])
+                 for f in args.folds.split(";")]
+        logits_file = CACHE / "answerability-verifier.npy"
+        if args.refresh or not logits_file.exists():
+            np.save(logits_file, verifier_logits(data, folds))
+        data["x"] = np.hstack([data["x"], np.load(logits_file)[:, None]])
+        held = set().union(*(h for h, _ in folds))
+        keep = ((data["group"] == 0) & np.isin(data["article"], list(held))) | \
+            (data["group"] == 1)
+        data = {key: value[keep] for key, value in data.items()}
+    # the gate: some judged sentence is close (similarity and words) by the size-aware rule
+    question_key = data["group"] * 1_000_000 + data["question"]
+    closest: dict[int, float] = {}
+    for key, value in zip(question_key, data["x"][:, FEATURES.index("margin")]):
+        closest[key] = max(closest.get(key, -np.inf), value)
+    # one row a question: its best-ranked sentence; the label is whether the question has an
+    # answer in the index (a near miss and an off-topic question have none)
+    data = {key: value[data["rank"] == 0] for key, value in data.items()}
+    about = np.array([closest[k] for k in data["group"] * 1_000_000 + data["question"]])
+    gate = about >= args.about_margin
+    x, y = data["x"], (~data["impossible"]).astype(float)
+    squad2 = data["group"] == 0
+    margin = x[:, FEATURES.index("margin")]
+    today = question_scores(data, margin, squad2)
+    curve(today, "today's confidence (margin of the top sentence), SQuAD 2.0 public")
+    held_out = np.zeros(len(y))
+    for article in np.unique(data["article"]):
+        test = data["article"] == article
+        held_out[test] = predict(fit(x[~test], y[~test], args.l2), x[test])
+    ungated = held_out.copy()
+    held_out = np.where(gate, held_out, 0.0)  # not about the question: never answered
+    scores = question_scores(data, held_out, squad2)
+    curve(scores, "model, each article held out, SQuAD 2.0 public")
+    curve(question_scores(data, held_out, data["group"] == 3),
+          "model, each article held out, the same questions in the 48-article index")
+    best, impossible = scores[:, 0].astype(float), scores[:, 3].astype(bool)
+    base, base_impossible = today[:, 0].astype(float), today[:, 3].astype(bool)
+    print(f"  AUC answerable vs near miss: {auc(best[~impossible], best[impossible]):.3f} "
+          f"(today's: {auc(base[~base_impossible], base[base_impossible]):.3f})")
+    for article in range(8):
+        mine = squad2 & (data["article"] == article)
+        if mine.any():
+            s, i = held_out[mine], data["impossible"][mine]
+            print(f"    article {article}: AUC {auc(s[~i], s[i]):.3f} "
+                  f"(today's {auc(margin[mine][~i], margin[mine][i]):.3f})")
+    answerable = np.sort(best[~impossible])
+    threshold = answerable[int((1 - args.answered) * len(answerable))]
+    off_topic = data["group"] == 1
+    print(f"# off-topic questions: answered {100 * (held_out[off_topic] >= threshold).mean():.1f}%"
+          f" (without the gate: {100 * (ungated[off_topic] >= threshold).mean():.1f}%)")
+    print(f"ANSWER_THRESHOLD = {threshold:.3f}  ({100 * args.answered:.0f}% answered, held out)")
+    # confidence: Platt scaling of the held-out probability into "the first quote is right"
+    both = question_scores(data, ungated, (data["group"] <= 1) & gate)
+    raw = np.log(np.clip(both[:, 0].astype(float), 1e-6, 1 - 1e-6) /
+                 np.clip(1 - both[:, 0].astype(float), 1e-6, 1))
+    platt = fit(raw[:, None], both[:, 2].astype(float), 1e-3)
+    a = platt[0][1] / platt[2][0]
+    b = platt[0][0] - a * platt[1][0]
+    print(f"CALIBRATION = ({a:.4f}, {b:.4f})")
+    confidence = 1 / (1 + np.exp(-(a * raw + b)))
+    answered = both[:, 0].astype(float) >= threshold  # (all of these passed the gate)
+    for lo in np.arange(0, 1, 0.2):
+        inside = answered & (confidence >= lo) & (confidence < lo + 0.2 + 1e-9 * (lo >= 0.8))
+        right = 100 * both[inside, 2].astype(float).mean() if inside.any() else 0.0
+        print(f"  confidence {lo:.1f}-{lo + 0.2:.1f}: {inside.sum()} answers, first quote right "
+              f"{right:.1f}%")
+    w, mean, scale = fit(x, y, args.l2)
+    for name, weight in zip(FEATURES + ("verifier",) * bool(args.folds), w[1:]):
+        print(f"  {name:24s} {weight:+.3f}")
+    print("MODEL = Model(weights=(" + ", ".join(f"{v:.4f}" for v in w[1:]) +
+          f"), bias={w[0]:.4f},")
+    print("              mean=(" + ", ".join(f"{v:.4f}" for v in mean) + "),")
+    print("              scale=(" + ", ".join(f"{v:.4f}" for v in scale) + "))")
+
+
+if __name__ == "__main__":
+    main()

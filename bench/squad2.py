@@ -1,0 +1,83 @@
+"""Near misses: SQuAD 2.0 questions that look answerable from the indexed text but are not.
+
+    python bench/squad2.py [--squad2 PATH] [--json OUT]
+
+Indexes the articles of a SQuAD 2.0 file (default: the 8 public dev articles) as one document
+each, asks every question through `askdocs.load(index).ask(question)`, and prints: false-answer
+on unanswerable questions, answered and first-quote precision on answerable ones, as `ask`
+decided and across thresholds on the answer's `confidence` (the trade-off curve), and how
+well that confidence is calibrated. Also on SQuAD v1.1 (48 articles, 10,570 questions): the
+share of questions whose answer is inside a quote `ask` returns, and quotes per answer.
+
+The answerability model was fitted on the public articles (bench/fit_answerability.py), so
+figures on them are in-sample; the held-out figures are the ones fit_answerability.py prints
+with each article left out, and the held-back articles that judge the project.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+
+from common import ROOT, SQUAD, squad_index
+from fit_answerability import SQUAD2, squad2_index
+
+from askdocs.engine import AskDocs
+from askdocs.evaluation import calibration, judged_answers, near_miss_metrics
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--squad2", default=SQUAD2)
+    parser.add_argument("--squad", default=SQUAD)
+    parser.add_argument("--skip-v1", action="store_true")
+    parser.add_argument("--json", default=str(ROOT / "bench" / "results" / "squad2.json"))
+    args = parser.parse_args()
+    questions, index = squad2_index(args.squad2)
+    engine = AskDocs.load(index)
+    began = time.perf_counter()
+    results = judged_answers(engine, questions)
+    seconds = time.perf_counter() - began
+    metrics = near_miss_metrics(results)
+    out = {"squad2": {**metrics, "calibration": calibration(results),
+                      "ask_ms": 1000 * seconds / len(questions)}}
+    print(f"SQuAD 2.0 ({args.squad2}): {metrics['unanswerable']} unanswerable, false-answer "
+          f"{metrics['false_answer']:.1f}%; {metrics['answerable']} answerable, answered "
+          f"{metrics['answered']:.1f}%, first quote right {metrics['first_quote_precision']:.1f}%"
+          f" ({1000 * seconds / len(questions):.0f} ms a question)")
+    for point in metrics["curve"]:
+        print(f"  confidence >= {point['threshold']:.1f}: answered {point['answered']:5.1f}%, "
+              f"false-answer {point['false_answer']:5.1f}%, first quote right "
+              f"{point['first_quote_precision']:5.1f}%")
+    for row in out["squad2"]["calibration"]:
+        print(f"  confidence {row['confidence']}: {row['answers']} answers, "
+              f"{row['right']:.1f}% first quote right")
+    if not args.skip_v1:
+        _, questions1, index1 = squad_index(args.squad)
+        shown = judged_answers(AskDocs.load(index1), questions1)
+        answered = [r for r in shown if r["answered"]]
+        out["squad_v1"] = {
+            "questions": len(shown),
+            "answered": 100 * len(answered) / len(shown),
+            "answer_in_quotes": 100 * sum(r["any"] for r in shown) / len(shown),
+            "answer_in_quotes_when_answered": 100 * sum(r["any"] for r in answered)
+            / max(len(answered), 1),
+            "quotes_per_answer": sum(r["quotes"] for r in answered) / max(len(answered), 1),
+            "calibration": calibration(shown)}
+        v1 = out["squad_v1"]
+        print(f"SQuAD v1.1: {v1['questions']} questions, answered {v1['answered']:.1f}%, answer "
+              f"in a quote {v1['answer_in_quotes']:.1f}% "
+              f"({v1['answer_in_quotes_when_answered']:.1f}% of answers), "
+              f"{v1['quotes_per_answer']:.2f} quotes an answer")
+        for row in v1["calibration"]:
+            print(f"  confidence {row['confidence']}: {row['answers']} answers, "
+                  f"{row['right']:.1f}% first quote right")
+    with open(args.json, "w", encoding="utf-8") as handle:
+        json.dump(out, handle, indent=1)
+    print(f"# wrote {args.json}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,153 @@
+"""Does this sentence answer the question, or is it only about it? Features of a (question,
+sentence, passage) triple and the small model over them that askdocs abstains by.
+
+Similarity alone cannot tell "about" from "answers": a question written to look answerable
+from a paragraph (a swapped name, a negation, a condition the text never states) is as close
+to it as a real question. What can differ is the detail: every word the question leans on
+should be found in the passage (a swapped name is not), the sentence should hold something of
+the kind asked for that the question does not already say (a number for "how many", a date for
+"when", a name for "who"), and a negation should be on both sides or neither.
+
+The model is a logistic regression over these features of the best-ranked sentence, fitted by
+bench/fit_answerability.py (SQuAD 2.0's public dev articles, indexed alone and among the 48
+SQuAD v1.1 articles: answerable questions against near misses and questions of other articles;
+never the held-back articles or SQuAD v1.1's odd half). It reads the question in the light of
+the sentence; whether anything is close to the question at all stays the size-aware
+similarity rule (answer.threshold), which it does not replace. README, "Abstention", has the
+curve measured with each article held out.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+from askdocs.numbers import QUANTITY, asks_quantity
+
+MONTHS = ("january|february|march|april|may|june|july|august|september|october|november|"
+          "december|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec")
+DATE_QUESTION = re.compile(
+    r"\bwhen\b|\bwhat\s+(?:year|years|date|century|decade|day|month|time|period|era|age)\b|"
+    r"\bwhich\s+(?:year|years|date|century|decade|day|month|period|era)\b|"
+    r"\bin\s+what\s+(?:year|century|decade)\b|\bhow\s+long\s+ago\b", re.IGNORECASE)
+DATE = re.compile(rf"\b(?:\d{{3,4}}s?|\d{{1,2}}(?:st|nd|rd|th)\s+centur\w*|(?:{MONTHS})\b\.?|"
+                  r"(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|"
+                  r"eleventh|twelfth|\w+teenth|twentieth|twenty-first)\s+centur\w*|"
+                  r"(?:spring|summer|autumn|fall|winter)\b|(?:BC|AD|BCE|CE)\b)",
+                  re.IGNORECASE)
+WHO_QUESTION = re.compile(r"^\W*(?:\w+\s+){0,3}?(?:who|whom|whose)\b|\b(?:who|whom|whose)\b",
+                          re.IGNORECASE)
+WHERE_QUESTION = re.compile(r"\bwhere\b|\b(?:what|which)\s+(?:country|countries|city|cities|"
+                            r"town|region|state|place|continent|island|river|area)\b",
+                            re.IGNORECASE)
+NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][\w'’-]*")
+NEGATION = re.compile(r"\b(?:not|never|no|none|nobody|nothing|neither|nor|without|cannot|"
+                      r"fail(?:ed|s)?|unable|\w+n['’]t)\b", re.IGNORECASE)
+CAPITAL = re.compile(r"\b[A-Z][\w'’-]+")
+
+# margin: the size-aware similarity confidence of answer.py minus its threshold; the rest are
+# details, independent of the collection's size (raw similarities, which are not, were measured
+# as features too and left out: better on SQuAD 2.0's 8 articles, worse on the seed articles).
+FEATURES = ("margin", "sentence_coverage", "bigrams", "missing_idf", "missing_names",
+            "missing_numbers", "type_missing_sentence", "type_missing_passage",
+            "negation_mismatch", "novelty")
+
+
+@dataclass(frozen=True)
+class Model:
+    """A logistic regression over FEATURES: weights, bias, and the features' scaling."""
+
+    weights: tuple[float, ...]
+    bias: float
+    mean: tuple[float, ...]
+    scale: tuple[float, ...]
+
+    def probability(self, features: list[float]) -> float:
+        z = self.bias + sum(w * (x - m) / s for w, x, m, s in
+                            zip(self.weights, features, self.mean, self.scale))
+        return 1.0 / (1.0 + math.exp(-max(min(z, 40.0), -40.0)))
+
+
+# Fitted by bench/fit_answerability.py (its last lines print these).
+MODEL = Model(weights=(0.7741, 0.1762, -0.1454, 0.1151, -0.4120, -0.3316, -0.2116, 0.1036,
+                       -0.4378, 0.0418), bias=-0.5681,
+              mean=(0.1049, 0.5865, 0.3478, 0.6954, 0.3783, 0.0482, 0.0994, 0.0308, 0.1286,
+                    0.7824),
+              scale=(0.1978, 0.2616, 0.3255, 0.3893, 0.6243, 0.2288, 0.2993, 0.1728, 0.3347,
+                     0.1364))
+# Platt scaling of the model's probability into the chance that the first quote answers, fitted
+# on held-out articles (bench/fit_answerability.py prints the check, bin by bin).
+CALIBRATION = (0.7739, -0.7687)
+
+
+def calibrated(probability: float) -> float:
+    """The answer's confidence, 0..1: the model's best probability, calibrated."""
+    p = min(max(probability, 1e-6), 1 - 1e-6)
+    a, b = CALIBRATION
+    return round(1.0 / (1.0 + math.exp(-(a * math.log(p / (1 - p)) + b))), 3)
+
+
+def asked_type(question: str) -> str | None:
+    """What kind of answer the question asks for: number, date, name (who/where) or None."""
+    if asks_quantity(question):
+        return "number"
+    if DATE_QUESTION.search(question):
+        return "date"
+    if WHO_QUESTION.search(question) or WHERE_QUESTION.search(question):
+        return "name"
+    return None
+
+
+def found_of_type(kind: str, text: str, question_words: set[str]) -> bool:
+    """Whether text holds something of that kind the question does not already say."""
+    if kind == "number":
+        spans = [m.group("num") for m in QUANTITY.finditer(text)]
+    elif kind == "date":
+        spans = [m.group(0) for m in DATE.finditer(text)]
+    else:
+        spans = [m.group(0) for m in NAME.finditer(text)]
+    return any(s.lower().strip(".") not in question_words for s in spans)
+
+
+def bigram_share(terms: list[str], tokens: list[str]) -> float:
+    """Share of the question's neighbouring term pairs that are neighbours in the passage."""
+    pairs = {(a, b) for a, b in zip(terms, terms[1:]) if a != b}
+    if not pairs:
+        return 1.0
+    near = set()
+    for i, a in enumerate(tokens):
+        for b in tokens[i + 1:i + 4]:
+            near.add((a, b))
+            near.add((b, a))
+    return len(pairs & near) / len(pairs)
+
+
+def features(question: str, terms: list[str], idf: dict[str, float], sentence: str,
+             passage: str, tokenize, margin: float) -> list[float]:
+    """The features (FEATURES, in order) of one candidate sentence for a question.
+
+    terms: the question's search terms (stemmed); idf: their weights; tokenize: the index's
+    tokenizer; margin: the similarity confidence minus the collection's threshold.
+    """
+    sentence_tokens = tokenize(sentence)
+    passage_tokens = tokenize(passage)
+    in_sentence, in_passage = set(sentence_tokens), set(passage_tokens)
+    total = sum(idf.get(t, 0.0) for t in set(terms)) or 1.0
+    sentence_coverage = sum(idf.get(t, 0.0) for t in set(terms) if t in in_sentence) / total
+    top_idf = max((idf.get(t, 0.0) for t in terms), default=1.0) or 1.0
+    missing_idf = max((idf.get(t, 0.0) for t in terms if t not in in_passage), default=0.0)
+    lowered = passage.lower()
+    names = {m.group(0) for m in CAPITAL.finditer(question[1:])}
+    missing_names = sum(n.lower() not in lowered for n in names)
+    numbers = set(re.findall(r"\d+", question))
+    missing_numbers = sum(n not in passage for n in numbers)
+    kind = asked_type(question)
+    question_words = set(re.findall(r"[\w'’-]+", question.lower()))
+    type_sentence = kind is not None and not found_of_type(kind, sentence, question_words)
+    type_passage = kind is not None and not found_of_type(kind, passage, question_words)
+    negation = bool(NEGATION.search(question)) != bool(NEGATION.search(sentence))
+    novelty = (len(in_sentence - set(terms)) / len(in_sentence)) if in_sentence else 0.0
+    return [margin, sentence_coverage, bigram_share(terms, passage_tokens), missing_idf / top_idf,
+            min(missing_names, 2), min(missing_numbers, 2), float(type_sentence),
+            float(type_passage), float(negation), novelty]

@@ -1,0 +1,102 @@
+"""Answerability: the features that tell a sentence that answers from one only about the
+question, the verifier's shipped weights, the near-miss metrics and the confidence."""
+
+from __future__ import annotations
+
+import pytest
+
+from askdocs.answerability import (
+    FEATURES,
+    MODEL,
+    asked_type,
+    calibrated,
+    features,
+    found_of_type,
+)
+from askdocs.evaluation import calibration, near_miss_metrics
+from askdocs.keywords import Tokenizer
+
+TOKENIZE = Tokenizer()
+
+
+def feature_row(question: str, sentence: str, passage: str | None = None) -> dict[str, float]:
+    terms = TOKENIZE(question)
+    idf = {t: 1.0 for t in terms}
+    values = features(question, terms, idf, sentence, passage or sentence, TOKENIZE, 0.0)
+    return dict(zip(FEATURES, values))
+
+
+@pytest.mark.parametrize("question, kind", [
+    ("how many children died?", "number"), ("What percentage of votes did he get?", "number"),
+    ("When did the Normans arrive?", "date"), ("In what year was it built?", "date"),
+    ("Who ruled Normandy?", "name"), ("Where did the missile land?", "name"),
+    ("What did Russia claim it targeted?", None)])
+def test_the_kind_of_answer_a_question_asks_for(question, kind):
+    assert asked_type(question) == kind
+
+
+def test_an_answer_of_the_kind_must_be_new_to_the_question():
+    asked = {"how", "many", "of", "the", "6", "died"}
+    assert found_of_type("number", "Six of the dead were children.", asked)
+    assert not found_of_type("number", "6 died there.", asked)
+    assert not found_of_type("date", "It was a quiet evening.", set())
+    assert found_of_type("date", "It happened in 1066.", set())
+    assert found_of_type("name", "The city was taken by Bohemond.", {"who", "took", "the"})
+
+
+def test_a_swapped_name_and_a_missing_number_are_seen():
+    sentence = "In 1066 Duke William of Normandy defeated Harold at Hastings."
+    right = feature_row("Who did William defeat at Hastings in 1066?", sentence)
+    swapped = feature_row("Who did Bohemond defeat at Hastings in 1067?", sentence)
+    assert right["missing_names"] == 0 and right["missing_numbers"] == 0
+    assert swapped["missing_names"] == 1 and swapped["missing_numbers"] == 1
+    assert swapped["missing_idf"] > right["missing_idf"]
+
+
+def test_a_how_many_question_needs_a_quantity_and_a_negation_must_match():
+    question = "How many people were wounded?"
+    assert feature_row(question, "Many people were wounded in the attack.")[
+        "type_missing_sentence"] == 1
+    assert feature_row(question, "At least 50 people were wounded.")["type_missing_sentence"] == 0
+    assert feature_row("Which city was not attacked?", "Kharkiv was attacked.")[
+        "negation_mismatch"] == 1
+    assert feature_row("Which city was attacked?", "Kharkiv was attacked.")[
+        "negation_mismatch"] == 0
+
+
+def test_the_model_prefers_a_sentence_whose_details_match():
+    sentence = "In 1066 Duke William of Normandy defeated Harold at Hastings."
+    right = feature_row("Who did William defeat at Hastings in 1066?", sentence)
+    swapped = feature_row("Who did Bohemond defeat at Hastings in 1067?", sentence)
+    assert len(right) == len(MODEL.weights) == len(FEATURES)
+    assert MODEL.probability(list(right.values())) > MODEL.probability(list(swapped.values()))
+
+
+def test_confidence_is_a_probability_that_grows_with_the_model_s():
+    values = [calibrated(p) for p in (0.0, 0.1, 0.5, 0.9, 1.0)]
+    assert values == sorted(values) and all(0.0 <= v <= 1.0 for v in values)
+
+
+def test_near_miss_metrics_count_what_ask_decided_and_the_curve():
+    results = [
+        {"impossible": False, "answered": True, "confidence": 0.9, "first": True, "any": True,
+         "quotes": 2},
+        {"impossible": False, "answered": True, "confidence": 0.6, "first": False, "any": True,
+         "quotes": 1},
+        {"impossible": False, "answered": False, "confidence": 0.2, "first": False,
+         "any": False, "quotes": 0},
+        {"impossible": True, "answered": True, "confidence": 0.7, "first": False, "any": False,
+         "quotes": 1},
+        {"impossible": True, "answered": False, "confidence": 0.1, "first": False,
+         "any": False, "quotes": 0}]
+    metrics = near_miss_metrics(results, points=3)
+    assert (metrics["answerable"], metrics["unanswerable"]) == (3, 2)
+    assert metrics["false_answer"] == 50.0
+    assert metrics["answered"] == pytest.approx(200 / 3)
+    assert metrics["first_quote_precision"] == 50.0
+    assert [p["threshold"] for p in metrics["curve"]] == [0.0, 0.5, 1.0]
+    assert metrics["curve"][1]["false_answer"] == 50.0
+    assert metrics["curve"][1]["answered"] == pytest.approx(200 / 3)
+    assert metrics["curve"][2]["answered"] == 0.0
+    table = calibration(results, bins=2)
+    assert table[1] == {"confidence": "0.5-1.0", "answers": 3, "right": pytest.approx(100 / 3)}
