@@ -4,19 +4,20 @@
 
 Training data, never the held-back SQuAD 2.0 articles or SQuAD v1.1's odd half:
 - SQuAD 2.0's public dev articles (../shared/data/squad2-dev-public.json, 8 articles, all of
-  them even-numbered SQuAD v1.1 articles) indexed as 8 documents; every question asked. Each of
-  the first JUDGED sentences of an answerable question is positive when it holds an answer's
-  start; every sentence of a near miss (is_impossible) is negative.
+  them even-numbered SQuAD v1.1 articles) indexed as 8 documents; every question asked. A
+  question's row is the features of its best-ranked sentence, labelled by whether the question
+  has an answer (a near miss, is_impossible, has none); the first JUDGED sentences' margins
+  give the gate (is anything about the question?).
 - Off-topic questions: SQuAD v1.1 questions of even-numbered articles that are not indexed,
-  asked of the same index; negatives.
+  asked of the same index; no answer.
 - A larger collection: the same SQuAD 2.0 questions asked of the 48 SQuAD v1.1 articles
   indexed (bench/.cache/squad48, 10,207 sentences; the 8 articles' paragraphs are there too), so
   that the model sees how the best sentence's similarity grows with the collection.
 
 The features are cached in bench/.cache/answerability.npz. The fit is a logistic regression
 (L2, standardised features); cross-validated by leaving one SQuAD 2.0 article out, it prints the
-false-answer / answered curve of the held-out folds, then fits on everything and prints the
-Model to paste into answerability.py.
+false-answer / answered curve of the held-out folds, the threshold and the calibration, then
+fits on everything and prints the Model to paste into answerability.py.
 """
 
 from __future__ import annotations
@@ -33,23 +34,12 @@ from common import CACHE, ROOT, SQUAD, squad_index, tuning_half
 from askdocs.answer import CANDIDATES, JUDGED
 from askdocs.answerability import FEATURES
 from askdocs.engine import AskDocs
-from askdocs.evaluation import SEPARATOR, load_squad, write_folder
+from askdocs.evaluation import SEPARATOR, load_squad
 from askdocs.evaluation import hit as holds_answer
-from askdocs.indexer import build_index
 
 SQUAD2 = str((ROOT / "../shared/data/squad2-dev-public.json").resolve())
 CACHED = CACHE / "answerability.npz"
 OFF_TOPIC = 800
-
-
-def squad2_index(path: str):
-    documents, questions = load_squad(path)
-    folder = write_folder(documents, CACHE / "squad2" / "docs")
-    index = CACHE / "squad2" / "index"
-    report = build_index(folder, index)
-    if report.written:
-        print(f"# built {index}: {report.summary()}", file=sys.stderr)
-    return questions, index
 
 
 def collect(engine, questions, group: int, article_of) -> list[tuple]:
@@ -93,7 +83,7 @@ def moved_questions(questions, documents: dict[str, str], documents48: dict[str,
 
 def gather(squad2: str, squad: str) -> dict[str, np.ndarray]:
     rng = random.Random(13)
-    questions2, index2 = squad2_index(squad2)
+    documents2, questions2, index2 = squad_index(squad2, name="squad2")
     _, questions1 = load_squad(squad)
     indexed = {q.source for q in questions2}
     titles2 = {q.source.split("_", 1)[1] for q in questions2}
@@ -101,12 +91,12 @@ def gather(squad2: str, squad: str) -> dict[str, np.ndarray]:
     rows = collect(engine2, questions2, 0, lambda q: q.article)
     off = [q for q in questions1 if tuning_half(q) and q.source.split("_", 1)[1] not in titles2]
     off = rng.sample(off, min(OFF_TOPIC, len(off)))
-    off = [type(q)(q.id, q.text, q.source, (), q.article, True) for q in off]
+    off = [replace(q, starts=(), impossible=True) for q in off]
     assert not indexed & {q.source for q in off}
     rows += collect(engine2, off, 1, lambda q: 100 + q.article % 8)
     documents48, _, index48 = squad_index(squad)
     engine48 = AskDocs.load(index48)
-    moved = moved_questions(questions2, load_squad(squad2)[0], documents48)
+    moved = moved_questions(questions2, documents2, documents48)
     rows += collect(engine48, moved, 3, lambda q: q.article)
     values, label, question, group, article, impossible, rank, qtext, stext = zip(*rows)
     return {"x": np.array(values, np.float64), "y": np.array(label, bool),
@@ -155,39 +145,26 @@ def predict(model, x: np.ndarray) -> np.ndarray:
     return 1 / (1 + np.exp(-(w[0] + ((x - mean) / scale) @ w[1:])))
 
 
-def question_scores(data, p: np.ndarray, mask: np.ndarray):
-    """Per question (of the rows in mask): best probability, whether the best-probability
-    sentence answers, whether the top-ranked sentence answers, impossible flag."""
-    out = {}
-    for i in np.flatnonzero(mask):
-        key = (int(data["group"][i]), int(data["question"][i]))
-        best, right, first, imp = out.get(key, (-1.0, False, False, bool(data["impossible"][i])))
-        if data["rank"][i] == 0:
-            first = bool(data["y"][i])
-        if p[i] > best:
-            best, right = float(p[i]), bool(data["y"][i])
-        out[key] = (best, right, first, imp)
-    return np.array(list(out.values()), dtype=object)
-
-
-def curve(scores, label: str) -> None:
-    best = scores[:, 0].astype(float)
-    first = scores[:, 2].astype(bool)
-    imp = scores[:, 3].astype(bool)
-    answerable = ~imp
-    print(f"# {label}: {answerable.sum()} answerable, {imp.sum()} unanswerable")
-    order = np.sort(best[answerable])
+def curve(p: np.ndarray, first: np.ndarray, impossible: np.ndarray, label: str) -> None:
+    """False-answer and first-quote precision where the threshold keeps a share answered (one
+    row a question: its probability, whether its first sentence answers, whether it is a near
+    miss or off-topic)."""
+    answerable = ~impossible
+    print(f"# {label}: {answerable.sum()} answerable, {impossible.sum()} unanswerable")
+    order = np.sort(p[answerable])
     for answered in (0.95, 0.9, 0.85, 0.8, 0.7, 0.6, 0.5):
         t = order[int((1 - answered) * len(order))]
-        fa = (best[imp] >= t).mean()
-        prec = first[answerable & (best >= t)].mean()
-        print(f"  answered {100 * (best[answerable] >= t).mean():5.1f}%  false-answer "
+        fa = (p[impossible] >= t).mean()
+        prec = first[answerable & (p >= t)].mean()
+        print(f"  answered {100 * (p[answerable] >= t).mean():5.1f}%  false-answer "
               f"{100 * fa:5.1f}%  first-quote precision {100 * prec:5.1f}%  (threshold {t:.3f})")
 
 
 def auc(pos: np.ndarray, neg: np.ndarray) -> float:
+    """Mann-Whitney AUC; tied scores (the gate's zeros) count half."""
     both = np.concatenate([pos, neg])
-    ranks = both.argsort().argsort() + 1
+    _, inverse, counts = np.unique(both, return_inverse=True, return_counts=True)
+    ranks = (np.cumsum(counts) - (counts - 1) / 2)[inverse]  # each tie at its mean rank
     return (ranks[:len(pos)].sum() - len(pos) * (len(pos) + 1) / 2) / (len(pos) * len(neg))
 
 
@@ -231,52 +208,51 @@ def main():
     data = {key: value[data["rank"] == 0] for key, value in data.items()}
     about = np.array([closest[k] for k in data["group"] * 1_000_000 + data["question"]])
     gate = about >= args.about_margin
-    x, y = data["x"], (~data["impossible"]).astype(float)
+    x, impossible = data["x"], data["impossible"]
+    y, first = (~impossible).astype(float), data["y"]
     squad2 = data["group"] == 0
     margin = x[:, FEATURES.index("margin")]
-    today = question_scores(data, margin, squad2)
-    curve(today, "today's confidence (margin of the top sentence), SQuAD 2.0 public")
+    curve(margin[squad2], first[squad2], impossible[squad2],
+          "today's confidence (margin of the top sentence), SQuAD 2.0 public")
     held_out = np.zeros(len(y))
     for article in np.unique(data["article"]):
         test = data["article"] == article
         held_out[test] = predict(fit(x[~test], y[~test], args.l2), x[test])
     ungated = held_out.copy()
     held_out = np.where(gate, held_out, 0.0)  # not about the question: never answered
-    scores = question_scores(data, held_out, squad2)
-    curve(scores, "model, each article held out, SQuAD 2.0 public")
-    curve(question_scores(data, held_out, data["group"] == 3),
+    curve(held_out[squad2], first[squad2], impossible[squad2],
+          "model, each article held out, SQuAD 2.0 public")
+    larger = data["group"] == 3
+    curve(held_out[larger], first[larger], impossible[larger],
           "model, each article held out, the same questions in the 48-article index")
-    best, impossible = scores[:, 0].astype(float), scores[:, 3].astype(bool)
-    base, base_impossible = today[:, 0].astype(float), today[:, 3].astype(bool)
-    print(f"  AUC answerable vs near miss: {auc(best[~impossible], best[impossible]):.3f} "
-          f"(today's: {auc(base[~base_impossible], base[base_impossible]):.3f})")
-    for article in range(8):
-        mine = squad2 & (data["article"] == article)
-        if mine.any():
-            s, i = held_out[mine], data["impossible"][mine]
-            print(f"    article {article}: AUC {auc(s[~i], s[i]):.3f} "
-                  f"(today's {auc(margin[mine][~i], margin[mine][i]):.3f})")
-    answerable = np.sort(best[~impossible])
+    for name, mask in (("SQuAD 2.0 public", squad2),
+                       *((f"article {a}", squad2 & (data["article"] == a)) for a in range(8))):
+        if mask.any():
+            i = impossible[mask]
+            print(f"  AUC answerable vs near miss, {name}: "
+                  f"{auc(held_out[mask][~i], held_out[mask][i]):.3f} "
+                  f"(today's: {auc(margin[mask][~i], margin[mask][i]):.3f})")
+    answerable = np.sort(held_out[squad2 & ~impossible])
     threshold = answerable[int((1 - args.answered) * len(answerable))]
     off_topic = data["group"] == 1
     print(f"# off-topic questions: answered {100 * (held_out[off_topic] >= threshold).mean():.1f}%"
           f" (without the gate: {100 * (ungated[off_topic] >= threshold).mean():.1f}%)")
     print(f"ANSWER_THRESHOLD = {threshold:.3f}  ({100 * args.answered:.0f}% answered, held out)")
     # confidence: Platt scaling of the held-out probability into "the first quote is right"
-    both = question_scores(data, ungated, (data["group"] <= 1) & gate)
-    raw = np.log(np.clip(both[:, 0].astype(float), 1e-6, 1 - 1e-6) /
-                 np.clip(1 - both[:, 0].astype(float), 1e-6, 1))
-    platt = fit(raw[:, None], both[:, 2].astype(float), 1e-3)
+    both = (data["group"] <= 1) & gate
+    p = np.clip(ungated[both], 1e-6, 1 - 1e-6)
+    raw, right = np.log(p / (1 - p)), first[both]
+    platt = fit(raw[:, None], right.astype(float), 1e-3)
     a = platt[0][1] / platt[2][0]
     b = platt[0][0] - a * platt[1][0]
     print(f"CALIBRATION = ({a:.4f}, {b:.4f})")
     confidence = 1 / (1 + np.exp(-(a * raw + b)))
-    answered = both[:, 0].astype(float) >= threshold  # (all of these passed the gate)
+    answered = ungated[both] >= threshold  # (all of these passed the gate)
     for lo in np.arange(0, 1, 0.2):
         inside = answered & (confidence >= lo) & (confidence < lo + 0.2 + 1e-9 * (lo >= 0.8))
-        right = 100 * both[inside, 2].astype(float).mean() if inside.any() else 0.0
+        share = 100 * right[inside].mean() if inside.any() else 0.0
         print(f"  confidence {lo:.1f}-{lo + 0.2:.1f}: {inside.sum()} answers, first quote right "
-              f"{right:.1f}%")
+              f"{share:.1f}%")
     w, mean, scale = fit(x, y, args.l2)
     for name, weight in zip(FEATURES + ("verifier",) * bool(args.folds), w[1:]):
         print(f"  {name:24s} {weight:+.3f}")

@@ -22,10 +22,16 @@ import sys
 import time
 
 from common import ROOT, SQUAD, squad_index
-from fit_answerability import SQUAD2, squad2_index
+from fit_answerability import SQUAD2
 
 from askdocs.engine import AskDocs
-from askdocs.evaluation import calibration, judged_answers, near_miss_metrics
+from askdocs.evaluation import (
+    calibration,
+    calibration_report,
+    judged_answers,
+    near_miss_metrics,
+    near_miss_report,
+)
 
 
 def main():
@@ -35,7 +41,7 @@ def main():
     parser.add_argument("--skip-v1", action="store_true")
     parser.add_argument("--json", default=str(ROOT / "bench" / "results" / "squad2.json"))
     args = parser.parse_args()
-    questions, index = squad2_index(args.squad2)
+    _, questions, index = squad_index(args.squad2, name="squad2")
     engine = AskDocs.load(index)
     began = time.perf_counter()
     results = judged_answers(engine, questions)
@@ -43,17 +49,8 @@ def main():
     metrics = near_miss_metrics(results)
     out = {"squad2": {**metrics, "calibration": calibration(results),
                       "ask_ms": 1000 * seconds / len(questions)}}
-    print(f"SQuAD 2.0 ({args.squad2}): {metrics['unanswerable']} unanswerable, false-answer "
-          f"{metrics['false_answer']:.1f}%; {metrics['answerable']} answerable, answered "
-          f"{metrics['answered']:.1f}%, first quote right {metrics['first_quote_precision']:.1f}%"
-          f" ({1000 * seconds / len(questions):.0f} ms a question)")
-    for point in metrics["curve"]:
-        print(f"  confidence >= {point['threshold']:.1f}: answered {point['answered']:5.1f}%, "
-              f"false-answer {point['false_answer']:5.1f}%, first quote right "
-              f"{point['first_quote_precision']:5.1f}%")
-    for row in out["squad2"]["calibration"]:
-        print(f"  confidence {row['confidence']}: {row['answers']} answers, "
-              f"{row['right']:.1f}% first quote right")
+    print(f"SQuAD 2.0 ({args.squad2}, {1000 * seconds / len(questions):.0f} ms a question):")
+    print("\n".join(near_miss_report(metrics) + calibration_report(out["squad2"]["calibration"])))
     if not args.skip_v1:
         _, questions1, index1 = squad_index(args.squad)
         shown = judged_answers(AskDocs.load(index1), questions1)
@@ -71,9 +68,7 @@ def main():
               f"in a quote {v1['answer_in_quotes']:.1f}% "
               f"({v1['answer_in_quotes_when_answered']:.1f}% of answers), "
               f"{v1['quotes_per_answer']:.2f} quotes an answer")
-        for row in v1["calibration"]:
-            print(f"  confidence {row['confidence']}: {row['answers']} answers, "
-                  f"{row['right']:.1f}% first quote right")
+        print("\n".join(calibration_report(v1["calibration"])))
     with open(args.json, "w", encoding="utf-8") as handle:
         json.dump(out, handle, indent=1)
     print(f"# wrote {args.json}", file=sys.stderr)

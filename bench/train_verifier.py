@@ -30,7 +30,7 @@ import sys
 import time
 
 from common import CACHE, SQUAD, squad_index, tuning_half
-from fit_answerability import SQUAD2, squad2_index
+from fit_answerability import SQUAD2
 
 from askdocs.answer import CANDIDATES
 from askdocs.engine import AskDocs
@@ -68,7 +68,7 @@ def near_misses(question: str, sentence: str, pool: list[str], rng: random.Rando
 def pairs(args) -> None:
     rng = random.Random(7)
     out = []
-    questions2, index2 = squad2_index(args.squad2)
+    _, questions2, index2 = squad_index(args.squad2, name="squad2")
     engine = AskDocs.load(index2)
     for question in questions2:
         quotes = retrieved(engine, question)

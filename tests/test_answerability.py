@@ -13,7 +13,7 @@ from askdocs.answerability import (
     features,
     found_of_type,
 )
-from askdocs.evaluation import calibration, near_miss_metrics
+from askdocs.evaluation import calibration, near_miss_metrics, near_miss_report
 from askdocs.keywords import Tokenizer
 
 TOKENIZE = Tokenizer()
@@ -98,5 +98,9 @@ def test_near_miss_metrics_count_what_ask_decided_and_the_curve():
     assert metrics["curve"][1]["false_answer"] == 50.0
     assert metrics["curve"][1]["answered"] == pytest.approx(200 / 3)
     assert metrics["curve"][2]["answered"] == 0.0
+    lines = near_miss_report(metrics)
+    assert lines[0] == ("2 unanswerable questions, false-answer 50.0%; 3 answerable, answered "
+                        "66.7%, first quote right 50.0%")
+    assert len(lines) == 2 + 3 and lines[3] == "  0.5:  66.7% /  50.0% /  50.0%"
     table = calibration(results, bins=2)
     assert table[1] == {"confidence": "0.5-1.0", "answers": 3, "right": pytest.approx(100 / 3)}

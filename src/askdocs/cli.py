@@ -183,6 +183,7 @@ def run_eval(args) -> int:
         judged_answers,
         load_squad,
         near_miss_metrics,
+        near_miss_report,
         retrieval_metrics,
         write_folder,
     )
@@ -199,8 +200,9 @@ def run_eval(args) -> int:
         report = build_index(folder, work / "index", progress=progress_bar())
         engine = AskDocs.load(work / "index")
         if args.squad2:
-            print_near_misses(near_miss_metrics(judged_answers(engine, questions)),
-                              len(documents), report.sentences)
+            first, *rest = near_miss_report(near_miss_metrics(judged_answers(engine, questions)))
+            print(f"{len(documents)} articles, {report.sentences} candidate sentences: {first}")
+            print("\n".join(rest))
             return 0
         metrics = retrieval_metrics(engine, questions)
     print(f"{len(documents)} articles, {report.sentences} candidate sentences, "
@@ -208,17 +210,6 @@ def run_eval(args) -> int:
           f"MRR@10 {metrics['mrr_at_10']:.1f}, R@5 {metrics['r_at_5']:.1f}, "
           f"{metrics['queries_per_second']:.0f} questions/s (index {report.seconds:.0f}s)")
     return 0
-
-
-def print_near_misses(metrics: dict, articles: int, sentences: int) -> None:
-    print(f"{articles} articles, {sentences} candidate sentences: "
-          f"{metrics['unanswerable']} unanswerable questions, false-answer "
-          f"{metrics['false_answer']:.1f}%; {metrics['answerable']} answerable, answered "
-          f"{metrics['answered']:.1f}%, first quote right {metrics['first_quote_precision']:.1f}%")
-    print("confidence at least: answered / false-answer / first quote right")
-    for point in metrics["curve"]:
-        print(f"  {point['threshold']:.1f}: {point['answered']:5.1f}% / "
-              f"{point['false_answer']:5.1f}% / {point['first_quote_precision']:5.1f}%")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -156,6 +156,25 @@ def calibration(results: list[dict], bins: int = 5) -> list[dict]:
     return table
 
 
+def near_miss_report(metrics: dict) -> list[str]:
+    """near_miss_metrics as lines for people: the rates `ask` gave, then the curve."""
+    lines = [f"{metrics['unanswerable']} unanswerable questions, false-answer "
+             f"{metrics['false_answer']:.1f}%; {metrics['answerable']} answerable, answered "
+             f"{metrics['answered']:.1f}%, first quote right "
+             f"{metrics['first_quote_precision']:.1f}%",
+             "confidence at least: answered / false-answer / first quote right"]
+    lines += [f"  {point['threshold']:.1f}: {point['answered']:5.1f}% / "
+              f"{point['false_answer']:5.1f}% / {point['first_quote_precision']:5.1f}%"
+              for point in metrics["curve"]]
+    return lines
+
+
+def calibration_report(table: list[dict]) -> list[str]:
+    """calibration() as lines for people."""
+    return [f"  confidence {row['confidence']}: {row['answers']} answers, "
+            f"{row['right']:.1f}% first quote right" for row in table]
+
+
 def seed_results(engine, path: str | Path) -> list[dict]:
     """Each seed question with whether the answer met its expectation."""
     results = []
