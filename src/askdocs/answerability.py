@@ -23,6 +23,7 @@ import math
 import re
 from dataclasses import dataclass
 
+from askdocs.keywords import weight_share
 from askdocs.numbers import QUANTITY, asks_quantity
 
 MONTHS = ("january|february|march|april|may|june|july|august|september|october|november|"
@@ -127,14 +128,14 @@ def features(question: str, terms: list[str], idf: dict[str, float], sentence: s
              passage: str, tokenize, margin: float) -> list[float]:
     """The features (FEATURES, in order) of one candidate sentence for a question.
 
-    terms: the question's search terms (stemmed); idf: their weights; tokenize: the index's
+    terms: the question's search terms (stemmed); idf: their weights, a term each (as
+    Vocabulary.idf gives them); tokenize: the index's
     tokenizer; margin: the similarity confidence minus the collection's threshold.
     """
     sentence_tokens = tokenize(sentence)
     passage_tokens = tokenize(passage)
     in_sentence, in_passage = set(sentence_tokens), set(passage_tokens)
-    total = sum(idf.get(t, 0.0) for t in set(terms)) or 1.0
-    sentence_coverage = sum(idf.get(t, 0.0) for t in set(terms) if t in in_sentence) / total
+    sentence_coverage = weight_share(idf, in_sentence)
     top_idf = max((idf.get(t, 0.0) for t in terms), default=1.0) or 1.0
     missing_idf = max((idf.get(t, 0.0) for t in terms if t not in in_passage), default=0.0)
     lowered = passage.lower()

@@ -200,6 +200,10 @@ class Vocabulary:
 
     def coverage(self, query: list[str], tokens: set[str]) -> float:
         """Share of the query's IDF mass found in `tokens` (unknown terms count in the total)."""
-        weights = self.idf(query)
-        total = sum(weights.values())
-        return sum(w for t, w in weights.items() if t in tokens) / total if total else 0.0
+        return weight_share(self.idf(query), tokens)
+
+
+def weight_share(weights: dict[str, float], tokens: set[str]) -> float:
+    """Share of the terms' total weight that `tokens` hold (0 when there is none)."""
+    total = sum(weights.values())
+    return sum(w for t, w in weights.items() if t in tokens) / total if total else 0.0
