@@ -31,12 +31,13 @@ PER_SOURCE = 5
 SOURCE_RATIO = 0.75
 EXTRA_RATIO = 0.6
 
-# Abstention: a sentence is evidence when its confidence (dense sentence, dense passage and
-# keyword coverage, weighted) reaches a threshold that grows with log(number of sentences): the
-# more sentences, the closer the best one comes to any question by chance. Fitted by
-# bench/calibrate_abstention.py through two collections: 40 SQuAD articles (tuning half) and the
-# seed articles with the development questions in bench/seed_dev_questions.jsonl. README,
-# "Abstention", has the rates measured on the reporting half and at sizes in between.
+# Abstention, first step (is anything about the question?): a sentence's confidence (dense
+# sentence, dense passage and keyword coverage, weighted) against a threshold that grows with
+# log(number of sentences): the more sentences, the closer the best one comes to any question by
+# chance. Fitted by bench/calibrate_abstention.py (over the 10 best sentences, when this step
+# was the whole rule) through two collections: 40 SQuAD articles (tuning half) and the seed
+# articles with the development questions in bench/seed_dev_questions.jsonl. README,
+# "Abstention", has the rates measured with the second step below.
 CONFIDENCE_WEIGHTS = (0.5, 0.25, 0.4)
 THRESHOLD_INTERCEPT = 0.219
 THRESHOLD_SLOPE = 0.0415
@@ -98,7 +99,7 @@ class Answer:
     # answer". Not part of the JSON contract, whose keys are fixed.
     nearest: tuple[Quote, ...] = ()
     # How likely the first quote answers the question, 0..1, calibrated on held-out articles
-    # (of answers given 0.8, about 80% were right); also given when not answered.
+    # (of answers given 0.4-0.6, 48% were right); also given when not answered.
     confidence: float = 0.0
 
     def to_dict(self) -> dict:
