@@ -19,11 +19,27 @@ from askdocs.keywords import Tokenizer
 TOKENIZE = Tokenizer()
 
 
-def feature_row(question: str, sentence: str, passage: str | None = None) -> dict[str, float]:
+def feature_row(question: str, sentence: str, passage: str | None = None,
+                identity: str = "") -> dict[str, float]:
     terms = TOKENIZE(question)
     idf = {t: 1.0 for t in terms}
-    values = features(question, terms, idf, sentence, passage or sentence, TOKENIZE, 0.0)
+    values = features(question, terms, idf, sentence, passage or sentence, TOKENIZE, 0.0,
+                      identity)
     return dict(zip(FEATURES, values))
+
+
+def test_what_names_the_document_counts_as_found():
+    """A table row names neither the company nor the year; the report's running header does."""
+    question = "What were Harbor Lights Inc's total assets in FY2018?"
+    row = "Total assets 2,797 3,811 3,410"
+    alone = feature_row(question, row)
+    assert alone["missing_names"] == 2 and alone["missing_numbers"] == 1  # Harbor, Lights
+    named = feature_row(question, row, identity="Harbor Lights Inc 2018 annual report "
+                                                "Harbor Lights Inc | 2018 Annual Report")
+    assert named["missing_names"] == 0 and named["missing_numbers"] == 0
+    assert named["missing_idf"] == 0.0  # "fy2018" is a number, left to missing_numbers
+    swapped = feature_row(question, row, identity="Bluefin Foods Corp | 2018 Annual Report")
+    assert swapped["missing_names"] == 2
 
 
 @pytest.mark.parametrize("question, kind", [

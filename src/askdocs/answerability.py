@@ -46,6 +46,8 @@ NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][\w'’-]*")
 NEGATION = re.compile(r"\b(?:not|never|no|none|nobody|nothing|neither|nor|without|cannot|"
                       r"fail(?:ed|s)?|unable|\w+n['’]t)\b", re.IGNORECASE)
 CAPITAL = re.compile(r"\b[A-Z][\w'’-]+")
+POSSESSIVE = re.compile(r"['’]s?$")
+DIGIT = re.compile(r"\d")
 
 # margin: the size-aware similarity confidence of answer.py minus its threshold; the rest are
 # details, independent of the collection's size (raw similarities, which are not, were measured
@@ -71,15 +73,15 @@ class Model:
 
 
 # Fitted by bench/fit_answerability.py (its last lines print these).
-MODEL = Model(weights=(0.7741, 0.1762, -0.1454, 0.1151, -0.4120, -0.3316, -0.2116, 0.1036,
-                       -0.4378, 0.0418), bias=-0.5681,
-              mean=(0.1049, 0.5865, 0.3478, 0.6954, 0.3783, 0.0482, 0.0994, 0.0308, 0.1286,
+MODEL = Model(weights=(0.7585, 0.1951, -0.1261, 0.1779, -0.5433, -0.2966, -0.2076, 0.1053,
+                       -0.4382, 0.0430), bias=-0.5940,
+              mean=(0.1049, 0.5865, 0.3478, 0.6730, 0.3326, 0.0446, 0.0994, 0.0308, 0.1286,
                     0.7824),
-              scale=(0.1978, 0.2616, 0.3255, 0.3893, 0.6243, 0.2288, 0.2993, 0.1728, 0.3347,
+              scale=(0.1978, 0.2616, 0.3255, 0.3986, 0.5978, 0.2209, 0.2993, 0.1728, 0.3347,
                      0.1364))
 # Platt scaling of the model's probability into the chance that the first quote answers, fitted
 # on held-out articles (bench/fit_answerability.py prints the check, bin by bin).
-CALIBRATION = (0.7739, -0.7687)
+CALIBRATION = (0.8092, -0.7773)
 
 
 def calibrated(probability: float) -> float:
@@ -125,24 +127,31 @@ def bigram_share(terms: list[str], tokens: list[str]) -> float:
 
 
 def features(question: str, terms: list[str], idf: dict[str, float], sentence: str,
-             passage: str, tokenize, margin: float) -> list[float]:
+             passage: str, tokenize, margin: float, identity: str = "") -> list[float]:
     """The features (FEATURES, in order) of one candidate sentence for a question.
 
     terms: the question's search terms (stemmed); idf: their weights, a term each (as
     Vocabulary.idf gives them); tokenize: the index's
-    tokenizer; margin: the similarity confidence minus the collection's threshold.
+    tokenizer; margin: the similarity confidence minus the collection's threshold; identity:
+    what names the sentence's document (keywords.identity_text). A word of the question found
+    there is not missing: a filing's table row names neither the company nor the year, its
+    running header does.
     """
     sentence_tokens = tokenize(sentence)
     passage_tokens = tokenize(passage)
-    in_sentence, in_passage = set(sentence_tokens), set(passage_tokens)
+    in_sentence, in_passage = set(sentence_tokens), set(passage_tokens) | set(tokenize(identity))
     sentence_coverage = weight_share(idf, in_sentence)
     top_idf = max((idf.get(t, 0.0) for t in terms), default=1.0) or 1.0
-    missing_idf = max((idf.get(t, 0.0) for t in terms if t not in in_passage), default=0.0)
-    lowered = passage.lower()
-    names = {m.group(0) for m in CAPITAL.finditer(question[1:])}
+    # a term with digits ("fy2018") is a number, which missing_numbers counts
+    missing_idf = max((idf.get(t, 0.0) for t in terms
+                       if t not in in_passage and not DIGIT.search(t)), default=0.0)
+    context = f"{passage}\n{identity}"
+    lowered = context.lower()
+    names = {POSSESSIVE.sub("", m.group(0)) for m in CAPITAL.finditer(question[1:])
+             if not DIGIT.search(m.group(0))}
     missing_names = sum(n.lower() not in lowered for n in names)
     numbers = set(re.findall(r"\d+", question))
-    missing_numbers = sum(n not in passage for n in numbers)
+    missing_numbers = sum(n not in context for n in numbers)
     kind = asked_type(question)
     question_words = set(re.findall(r"[\w'’-]+", question.lower()))
     type_sentence = kind is not None and not found_of_type(kind, sentence, question_words)

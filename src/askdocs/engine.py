@@ -164,7 +164,8 @@ class AskDocs:
                 rows.append(features(
                     query, terms, idf, text[hit.start:hit.end],
                     text[hit.passage_start:hit.passage_end], self.searcher.tokenize,
-                    confidence(hit, coverage) - self.threshold))
+                    confidence(hit, coverage) - self.threshold,
+                    self.searcher.identity(hit.document)))
             return rows
 
     def notes(self, question: str, quotes: list[Quote]) -> list[str]:

@@ -119,6 +119,9 @@ class MilvusSearcher(Searcher):
     def document_id(self, document: int) -> str:
         return self.records[document]["id"]
 
+    def identity(self, document: int) -> str:
+        return self.records[document]["identity"]
+
     def text_of(self, document: int) -> str:
         if document not in self.texts:
             info = self.records[document]

@@ -148,6 +148,11 @@ class Searcher:
         part, d = self.locate(document)
         return part.segment.entries[d].id
 
+    def identity(self, document: int) -> str:
+        """What names a document (keywords.identity_text): its path, title, running headers."""
+        part, d = self.locate(document)
+        return part.segment.entries[d].identity
+
     def document(self, document: int) -> Document:
         """A document by number (a hit's `document`), with its text."""
         part, d = self.locate(document)
