@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -13,12 +14,24 @@ for _key, _value in {"HF_HUB_OFFLINE": "1", "HF_HUB_DISABLE_TELEMETRY": "1",
                      "TOKENIZERS_PARALLELISM": "false"}.items():
     os.environ.setdefault(_key, _value)
 
+# The ONNX export of the model (encoders/onnx.py) goes to a cache made for this run, not the
+# user's: the first test that loads the real model exports it, the rest (CLI runs too) reuse it.
+_CACHE = None
+if "ASKDOCS_CACHE" not in os.environ:
+    _CACHE = tempfile.mkdtemp(prefix="askdocs-test-cache-")
+    os.environ["ASKDOCS_CACHE"] = _CACHE
+
 from askdocs.embedding import HashEmbedder  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
 SHARED = ROOT.parent / "shared"
 CHILDREN = "how many children died?"
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if _CACHE:
+        shutil.rmtree(_CACHE, ignore_errors=True)
 
 
 class CountingEmbedder(HashEmbedder):

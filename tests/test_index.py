@@ -26,7 +26,7 @@ def test_build_writes_a_self_describing_index(seed_docs, tmp_path, fake):
     manifest = json.loads((index / "manifest.json").read_text())
     assert manifest["format_version"] == 2
     assert manifest["model"] == {"name": "hash-384", "identity": "hash-trigram-v1-384",
-                                 "dimension": 384}
+                                 "dimension": 384, "precision": "fp32", "encoder": "hash"}
     doc = manifest["documents"]["004_844b86f13697ed6d.txt"]
     assert doc["date"] == "2025-04-04" and len(doc["sha256"]) == 64
     [segment] = manifest["segments"]

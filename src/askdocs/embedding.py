@@ -10,6 +10,7 @@ import hashlib
 import os
 import re
 import threading
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -27,6 +28,8 @@ class Embedder:
     name: str = ""
     identity: str = ""  # changes when the weights change; recorded in the manifest
     dimension: int = 0
+    precision: str = "fp32"  # "int8" for a quantised model: other vectors (manifest.ModelInfo)
+    encoder: str = ""  # what runs it, recorded in the manifest for the reader
     batch_size: int = 1024  # texts per embed_batch call (and per progress report)
 
     def embed_batch(self, texts: list[str]) -> np.ndarray:
@@ -57,6 +60,7 @@ class HashEmbedder(Embedder):
     def __init__(self, dimension: int = 384):
         self.dimension = dimension
         self.name = f"hash-{dimension}"
+        self.encoder = "hash"
         self.identity = f"hash-trigram-v1-{dimension}"
         self.buckets: dict[str, list[int]] = {}  # word -> its trigrams' buckets
 
@@ -111,21 +115,27 @@ def model_identity(path: Path) -> str:
     return digest.hexdigest()[:16]
 
 
+def load_sentence_transformer(path: Path, device: str = "cpu"):
+    """A SentenceTransformer from a local folder, with the hub and its progress bars off."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")  # a local path must never reach a hub
+    os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")  # no "Loading weights" bar
+    from sentence_transformers import SentenceTransformer
+
+    return SentenceTransformer(str(path), device=device, local_files_only=True)
+
+
 class SentenceTransformerEmbedder(Embedder):
     """A local sentence-transformers model, loaded from disk, never from a hub."""
 
     batch_size = 4096  # texts handed to encode() at once; it batches and sorts by length itself
+    encoder = "sentence-transformers"
 
     def __init__(self, model: str = DEFAULT_MODEL, device: str = "auto"):
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")  # a local path must never reach a hub
-        os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
-        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-        os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")  # no "Loading weights" bar
         path = resolve_model_path(model)
         device = resolve_device(device)
-        from sentence_transformers import SentenceTransformer
-
-        self.model = SentenceTransformer(str(path), device=device, local_files_only=True)
+        self.model = load_sentence_transformer(path, device)
         self.name = model
         self.identity = model_identity(path)
         self.dimension = int(self.model.get_embedding_dimension())
@@ -158,12 +168,13 @@ def resolve_device(device: str) -> str:
 
 def describe(embedder: Embedder) -> ModelInfo:
     """What the manifest records about the model."""
-    return ModelInfo(embedder.name, embedder.identity, embedder.dimension)
+    return ModelInfo(embedder.name, embedder.identity, embedder.dimension, embedder.precision,
+                     embedder.encoder)
 
 
 def same_model(recorded: ModelInfo, embedder: Embedder) -> bool:
-    """Whether an index's recorded model is the one given."""
-    return recorded == describe(embedder)
+    """Whether an index's recorded model gives the vectors the one given does."""
+    return recorded.vectors() == describe(embedder).vectors()
 
 
 _loaded: dict[tuple[str, str], Embedder] = {}
@@ -171,8 +182,35 @@ _loading = threading.Lock()
 
 
 def cached_embedder(model: str = DEFAULT_MODEL, device: str = "auto") -> Embedder:
-    """One loaded sentence-transformers model per name and device per process."""
+    """One loaded encoder per model name and device per process.
+
+    On the CPU, the model's ONNX export on ONNX Runtime (encoders/onnx.py): the same vectors
+    as sentence-transformers, without importing torch, and faster. On a GPU, or for a model
+    the export does not reproduce, or when the export cannot be made or kept (no writable
+    cache), sentence-transformers.
+    """
     with _loading:
         if (model, device) not in _loaded:
-            _loaded[(model, device)] = SentenceTransformerEmbedder(model, device)
+            _loaded[(model, device)] = load_embedder(model, device)
         return _loaded[(model, device)]
+
+
+def load_embedder(model: str, device: str) -> Embedder:
+    if not DEVICE.fullmatch(device):
+        raise InputError(f"device {device[:40]!r} is not auto, cpu or cuda[:N]")
+    if device == "cpu" or (device == "auto" and not gpu_present()):
+        from askdocs.encoders.onnx import OnnxEmbedder, supported
+
+        if supported(resolve_model_path(model)):
+            try:
+                return OnnxEmbedder(model)
+            except (ImportError, OSError, RuntimeError, InputError) as error:
+                warnings.warn(f"askdocs: the ONNX encoder is not available ({error}); "
+                              "using sentence-transformers", stacklevel=2)
+        device = "cpu"
+    return SentenceTransformerEmbedder(model, device)
+
+
+def gpu_present() -> bool:
+    """Whether this machine has an NVIDIA driver loaded (checked before importing torch)."""
+    return Path("/proc/driver/nvidia/version").exists()

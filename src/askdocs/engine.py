@@ -50,8 +50,9 @@ class AskDocs:
         if not same_model(stored.manifest.model, embedder):
             raise IndexMismatchError(
                 f"the index at {index_dir}/ was built with model "
-                f"{stored.manifest.model.name!r} ({stored.manifest.model.identity}), not "
-                f"{embedder.name!r} ({embedder.identity}); rebuild it with "
+                f"{stored.manifest.model.name!r} ({stored.manifest.model.identity}, "
+                f"{stored.manifest.model.precision}), not {embedder.name!r} "
+                f"({embedder.identity}, {embedder.precision}); rebuild it with "
                 "`askdocs index --full`")
         self.manifest = stored.manifest
         self.stored = stored

@@ -24,6 +24,7 @@ SEGMENT_NAME = re.compile(r"seg-[0-9A-Za-z][0-9A-Za-z-]{0,63}")
 GENERATION_NAME = re.compile(r"gen-[0-9A-Za-z][0-9A-Za-z-]{0,63}")
 SHA256 = re.compile(r"[0-9a-f]{64}")
 MAX_DIMENSION = 65536
+PRECISIONS = ("fp32", "int8")
 
 
 class ManifestError(ValueError):
@@ -41,6 +42,29 @@ class ModelInfo:
     name: str
     identity: str  # fingerprint of the weights; a different one means different vectors
     dimension: int
+    # the numbers it computes in: "fp32" (sentence-transformers or its ONNX export, the same
+    # vectors) or "int8" (quantised: other vectors); older manifests have none and mean fp32
+    precision: str = "fp32"
+    encoder: str = ""  # what ran it ("sentence-transformers", "onnxruntime"): for the reader
+
+    def vectors(self) -> tuple[str, str, int, str]:
+        """What decides the vectors: two encoders equal in this give the same ones."""
+        return self.name, self.identity, self.dimension, self.precision
+
+    @classmethod
+    def from_record(cls, model: dict) -> ModelInfo:
+        """A model record as a manifest (or a Milvus meta record) holds it, checked."""
+        dimension = _whole(model, "dimension")
+        if not 0 < dimension <= MAX_DIMENSION:
+            raise ManifestError(f"model dimension {dimension} is out of range")
+        precision = model.get("precision", "fp32")
+        if precision not in PRECISIONS:
+            raise ManifestError(f"model precision is not one of {', '.join(PRECISIONS)}")
+        encoder = model.get("encoder", "")
+        if not isinstance(encoder, str):
+            raise ManifestError("encoder is not a string")
+        return cls(_text(model, "name"), _text(model, "identity"), dimension, precision,
+                   encoder[:100])
 
 
 @dataclass(frozen=True)
@@ -116,10 +140,7 @@ class Manifest:
         generation = _text(top, "generation")
         if not GENERATION_NAME.fullmatch(generation):
             raise ManifestError(f"generation {generation[:80]!r} is not a generation name")
-        model = _object(top.get("model"), "model")
-        dimension = _whole(model, "dimension")
-        if not 0 < dimension <= MAX_DIMENSION:
-            raise ManifestError(f"model dimension {dimension} is out of range")
+        model = ModelInfo.from_record(_object(top.get("model"), "model"))
         segments = top.get("segments")
         if not isinstance(segments, list):
             raise ManifestError("segments is not a list")
@@ -137,7 +158,7 @@ class Manifest:
         if any(info.segment not in names for info in documents.values()) and not store:
             raise ManifestError("a document names a segment the manifest does not list")
         return cls(
-            model=ModelInfo(_text(model, "name"), _text(model, "identity"), dimension),
+            model=model,
             settings={key: _whole(_object(top.get("settings"), "settings"), key)
                       for key in _object(top.get("settings"), "settings")},
             docs_dir=_text(top, "docs_dir"),

@@ -222,8 +222,7 @@ def skipped_infos(meta: Meta) -> dict[str, SkippedInfo]:
 def manifest_of(meta: Meta, documents: list[tuple[int, dict]], store: str) -> Manifest:
     """The manifest of a Milvus-backed index: its committed state and documents."""
     return Manifest(
-        model=ModelInfo(str(meta.model["name"]), str(meta.model["identity"]),
-                        int(meta.model["dimension"])),
+        model=ModelInfo.from_record(meta.model),
         settings=dict(meta.settings), docs_dir=meta.docs_dir, built_at=meta.built_at,
         counts=dict(meta.counts), documents=document_infos(documents),
         generation=f"gen-milvus-{meta.build}", store=store, skipped=skipped_infos(meta))

@@ -21,7 +21,7 @@ from askdocs.documents import no_documents
 from askdocs.embedding import Embedder, describe
 from askdocs.errors import IndexMismatchError
 from askdocs.keywords import Tokenizer, identity_text, lucene_idf, sentence_tokens
-from askdocs.manifest import DocumentInfo, SkippedInfo
+from askdocs.manifest import DocumentInfo, ManifestError, ModelInfo, SkippedInfo
 from askdocs.stores.milvus_store import (
     EMPTY_WEIGHTS,
     MAX_TERM,
@@ -203,7 +203,11 @@ def open_for_build(target: MilvusTarget, token: str | None, embedder: Embedder,
         index.drop()
     if meta is not None and not full:
         model = describe(embedder)
-        if meta.model != asdict(model):
+        try:
+            recorded = ModelInfo.from_record(meta.model).vectors()
+        except (ManifestError, AttributeError):
+            recorded = None
+        if recorded != model.vectors():
             raise IndexMismatchError(
                 f"the Milvus collections {target.collection}_* were built with model "
                 f"{str(meta.model.get('name'))[:200]!r}, not {model.name!r}; rebuild them with "
