@@ -3,7 +3,8 @@
 Builds the index from the documents folder first if it is missing or stale. Options: --host,
 --port (or GRADIO_SERVER_PORT), --docs (or ASKDOCS_DOCS, default seeds), --index (or
 ASKDOCS_INDEX, default index), --model, --store (or ASKDOCS_STORE; a Milvus token in
-MILVUS_TOKEN). Makes no outbound connection: analytics and telemetry are off.
+MILVUS_TOKEN), --mcp (also serve the `ask` and `list_documents` tools to agents over MCP, at
+/gradio_api/mcp/). Makes no outbound connection: analytics and telemetry are off.
 """
 
 from __future__ import annotations
@@ -30,6 +31,9 @@ def parse(argv=None) -> argparse.Namespace:
                         help="where the index lives: faiss, milvus, milvus:///path/file.db or "
                              "milvus://host:19530 (token in MILVUS_TOKEN); default: "
                              "ASKDOCS_STORE, else what the index folder records")
+    parser.add_argument("--mcp", action="store_true",
+                        help="also serve the ask and list_documents tools over the Model Context "
+                             "Protocol at /gradio_api/mcp/")
     return parser.parse_args(argv)
 
 
@@ -53,9 +57,12 @@ def main(argv=None) -> int:
     demo = build_demo(library)
     demo.queue(default_concurrency_limit=8)
     print(f"askdocs: serving on http://{args.host}:{args.port}", flush=True)
+    if args.mcp:
+        print(f"askdocs: MCP tools at http://{args.host}:{args.port}/gradio_api/mcp/",
+              flush=True)
     try:
         demo.launch(server_name=args.host, server_port=args.port, share=False, css=CSS,
-                    show_error=True, footer_links=[])
+                    show_error=True, footer_links=[], mcp_server=args.mcp)
     except OSError as error:
         print(f"Error: cannot serve on {args.host}:{args.port} ({error})", file=sys.stderr)
         return 1

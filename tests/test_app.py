@@ -39,7 +39,7 @@ def app(tmp_path_factory):
     log = open(base / "app.log", "w")
     process = subprocess.Popen(
         [sys.executable, "app.py", "--port", str(port), "--docs", str(docs), "--index",
-         str(index)], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+         str(index), "--mcp"], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/"
     deadline = time.monotonic() + 180
     while time.monotonic() < deadline:
@@ -94,8 +94,49 @@ def test_gradio_client_gets_the_cli_json(app, capsys):
     url, _, index = app
     result = Client(url, verbose=False).predict(CHILDREN, api_name="/ask")
     assert main(["ask", CHILDREN, "--index", str(index), "--json"]) == 0
-    assert result == json.loads(capsys.readouterr().out)
-    assert {q["source"] for q in result["quotes"]} >= {A, B}
+    assert result == capsys.readouterr().out.rstrip("\n")  # the same text, byte for byte
+    assert {q["source"] for q in json.loads(result)["quotes"]} >= {A, B}
+
+
+def test_an_mcp_client_lists_and_calls_the_tools(app, capsys):
+    """A real MCP client (the `mcp` package, streamable HTTP) against the app's /gradio_api/mcp/:
+    exactly the two tools, `ask` giving the CLI's JSON, a bad question an error, not a crash."""
+    import asyncio
+
+    from mcp import ClientSession
+    from mcp.client.streamable_http import streamable_http_client
+
+    from askdocs.cli import main
+
+    url, docs, index = app
+
+    async def session_calls():
+        async with streamable_http_client(url + "gradio_api/mcp/") as (read, write, _):
+            async with ClientSession(read, write) as session:
+                await session.initialize()
+                tools = {t.name: t for t in (await session.list_tools()).tools}
+                answer = await session.call_tool("ask", {"question": CHILDREN})
+                listing = await session.call_tool("list_documents", {})
+                empty = await session.call_tool("ask", {"question": "   "})
+                return tools, answer, listing, empty
+
+    tools, answer, listing, empty = asyncio.run(session_calls())
+    assert set(tools) == {"ask", "list_documents"}  # no chat state, viewer or upload
+    assert tools["ask"].inputSchema["required"] == ["question"]
+    assert "verbatim quotes" in tools["ask"].description
+    assert "answered" in tools["ask"].description and "page" in tools["ask"].description
+    assert main(["ask", CHILDREN, "--index", str(index), "--json"]) == 0
+    assert not answer.isError
+    assert answer.content[0].text == capsys.readouterr().out.rstrip("\n")
+    result = json.loads(answer.content[0].text)
+    assert set(result) == {"question", "answered", "confidence", "quotes", "notes"}
+    assert result["answered"] and {q["source"] for q in result["quotes"]} >= {A, B}
+    for quote in result["quotes"]:
+        text = (docs / quote["source"]).read_text(encoding="utf-8")
+        assert text[quote["start"]:quote["end"]] == quote["text"]
+        assert {"page", "title", "context", "score"} <= set(quote)
+    assert {d["source"] for d in json.loads(listing.content[0].text)} >= {A, B}
+    assert empty.isError and "the question is empty" in empty.content[0].text
 
 
 def test_chat_sources_viewer_and_upload_in_a_real_browser(app, browser):

@@ -56,11 +56,11 @@ SCRIPT = textwrap.dedent("""
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True,
-                share=False, css=CSS, quiet=True)
+                share=False, css=CSS, quiet=True, mcp_server=True)
     url = f"http://127.0.0.1:{port}/"
     urllib.request.urlopen(url, timeout=30).read()
     result = Client(url, verbose=False).predict("how many children died?", api_name="/ask")
-    assert result["answered"]
+    assert json.loads(result)["answered"]
     demo.close()
     print("ATTEMPTS=" + json.dumps(attempts))
 """)

@@ -7,6 +7,7 @@ Every quote and context is `document.text[start:end]` of the indexed document, n
 
 from __future__ import annotations
 
+import json
 import math
 import numbers
 import re
@@ -107,6 +108,10 @@ class Answer:
         return {"question": self.question, "answered": self.answered,
                 "confidence": self.confidence,
                 "quotes": [q.to_dict() for q in self.quotes], "notes": list(self.notes)}
+
+    def to_json(self) -> str:
+        """to_dict() as the text `askdocs ask --json` prints (and the app's /ask returns)."""
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=2)
 
 
 def clean_question(question: str) -> str:

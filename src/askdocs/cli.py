@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import textwrap
@@ -168,7 +167,7 @@ def run_ask(args) -> int:
     answer = AskDocs.load(args.index, model=args.model, store=args.store,
                           token=os.environ.get("MILVUS_TOKEN")).ask(args.question, k=args.k)
     if args.json:
-        print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
+        print(answer.to_json())
     else:
         print(format_answer(answer))
     return 0

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import html
+import json
 from pathlib import Path
 
 from askdocs.answer import Answer, Quote, search_query
@@ -197,12 +198,42 @@ def build_demo(library: Library):
                                                                     desc="embedding"))
         return upload_html(results), documents_html(library), None
 
-    def ask_api(question: str) -> dict:
-        """Answer a question; the same JSON object as `askdocs ask --json`."""
+    # The two functions below are the app's API (/ask, /list_documents) and, with
+    # `python app.py --mcp`, its MCP tools: their names, docstrings and type hints are what an
+    # agent reads. They return JSON text, not objects: Gradio's MCP server hands an agent a
+    # returned object as Python's repr, and the text is what `askdocs ask --json` prints, byte
+    # for byte. Every other event is private (no API, no tool) or, for uploads, undocumented
+    # (the app's own client can call it; agents are not offered it).
+    def ask(question: str) -> str:
+        """Answer a question from the indexed documents with verbatim quotes and their sources,
+        or say plainly that the documents do not answer it.
+
+        Returns JSON, the object `askdocs ask --json` prints: question (as read); answered
+        (false when the documents do not answer: then quotes is empty and notes[0] says why);
+        confidence (0..1, how likely the first quote answers); quotes, best first, each with
+        text (the document's own words, exact), source (the document's name), title, date,
+        page (for PDFs, else null), start and end (character offsets of text in the
+        document), context (the passage around it), context_start, context_end and score;
+        notes (e.g. whether the sources agree on a number asked for). Cite only the quotes'
+        text, with source and page; add nothing they do not say.
+
+        Args:
+            question: the question in plain words; name what a follow-up refers to.
+        """
         try:
-            return library.ask(question).to_dict()
+            return library.ask(question).to_json()
         except AskDocsError as error:
             raise gr.Error(str(error)) from None
+
+    def list_documents() -> str:
+        """List the documents askdocs answers from.
+
+        Returns JSON: a list with one object per indexed document: source (its name, as quotes
+        give it), title, date (or null) and size in bytes.
+        """
+        return json.dumps([{"source": doc_id, "title": d.title, "date": d.date,
+                            "size": d.size} for doc_id, d in library.documents().items()],
+                          ensure_ascii=False, indent=2)
 
     with gr.Blocks(title="askdocs", analytics_enabled=False) as demo:
         history = gr.State([])
@@ -231,6 +262,8 @@ def build_demo(library: Library):
         question.submit(respond, [question, history], outputs, api_visibility="private")
         source.change(lambda c, h: document_html(library, c, h), [source, history], viewer,
                       api_visibility="private").then(None, js=SCROLL_TO_MARK)
-        files.upload(upload, files, [status, listing, files], api_name="upload")
-        gr.api(ask_api, api_name="ask")
+        files.upload(upload, files, [status, listing, files], api_name="upload",
+                     api_visibility="undocumented")
+        gr.api(ask, api_name="ask")
+        gr.api(list_documents, api_name="list_documents")
     return demo
