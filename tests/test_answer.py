@@ -62,10 +62,21 @@ def test_to_dict_has_exactly_the_contract_keys(engine):
     assert data["quotes"] and all(list(q) == QUOTE_KEYS for q in data["quotes"])
 
 
-def test_follow_ups_lean_on_the_previous_question():
-    assert is_follow_up("and how many were wounded?")
-    assert is_follow_up("What about Kharkiv?")
-    assert not is_follow_up("how many were wounded?")
+@pytest.mark.parametrize("question", [
+    "and how many were wounded?", "What about Kharkiv?", "in Kharkiv?", "on Friday?",
+    "where did it happen?", "who said that?", "what did they discuss?", "how many were there?",
+    "What did Zelensky say about it?", "did Russia accept it?"])
+def test_follow_ups_lean_on_the_previous_question(question):
+    assert is_follow_up(question)
+
+
+@pytest.mark.parametrize("question", [
+    "how many were wounded?", "how many children died?", "Who is the regional governor?",
+    "Is there a ceasefire?", "On what day did the attack happen?",
+    "What did the city's defence chief say about the missile that landed in a residential area?",
+    "When did the attack take place?"])
+def test_questions_that_stand_alone_are_read_alone(question):
+    assert not is_follow_up(question)
 
 
 def test_control_characters_are_removed_from_questions():

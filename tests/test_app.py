@@ -76,14 +76,19 @@ def browser():
         chromium.close()
 
 
-def ask(page, question):
+def ask(page, question, enter=False):
+    """Type a question and send it (the button, or Enter); the newest reply, at the bottom."""
     replies = page.locator("#askdocs-chat .reply")
     count = replies.count()
-    page.locator("#askdocs-question textarea").fill(question)
-    page.locator("#askdocs-ask").click()
+    box = page.locator("#askdocs-question textarea")
+    box.fill(question)
+    if enter:
+        box.press("Enter")
+    else:
+        page.locator("#askdocs-ask").click()
     page.wait_for_function(
         f"document.querySelectorAll('#askdocs-chat .reply').length > {count}", timeout=60_000)
-    return page.locator("#askdocs-chat .reply").first  # newest reply is on top
+    return page.locator("#askdocs-chat .reply").last
 
 
 def test_gradio_client_gets_the_cli_json(app, capsys):
@@ -147,7 +152,7 @@ def test_chat_sources_viewer_and_upload_in_a_real_browser(app, browser):
     text = reply.inner_text()
     assert A in text and B in text
     assert "Six of the dead were children" in reply.locator("mark").all_inner_texts()[0]
-    assert reply.locator(".summary").inner_text() == "2 sources answer and agree."
+    assert reply.locator(".summary").inner_text() == "2 sources answer and agree: six children"
 
     page.locator("#askdocs-source label").nth(1).click()
     mark = page.locator("#askdocs-viewer mark")
@@ -169,6 +174,36 @@ def test_chat_sources_viewer_and_upload_in_a_real_browser(app, browser):
     assert "47 fishing boats" in reply.locator("mark").first.inner_text()
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "chat.png"), full_page=True)
+    page.close()
+
+
+def test_the_chat_behaves_like_a_chat(app, browser):
+    """Enter sends; the newest exchange is at the bottom and in view; the box keeps the cursor;
+    a reply opens with what was found; "who said that?" is read with the question before."""
+    url, _, _ = app
+    page = browser.new_page(viewport={"width": 1300, "height": 700})
+    page.goto(url)
+    first = ask(page, CHILDREN, enter=True)
+    assert first.locator(".summary").inner_text() == "2 sources answer and agree: six children"
+    page.wait_for_function("document.activeElement === "
+                           "document.querySelector('#askdocs-question textarea')", timeout=5_000)
+    follow = ask(page, "who said that?")  # the button this time; a pronoun, no topic
+    assert "Zelensky" in " ".join(follow.locator("mark").all_inner_texts())
+    declined = ask(page, "What is the boiling point of mercury?", enter=True)
+    assert declined.locator(".summary").inner_text() == "The documents don't answer this."
+    asked = page.locator("#askdocs-chat .asked").all_inner_texts()
+    assert asked == [CHILDREN, "who said that?", "What is the boiling point of mercury?"]
+    page.wait_for_function("document.activeElement === "
+                           "document.querySelector('#askdocs-question textarea')", timeout=5_000)
+    page.wait_for_function("""() => {  // the newest question is scrolled into the chat's view
+        const log = document.querySelector('#askdocs-chat .chat-log');
+        const all = log.querySelectorAll('.asked'), last = all[all.length - 1];
+        const box = log.getBoundingClientRect(), r = last.getBoundingClientRect();
+        return log.scrollHeight > log.clientHeight && r.top >= box.top - 1
+            && r.top < box.bottom && r.top >= 0 && r.top < window.innerHeight; }""",
+                           timeout=10_000)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "chat-follow-up.png"))
     page.close()
 
 

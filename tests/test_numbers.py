@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from askdocs.numbers import agreement_note, asks_quantity, parse_number, quantities
+from askdocs.numbers import agreement, asks_quantity, parse_number, quantities
 
 
 @pytest.mark.parametrize("text, expected", [
@@ -38,16 +38,20 @@ def test_asks_quantity():
     assert not asks_quantity("Who is the regional governor?")
 
 
-def test_agreement_note_agree_and_differ():
-    six_a, six_b = quantities("Six of the dead")[0], quantities("including six children")[1 - 1]
-    assert agreement_note([("a.txt", six_a), ("b.txt", six_b)]) == (
+def test_agreement_notes_and_summaries_agree_and_differ():
+    six_a, six_b = quantities("Six of the dead")[0], quantities("including six children")[0]
+    agreed = agreement([("a.txt", six_a), ("b.txt", six_b)])
+    assert agreed.agree and agreed.note() == (
         "The sources agree on 6: “Six of the dead” (a.txt); “six children” (b.txt).")
+    assert agreed.summary() == "2 sources answer and agree: six children"
     sixteen = quantities("killed at least 16 people")[0]
     fourteen = quantities("At least 14 people")[0]
-    assert agreement_note([("a.txt", sixteen), ("b.txt", fourteen)]) == (
+    differ = agreement([("a.txt", sixteen), ("b.txt", fourteen)])
+    assert not differ.agree and differ.note() == (
         "The sources give different numbers: “at least 16 people” (a.txt); "
         "“At least 14 people” (b.txt).")
-    assert agreement_note([("a.txt", sixteen)]) is None
+    assert differ.summary() == "The sources differ: at least 16 people vs At least 14 people"
+    assert agreement([("a.txt", sixteen)]) is None
 
 
 def test_fusion_prefers_a_sentence_strong_on_every_signal(tmp_path):

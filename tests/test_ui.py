@@ -7,8 +7,9 @@ from conftest import CHILDREN
 
 from askdocs.answer import Answer, Quote
 from askdocs.embedding import HashEmbedder
+from askdocs.numbers import agreement, quantities
 from askdocs.service import Library, safe_name
-from askdocs.ui import reply_html, summary_line
+from askdocs.ui import reply_html
 
 EVIL = '<script>alert(1)</script> <img src=x onerror="alert(2)"> [link](http://example.org)'
 
@@ -36,16 +37,24 @@ def test_closest_passages_are_labelled_not_an_answer_and_escaped():
     assert "<mark>" not in html
 
 
-def test_summary_line_counts_sources_and_agreement():
+def test_summary_says_what_was_found_from_the_agreement_not_the_notes_wording():
     two = (quote("a", source="a.txt"), quote("b", source="b.txt"))
-    assert summary_line(Answer("q", True, two, ("The sources agree on 6: …",))) == \
-        "2 sources answer and agree."
-    assert summary_line(Answer("q", True, two, ("The sources give different numbers: …",))) \
-        == "2 sources answer but give different numbers."
-    assert summary_line(Answer("q", True, two[:1], ())) == "1 source answers."
-    assert summary_line(Answer("q", False, (), ())) == "The documents don't answer this."
+    six, also_six = quantities("Six of the dead")[0], quantities("six children")[0]
+    agreed = agreement([("a.txt", six), ("b.txt", also_six)])
+    assert Answer("q", True, two, (agreed.note(),), agreement=agreed).summary() == \
+        "2 sources answer and agree: six children"
+    differ = agreement([("a.txt", quantities("at least 16 killed")[0]),
+                        ("b.txt", quantities("at least 14 killed")[0])])
+    assert Answer("q", True, two, (), agreement=differ).summary() == \
+        "The sources differ: at least 16 killed vs at least 14 killed"
+    assert Answer("q", True, two, ("The sources agree on 6: …",)).summary() == \
+        "2 sources answer."  # a note's wording is not read back
+    assert Answer("q", True, two[:1], ()).summary() == "1 source answers."
+    assert Answer("q", False, (), ()).summary() == "The documents don't answer this."
     about = "These passages are about this, but none of them clearly answers it."
-    assert summary_line(Answer("q", False, (), (about,))) == about
+    assert Answer("q", False, (), (about,)).summary() == about
+    declined = Answer("q", False, (), (about,))
+    assert f'<div class="summary">{about}</div>' in reply_html("q", declined)
 
 
 @pytest.mark.parametrize("name, expected", [

@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass
 
 from askdocs.documents import Document
 from askdocs.errors import InputError
-from askdocs.numbers import Quantity
+from askdocs.numbers import Agreement, Quantity
 from askdocs.readers import format_for
 from askdocs.retrieval import Hit
 
@@ -54,7 +54,16 @@ JUDGED = 5  # only the 5 best sentences can be evidence
 ABOUT_MARGIN = 0.0
 ANSWER_THRESHOLD = 0.227
 
+# A question leans on the one before when it opens like a continuation ("and how many were
+# wounded?", "what about Kharkiv?"), is a short fragment opening with a preposition ("in
+# Kharkiv?"), or is short and points back with a pronoun ("where did it happen?", "who said
+# that?", "how many were there?"; "is there a ceasefire?" does not point back).
 FOLLOW_UP = re.compile(r"^\s*(?:and|but|also|so|then|what about|how about)\b", re.IGNORECASE)
+FRAGMENT = re.compile(r"^\s*(?:in|at|on|for|from|during|after|before|since|until)\b(?:\W+\w+)"
+                      r"{0,3}\W*$", re.IGNORECASE)
+POINTS_BACK = re.compile(r"\b(?:it|its|they|them|their|he|him|his|she|her|that|this|these|"
+                         r"those|there(?=\W*$))\b", re.IGNORECASE)
+SHORT_FOLLOW_UP = 8  # words: longer questions that say "it" usually say what it is too
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
@@ -102,6 +111,17 @@ class Answer:
     # How likely the first quote answers the question, 0..1, calibrated on held-out articles
     # (of answers given 0.4-0.6, 48% were right); also given when not answered.
     confidence: float = 0.0
+    # When two or more sources give the number asked for: those numbers (notes says it too).
+    agreement: Agreement | None = None
+
+    def summary(self) -> str:
+        """What was found, in one line: the first line of a reply in the app."""
+        if not self.answered:
+            return self.notes[0] if self.notes else NO_ANSWER
+        if self.agreement:
+            return self.agreement.summary()
+        sources = len({q.source for q in self.quotes})
+        return f"{sources} sources answer." if sources > 1 else "1 source answers."
 
     def to_dict(self) -> dict:
         """The JSON contract of `askdocs ask --json` and the app's /ask endpoint."""
@@ -142,8 +162,10 @@ def check_k(k: object) -> None:
 
 
 def is_follow_up(question: str) -> bool:
-    """'and how many were wounded?' leans on the question before it."""
-    return bool(FOLLOW_UP.match(question))
+    """Whether a question leans on the one before it: 'and how many were wounded?', 'in
+    Kharkiv?', 'where did it happen?'."""
+    return bool(FOLLOW_UP.match(question) or FRAGMENT.match(question)) or (
+        len(question.split()) <= SHORT_FOLLOW_UP and bool(POINTS_BACK.search(question)))
 
 
 def search_query(question: str, previous: str | None = None) -> str:

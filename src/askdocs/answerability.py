@@ -127,7 +127,8 @@ def bigram_share(terms: list[str], tokens: list[str]) -> float:
 
 
 def features(question: str, terms: list[str], idf: dict[str, float], sentence: str,
-             passage: str, tokenize, margin: float, identity: str = "") -> list[float]:
+             passage: str, tokenize, margin: float, identity: str = "",
+             asked: str | None = None) -> list[float]:
     """The features (FEATURES, in order) of one candidate sentence for a question.
 
     terms: the question's search terms (stemmed); idf: their weights, a term each (as
@@ -135,7 +136,8 @@ def features(question: str, terms: list[str], idf: dict[str, float], sentence: s
     tokenizer; margin: the similarity confidence minus the collection's threshold; identity:
     what names the sentence's document (keywords.identity_text). A word of the question found
     there is not missing: a filing's table row names neither the company nor the year, its
-    running header does.
+    running header does. asked: for a follow-up searched with the question before it (question),
+    the follow-up alone, which says what kind of answer is wanted ("who said that?").
     """
     sentence_tokens = tokenize(sentence)
     passage_tokens = tokenize(passage)
@@ -152,11 +154,12 @@ def features(question: str, terms: list[str], idf: dict[str, float], sentence: s
     missing_names = sum(n.lower() not in lowered for n in names)
     numbers = set(re.findall(r"\d+", question))
     missing_numbers = sum(n not in context for n in numbers)
-    kind = asked_type(question)
+    asked = asked or question
+    kind = asked_type(asked)
     question_words = set(re.findall(r"[\w'’-]+", question.lower()))
     type_sentence = kind is not None and not found_of_type(kind, sentence, question_words)
     type_passage = kind is not None and not found_of_type(kind, passage, question_words)
-    negation = bool(NEGATION.search(question)) != bool(NEGATION.search(sentence))
+    negation = bool(NEGATION.search(asked)) != bool(NEGATION.search(sentence))
     novelty = (len(in_sentence - set(terms)) / len(in_sentence)) if in_sentence else 0.0
     return [margin, sentence_coverage, bigram_share(terms, passage_tokens), missing_idf / top_idf,
             min(missing_names, 2), min(missing_numbers, 2), float(type_sentence),

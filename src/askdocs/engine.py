@@ -33,7 +33,7 @@ from askdocs.answerability import FEATURES, MODEL, calibrated, features
 from askdocs.documents import Document
 from askdocs.embedding import DEFAULT_MODEL, Embedder, cached_embedder, same_model
 from askdocs.errors import IndexCorruptError, IndexMismatchError, InputError
-from askdocs.numbers import Quantity, agreement_note, asks_quantity, quantities
+from askdocs.numbers import Agreement, Quantity, agreement, asks_quantity, quantities
 from askdocs.retrieval import DEPTH, Hit, Searcher, Weights
 from askdocs.store import StoredIndex, load_stored, rebuild_hint
 
@@ -140,7 +140,7 @@ class AskDocs:
         hits = self.search(query, CANDIDATES)
         if not hits:
             return Answer(question, False, (), (NO_ANSWER,))
-        rows = self.judged(query, hits, JUDGED)
+        rows = self.judged(query, hits, JUDGED, asked=question)
         chances = [MODEL.probability(row) for row in rows]
         sure = calibrated(chances[0])
         about = any(row[FEATURES.index("margin")] >= ABOUT_MARGIN for row in rows)
@@ -149,12 +149,15 @@ class AskDocs:
             return Answer(question, False, (), (ABOUT if about else NO_ANSWER,), nearest, sure)
         evidence = [h for h, p in zip(hits, chances) if p >= ANSWER_THRESHOLD]
         quotes = dedupe([self.quote(run) for run in choose(hits, evidence, k)])
-        return Answer(question, True, tuple(quotes), tuple(self.notes(question, quotes)),
-                      confidence=sure)
+        agreed = self.agreement(question, quotes)
+        return Answer(question, True, tuple(quotes), (agreed.note(),) if agreed else (),
+                      confidence=sure, agreement=agreed)
 
-    def judged(self, query: str, hits: list[Hit], depth: int) -> list[list[float]]:
+    def judged(self, query: str, hits: list[Hit], depth: int,
+               asked: str | None = None) -> list[list[float]]:
         """The answerability features (answerability.FEATURES) of the first `depth` hits: what
-        the model that decides whether to answer reads (answerability.py)."""
+        the model that decides whether to answer reads (answerability.py). asked: the question
+        itself when the query is a follow-up searched with the one before."""
         with self.lock:
             terms = self.searcher.query_terms(query)
             idf = self.searcher.vocabulary.idf(terms)
@@ -166,20 +169,19 @@ class AskDocs:
                     query, terms, idf, text[hit.start:hit.end],
                     text[hit.passage_start:hit.passage_end], self.searcher.tokenize,
                     confidence(hit, coverage) - self.threshold,
-                    self.searcher.identity(hit.document)))
+                    self.searcher.identity(hit.document), asked))
             return rows
 
-    def notes(self, question: str, quotes: list[Quote]) -> list[str]:
-        """Whether the sources agree on the number asked for."""
+    def agreement(self, question: str, quotes: list[Quote]) -> Agreement | None:
+        """Whether the sources agree on the number asked for (None: not asked, or one source)."""
         if not asks_quantity(question) or len({q.source for q in quotes}) < 2:
-            return []
+            return None
         found = []
         for source in dict.fromkeys(q.source for q in quotes):
             best = self.best_quantity(question, [q for q in quotes if q.source == source][0])
             if best:
                 found.append((source, best))
-        note = agreement_note(found)
-        return [note] if note else []
+        return agreement(found)
 
     def best_quantity(self, question: str, quote: Quote) -> Quantity | None:
         """The quantity in a quote that the question asks about, judged by the model."""

@@ -106,12 +106,35 @@ def format_value(value: float) -> str:
     return str(int(value)) if value == int(value) else f"{value:g}"
 
 
-def agreement_note(found: list[tuple[str, Quantity]]) -> str | None:
-    """A note saying whether the sources' quantities agree; `found` is (source, quantity) pairs."""
+@dataclass(frozen=True)
+class Agreement:
+    """The number each source gives for what the question asks, and whether they agree."""
+
+    found: tuple[tuple[str, Quantity], ...]  # (source, quantity), a source each, best first
+
+    @property
+    def agree(self) -> bool:
+        return len({q.value for _, q in self.found}) == 1
+
+    def note(self) -> str:
+        """The note an answer carries: the numbers, each with its source."""
+        cited = "; ".join(f"“{q.phrase}” ({source})" for source, q in self.found)
+        if self.agree:
+            return f"The sources agree on {format_value(self.found[0][1].value)}: {cited}."
+        return f"The sources give different numbers: {cited}."
+
+    def summary(self) -> str:
+        """In a few words, for the first line of a reply: "2 sources answer and agree: six
+        children" or "The sources differ: at least 16 people vs At least 14 people"."""
+        if self.agree:  # the shortest way a source puts it: "six children", not "Six of the dead"
+            phrase = min((q.phrase for _, q in self.found), key=len)
+            return f"{len(self.found)} sources answer and agree: {phrase}"
+        phrases = dict.fromkeys(q.phrase for _, q in self.found)
+        return f"The sources differ: {' vs '.join(phrases)}"
+
+
+def agreement(found: list[tuple[str, Quantity]]) -> Agreement | None:
+    """Whether the sources' quantities agree; None unless two sources give one."""
     if len({source for source, _ in found}) < 2:
         return None
-    cited = "; ".join(f"“{q.phrase}” ({source})" for source, q in found)
-    values = {q.value for _, q in found}
-    if len(values) == 1:
-        return f"The sources agree on {format_value(values.pop())}: {cited}."
-    return f"The sources give different numbers: {cited}."
+    return Agreement(tuple(found))

@@ -23,6 +23,7 @@ CSS = """
   border-radius: 8px; }
 #askdocs-chat .asked { background: var(--background-fill-secondary); font-weight: 600; }
 #askdocs-chat .reply { border: 1px solid var(--border-color-primary); }
+#askdocs-chat .chat-log { max-height: 65vh; overflow-y: auto; }
 #askdocs-chat .summary { font-weight: 600; margin-bottom: 0.4em; }
 #askdocs-chat .source { margin: 0.5em 0 0.2em; font-weight: 600; }
 #askdocs-chat .quote { margin: 0.2em 0 0.6em 0.8em; white-space: pre-wrap; }
@@ -35,6 +36,15 @@ CSS = """
 #askdocs-viewer .page-image { max-width: 100%; border: 1px solid var(--border-color-primary);
   margin: 0.4em 0; }
 """
+# After each reply: the chat scrolled to its newest exchange, and the cursor back in the box.
+AFTER_REPLY = """() => { setTimeout(() => {
+  const chat = document.querySelector('#askdocs-chat .chat-log');
+  const asked = document.querySelectorAll('#askdocs-chat .asked');
+  const last = asked[asked.length - 1];
+  if (chat) chat.scrollTop = chat.scrollHeight;
+  if (last) last.scrollIntoView({block: 'start'});
+  const box = document.querySelector('#askdocs-question textarea');
+  if (box) box.focus(); }, 50); }"""
 SCROLL_TO_MARK = """() => { setTimeout(() => { const m = document.querySelector(
   '#askdocs-viewer mark'); if (m) m.scrollIntoView({block: 'center'}); }, 50); }"""
 
@@ -56,22 +66,10 @@ def location(quote: Quote) -> str:
     return f"{place[0]} {place[1]} · " if place else ""
 
 
-def summary_line(answer: Answer) -> str:
-    if not answer.answered:
-        return answer.notes[0] if answer.notes else "The documents don't answer this."
-    sources = len({q.source for q in answer.quotes})
-    agree = any(n.startswith("The sources agree") for n in answer.notes)
-    differ = any(n.startswith("The sources give different") for n in answer.notes)
-    line = f"{sources} source{'s' if sources > 1 else ''} answer{'' if sources > 1 else 's'}"
-    if sources > 1:
-        line += " and agree" if agree else " but give different numbers" if differ else ""
-    return line + "."
-
-
 def reply_html(question: str, answer: Answer) -> str:
     """One question and its reply: a summary line, then quotes grouped by source."""
     parts = [f'<div class="asked">{e(question)}</div><div class="reply">',
-             f'<div class="summary">{e(summary_line(answer))}</div>']
+             f'<div class="summary">{e(answer.summary())}</div>']
     by_source: dict[str, list[Quote]] = {}
     for quote in answer.quotes:
         by_source.setdefault(quote.source, []).append(quote)
@@ -97,9 +95,10 @@ def reply_html(question: str, answer: Answer) -> str:
 
 
 def chat_html(history: list[dict]) -> str:
+    """The exchanges, oldest first: the newest is at the bottom, as in any chat."""
     if not history:
         return '<div class="meta">Ask a question about the documents.</div>'
-    return "".join(item["html"] for item in reversed(history))
+    return f'<div class="chat-log">{"".join(item["html"] for item in history)}</div>'
 
 
 def documents_html(library: Library) -> str:
@@ -258,8 +257,9 @@ def build_demo(library: Library):
                                 type="filepath", elem_id="askdocs-upload")
                 status = gr.HTML("", elem_id="askdocs-upload-status")
         outputs = [chat, history, source, question]
-        send.click(respond, [question, history], outputs, api_visibility="private")
-        question.submit(respond, [question, history], outputs, api_visibility="private")
+        for event in (send.click, question.submit):  # the button, or Enter in the box
+            event(respond, [question, history], outputs, api_visibility="private").then(
+                None, js=AFTER_REPLY)
         source.change(lambda c, h: document_html(library, c, h), [source, history], viewer,
                       api_visibility="private").then(None, js=SCROLL_TO_MARK)
         files.upload(upload, files, [status, listing, files], api_name="upload",
