@@ -23,6 +23,9 @@ ANAPHOR = re.compile(r"[\"“‘']?(?:such|this|these|that|those|it|its|they|the
                      r"the same|both|there)\b", re.IGNORECASE)
 
 
+RECENT_TEXTS = 4096
+
+
 class Tokenizer:
     """Lower-cased words, English stop words removed, Snowball-stemmed."""
 
@@ -34,8 +37,14 @@ class Tokenizer:
         # "many"/"much" carry no topic: "how many children died?" is about children
         self.stopwords = frozenset(STOPWORDS_EN_PLUS) | {"many", "much"}
         self.cache: dict[str, str] = {}
+        # the last texts' terms: a question reads each candidate passage several times (its
+        # coverage, the answerability features), and the next question often the same ones
+        self.recent: dict[str, tuple[str, ...]] = {}
 
     def __call__(self, text: str) -> list[str]:
+        found = self.recent.get(text)
+        if found is not None:
+            return list(found)
         lowered = text.lower()
         words = [w for w in WORD.findall(lowered) if w not in self.stopwords]
         if "-" in lowered:
@@ -43,7 +52,11 @@ class Tokenizer:
         missing = [w for w in set(words) if w not in self.cache]
         if missing:
             self.cache.update(zip(missing, self.stemmer.stemWords(missing)))
-        return [self.cache[w] for w in words]
+        terms = [self.cache[w] for w in words]
+        if len(self.recent) >= RECENT_TEXTS:
+            self.recent.clear()
+        self.recent[text] = tuple(terms)
+        return terms
 
 
 def sentence_tokens(tokenize: Tokenizer, texts: list[str]) -> list[list[str]]:
