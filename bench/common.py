@@ -12,6 +12,7 @@ for key, value in {"HF_HUB_OFFLINE": "1", "HF_HUB_DISABLE_TELEMETRY": "1",
                    "TRANSFORMERS_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}.items():
     os.environ.setdefault(key, value)
 
+from askdocs.embedding import cached_embedder  # noqa: E402
 from askdocs.evaluation import DEFAULT_SQUAD, load_squad, write_folder  # noqa: E402
 from askdocs.indexer import build_index  # noqa: E402
 
@@ -28,7 +29,7 @@ def squad_index(squad_path: str, articles: range | None = None, name: str = "squ
         documents = {k: v for k, v in documents.items() if k in keep}
     folder = write_folder(documents, CACHE / name / "docs")
     index = CACHE / name / "index"
-    report = build_index(folder, index)
+    report = build_index(folder, index, embedder=cached_embedder())  # as askdocs builds today
     if report.written:
         print(f"# built {index}: {report.summary()}", file=sys.stderr)
     return documents, questions, index

@@ -173,7 +173,7 @@ def main():
     began = time.perf_counter()
     report_ = build_index(docs, index, embedder=embedder)
     print(f"# {report_.summary()} ({time.perf_counter() - began:.0f}s)")
-    result = evaluate(AskDocs.load(index, embedder=embedder), questions)
+    result = evaluate(AskDocs.load(index), questions)  # askdocs's own query encoder
     print(f"{result['questions']} questions on {args.companies} reports: evidence page first "
           f"{result['page_first']}%, in the top 5 {result['page_top5']}%; ask answers "
           f"{result['ask_answered']}%, quotes the evidence page "

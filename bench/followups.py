@@ -39,7 +39,7 @@ def main():
     embedder = cached_embedder()
     index = CACHE / "seeds" / "index"
     build_index(ROOT / "seeds", index, embedder=embedder)
-    engine = AskDocs.load(index, embedder=embedder)
+    engine = AskDocs.load(index)  # askdocs's own query encoder
     counts = {"with_previous": 0, "opening_words_only": 0, "alone": 0}
     for d in dialogues:
         now = right(engine.ask(d["then"], previous=d["first"]), d["expect"])

@@ -14,10 +14,15 @@ import pytest
 from conftest import CHILDREN, ROOT
 
 from askdocs import build_index
-from askdocs.embedding import HashEmbedder, SentenceTransformerEmbedder, cached_embedder
+from askdocs.embedding import (
+    HashEmbedder,
+    SentenceTransformerEmbedder,
+    cached_embedder,
+    query_embedder,
+)
 from askdocs.encoders.onnx import OnnxEmbedder, cache_root
 from askdocs.engine import AskDocs
-from askdocs.errors import IndexMismatchError
+from askdocs.errors import IndexMismatchError, InputError
 from askdocs.manifest import ManifestError, ModelInfo
 
 TEXTS = [CHILDREN, "", "x", "Kryvyi Rih is about 40 miles (70km) from the front line. " * 40,
@@ -25,14 +30,34 @@ TEXTS = [CHILDREN, "", "x", "Kryvyi Rih is about 40 miles (70km) from the front 
 
 
 @pytest.mark.model
-def test_the_onnx_encoder_gives_the_torch_models_vectors(real_embedder):
-    assert isinstance(real_embedder, OnnxEmbedder)  # what askdocs uses on a CPU
+def test_the_onnx_encoders_give_the_torch_models_vectors_or_close_ones(real_embedder):
+    fp32 = real_embedder  # what askdocs builds with on a CPU
+    assert isinstance(fp32, OnnxEmbedder) and fp32.precision == "fp32"
     torch_vectors = SentenceTransformerEmbedder("all-MiniLM-L6-v2", "cpu").embed(TEXTS)
-    onnx_vectors = real_embedder.embed(TEXTS)
-    assert onnx_vectors.shape == torch_vectors.shape == (len(TEXTS), 384)
-    assert np.min(np.sum(onnx_vectors * torch_vectors, axis=1)) > 0.9999
+    fp32_vectors = fp32.embed(TEXTS)
+    assert fp32_vectors.shape == torch_vectors.shape == (len(TEXTS), 384)
+    assert np.min(np.sum(fp32_vectors * torch_vectors, axis=1)) > 0.9999
     # one text at a time (no padding) gives the batch's vectors
-    assert np.allclose(real_embedder.embed(TEXTS[-1:]), onnx_vectors[-1:], atol=1e-5)
+    assert np.allclose(fp32.embed(TEXTS[-1:]), fp32_vectors[-1:], atol=1e-5)
+    int8 = cached_embedder(precision="int8")  # what askdocs encodes questions with
+    int8_cosines = np.sum(int8.embed(TEXTS) * torch_vectors, axis=1)
+    assert 0.85 < np.min(int8_cosines) < 0.9999  # close, not the same: another precision
+
+
+@pytest.mark.model
+def test_fp32_vectors_are_searched_with_int8_questions(seed_docs, tmp_path):
+    """An index of the torch model's vectors (or the fp32 export's: the same) is searched by
+    the int8 query encoder; adding to it embeds in fp32 again, nothing re-embedded."""
+    index = tmp_path / "index"
+    build_index(seed_docs, index, embedder=SentenceTransformerEmbedder("all-MiniLM-L6-v2",
+                                                                       "cpu"))
+    engine = AskDocs.load(index)
+    assert isinstance(engine.embedder, OnnxEmbedder) and engine.embedder.precision == "int8"
+    assert "Six of the dead were children" in engine.ask(CHILDREN).quotes[0].text
+    report = build_index(seed_docs, index)
+    assert (report.added, report.updated, report.notes) == (0, 0, ())
+    model = json.loads((index / "manifest.json").read_text())["model"]
+    assert (model["precision"], model["encoder"]) == ("fp32", "sentence-transformers")
 
 
 @pytest.mark.model
@@ -53,14 +78,16 @@ def test_a_tampered_export_is_not_run_but_exported_again(real_embedder, tmp_path
     cached = next((cache_root() / "onnx").glob(f"{real_embedder.identity}-v*"))
     target = tmp_path / "onnx" / cached.name
     target.mkdir(parents=True)
-    for name in ("model.onnx", "model.json"):
-        (target / name).write_bytes((cached / name).read_bytes())
-    with open(target / "model.onnx", "r+b") as handle:  # flip bytes inside the weights
-        handle.seek(os.path.getsize(target / "model.onnx") // 2)
+    for file in cached.glob("model-*"):
+        (target / file.name).write_bytes(file.read_bytes())
+    model = target / "model-int8.onnx"
+    with open(model, "r+b") as handle:  # overwrite bytes inside the weights
+        handle.seek(os.path.getsize(model) // 2)
         handle.write(b"\x00" * 64)
-    encoder = OnnxEmbedder("all-MiniLM-L6-v2", cache=tmp_path)
-    assert (target / "model.onnx").read_bytes() == (cached / "model.onnx").read_bytes()
-    assert np.allclose(encoder.embed(TEXTS), real_embedder.embed(TEXTS), atol=1e-5)
+    encoder = OnnxEmbedder("all-MiniLM-L6-v2", "int8", cache=tmp_path)
+    assert model.read_bytes() == (cached / "model-int8.onnx").read_bytes()
+    assert np.allclose(encoder.embed(TEXTS), cached_embedder(precision="int8").embed(TEXTS),
+                       atol=1e-5)
 
 
 class Int8(HashEmbedder):
@@ -76,8 +103,11 @@ def test_an_index_records_its_encoder_and_refuses_another_precision(seed_docs, t
     assert (model["precision"], model["encoder"]) == ("int8", "hash")
     with pytest.raises(IndexMismatchError, match=r"\(hash-trigram-v1-384, int8\), not "
                                                  r"'hash-384' \(hash-trigram-v1-384, fp32\)"):
-        AskDocs.load(index, embedder=HashEmbedder())
+        AskDocs.load(index, embedder=HashEmbedder())  # int8 vectors: only int8 questions
     assert AskDocs.load(index, embedder=Int8()).ask(CHILDREN).question == CHILDREN
+    fp32_index = tmp_path / "fp32"
+    build_index(seed_docs, fp32_index, embedder=HashEmbedder())
+    assert AskDocs.load(fp32_index, embedder=Int8()).ask(CHILDREN).question == CHILDREN
 
 
 def test_model_records_before_encoders_were_recorded_mean_fp32():
@@ -91,13 +121,17 @@ def test_model_records_before_encoders_were_recorded_mean_fp32():
 
 
 @pytest.mark.model
-def test_without_a_writable_cache_askdocs_falls_back_to_sentence_transformers(tmp_path,
+def test_without_a_writable_cache_fp32_falls_back_to_sentence_transformers(tmp_path,
                                                                             monkeypatch):
     blocked = tmp_path / "file"
     blocked.write_text("not a folder")
     monkeypatch.setenv("ASKDOCS_CACHE", str(blocked / "cache"))
     monkeypatch.setattr("askdocs.embedding._loaded", {})
     with pytest.warns(UserWarning, match="the ONNX encoder is not available"):
-        embedder = cached_embedder("all-MiniLM-L6-v2", "cpu")
+        embedder = cached_embedder("all-MiniLM-L6-v2", precision="fp32")
     assert isinstance(embedder, SentenceTransformerEmbedder)
+    with pytest.raises(InputError, match="the int8 encoder is not available"):
+        cached_embedder("all-MiniLM-L6-v2", "cpu", "int8")
+    recorded = ModelInfo("all-MiniLM-L6-v2", embedder.identity, 384, "fp32")
+    assert query_embedder("all-MiniLM-L6-v2", recorded) is embedder  # questions still work
     assert Path(blocked).read_text() == "not a folder"

@@ -356,10 +356,10 @@ def test_the_model_a_manifest_names_is_never_loaded_from_there(built, tmp_path, 
     (planted / "modules.json").write_text("[]")
     edit_manifest(built, lambda m: m["model"].update(name=str(planted)))
 
-    def refuse(model):
+    def refuse(model, *args, **kwargs):
         raise AssertionError(f"tried to load {model}")
 
-    monkeypatch.setattr("askdocs.engine.cached_embedder", refuse)
+    monkeypatch.setattr("askdocs.engine.query_embedder", refuse)
     with pytest.raises(IndexMismatchError, match="name that model to load it"):
         AskDocs.load(built)
 

@@ -32,8 +32,8 @@ def parser() -> argparse.ArgumentParser:
     build.add_argument("--model", default=None,
                        help="sentence-transformers model: all-MiniLM-L6-v2 or a local folder")
     build.add_argument("--device", default="auto",
-                       help="run the model on cpu, cuda or cuda:N (default: auto, the GPU if "
-                            "there is one)")
+                       help="run the model on cpu (its ONNX export), cuda or cuda:N "
+                            "(sentence-transformers); default: auto, the GPU if there is one")
     build.add_argument("--store", default=os.environ.get("ASKDOCS_STORE"),
                        help="where the index lives: faiss (in the index folder), milvus (Milvus "
                             "Lite in the index folder), milvus:///path/file.db or "

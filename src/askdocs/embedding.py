@@ -19,6 +19,12 @@ from askdocs.errors import InputError
 from askdocs.manifest import ModelInfo
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
+# Vectors are built in fp32; a question may be encoded in int8 (the quantised ONNX model,
+# faster to load and run) against fp32 vectors: bench/encoders.py measured SQuAD P@1 71.01
+# against 71.11 and R@5 91.03 against 91.09 that way, while an index built in int8 lost 0.63
+# points of P@1. QUERY_PRECISIONS: the query encoders each index precision may be searched by.
+BUILD_PRECISION = "fp32"
+QUERY_PRECISIONS = {"fp32": ("int8", "fp32"), "int8": ("int8",)}
 BATCH_SIZE = 64
 
 
@@ -173,42 +179,78 @@ def describe(embedder: Embedder) -> ModelInfo:
 
 
 def same_model(recorded: ModelInfo, embedder: Embedder) -> bool:
-    """Whether an index's recorded model gives the vectors the one given does."""
+    """Whether an index's recorded model gives the vectors the one given does (to add to it)."""
     return recorded.vectors() == describe(embedder).vectors()
+
+
+def can_query(recorded: ModelInfo, embedder: Embedder) -> bool:
+    """Whether an encoder's questions may search an index's vectors: the same model, in a
+    precision QUERY_PRECISIONS allows for them."""
+    mine = describe(embedder)
+    return (recorded.name, recorded.identity, recorded.dimension) == (
+        mine.name, mine.identity, mine.dimension) and mine.precision in QUERY_PRECISIONS.get(
+        recorded.precision, (recorded.precision,))
 
 
 _loaded: dict[tuple[str, str], Embedder] = {}
 _loading = threading.Lock()
 
 
-def cached_embedder(model: str = DEFAULT_MODEL, device: str = "auto") -> Embedder:
-    """One loaded encoder per model name and device per process.
+def cached_embedder(model: str = DEFAULT_MODEL, device: str = "auto",
+                    precision: str | None = None) -> Embedder:
+    """One loaded encoder per model name, device and precision per process; by default the
+    precision a new index is built in (build_precision).
 
-    On the CPU, the model's ONNX export on ONNX Runtime (encoders/onnx.py): the same vectors
-    as sentence-transformers, without importing torch, and faster. On a GPU, or for a model
-    the export does not reproduce, or when the export cannot be made or kept (no writable
-    cache), sentence-transformers.
+    On the CPU, the model's ONNX export on ONNX Runtime (encoders/onnx.py), without importing
+    torch: "fp32" gives sentence-transformers' vectors, "int8" (quantised) close ones, faster.
+    On a GPU, or for a model the export does not reproduce, or when the export cannot be made
+    or kept (no writable cache), sentence-transformers (fp32 only).
     """
+    precision = precision or build_precision(device)
     with _loading:
-        if (model, device) not in _loaded:
-            _loaded[(model, device)] = load_embedder(model, device)
-        return _loaded[(model, device)]
+        key = (model, device, precision)
+        if key not in _loaded:
+            _loaded[key] = load_embedder(model, device, precision)
+        return _loaded[key]
 
 
-def load_embedder(model: str, device: str) -> Embedder:
+def load_embedder(model: str, device: str, precision: str = "fp32") -> Embedder:
     if not DEVICE.fullmatch(device):
         raise InputError(f"device {device[:40]!r} is not auto, cpu or cuda[:N]")
-    if device == "cpu" or (device == "auto" and not gpu_present()):
+    if precision == "int8" or device == "cpu" or (device == "auto" and not gpu_present()):
         from askdocs.encoders.onnx import OnnxEmbedder, supported
 
         if supported(resolve_model_path(model)):
             try:
-                return OnnxEmbedder(model)
+                return OnnxEmbedder(model, precision)
             except (ImportError, OSError, RuntimeError, InputError) as error:
+                if precision != "fp32":
+                    raise InputError(f"the {precision} encoder is not available ({error})"
+                                     ) from None
                 warnings.warn(f"askdocs: the ONNX encoder is not available ({error}); "
                               "using sentence-transformers", stacklevel=2)
-        device = "cpu"
+        elif precision != "fp32":
+            raise InputError(f"model {model[:200]!r} has no {precision} encoder")
+        device = "cpu" if device == "auto" and not gpu_present() else device
     return SentenceTransformerEmbedder(model, device)
+
+
+def build_precision(device: str = "auto") -> str:
+    """The precision new vectors are computed in (BUILD_PRECISION, whatever the device)."""
+    return BUILD_PRECISION
+
+
+def query_embedder(model: str, recorded: ModelInfo) -> Embedder:
+    """The encoder for questions to an index with these vectors: the first of the precisions
+    QUERY_PRECISIONS allows that can be loaded here (int8 for fp32 vectors; fp32, down to
+    sentence-transformers, when the int8 export cannot be made or kept)."""
+    allowed = QUERY_PRECISIONS.get(recorded.precision, (recorded.precision,))
+    for precision in allowed[:-1]:
+        try:
+            return cached_embedder(model, "cpu", precision)
+        except InputError:
+            continue
+    return cached_embedder(model, precision=allowed[-1])
 
 
 def gpu_present() -> bool:

@@ -31,7 +31,12 @@ from askdocs.answer import (
 )
 from askdocs.answerability import FEATURES, MODEL, calibrated, features
 from askdocs.documents import Document
-from askdocs.embedding import DEFAULT_MODEL, Embedder, cached_embedder, same_model
+from askdocs.embedding import (
+    DEFAULT_MODEL,
+    Embedder,
+    can_query,
+    query_embedder,
+)
 from askdocs.errors import IndexCorruptError, IndexMismatchError, InputError
 from askdocs.numbers import Agreement, Quantity, agreement, asks_quantity, quantities
 from askdocs.retrieval import DEPTH, Hit, Searcher, Weights
@@ -47,7 +52,7 @@ class AskDocs:
                  weights: Weights = DEFAULT_WEIGHTS, depth: int | None = DEPTH):
         """weights: of the fused score; depth: candidates per signal (None: score every
         sentence, the slow reference)."""
-        if not same_model(stored.manifest.model, embedder):
+        if not can_query(stored.manifest.model, embedder):
             raise IndexMismatchError(
                 f"the index at {index_dir}/ was built with model "
                 f"{stored.manifest.model.name!r} ({stored.manifest.model.identity}, "
@@ -89,7 +94,7 @@ class AskDocs:
                 raise IndexMismatchError(
                     f"the index at {index_dir}/ was built with model {recorded[:200]!r}; "
                     "name that model to load it (`--model`, or model= in Python)")
-            embedder = cached_embedder(model or DEFAULT_MODEL)
+            embedder = query_embedder(model or DEFAULT_MODEL, stored.manifest.model)
         return cls(stored, embedder, index_dir, weights, depth)
 
     @property

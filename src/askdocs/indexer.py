@@ -20,7 +20,14 @@ from askdocs.documents import (
     read_document,
     scan_folder,
 )
-from askdocs.embedding import DEFAULT_MODEL, Embedder, cached_embedder, describe, same_model
+from askdocs.embedding import (
+    DEFAULT_MODEL,
+    Embedder,
+    build_precision,
+    cached_embedder,
+    describe,
+    same_model,
+)
 from askdocs.errors import AskDocsError, IndexMismatchError, IndexMissingError, InputError
 from askdocs.manifest import DocumentInfo, Manifest, SkippedInfo
 from askdocs.readers import Unreadable
@@ -218,7 +225,8 @@ def build_index(docs_dir: str | Path = "seeds", index_dir: str | Path = "index",
     if not sources:
         raise no_documents(docs_dir)
     if embedder is None:
-        embedder = cached_embedder(model, device)
+        embedder = cached_embedder(model, device, kept_precision(index_dir, model, full)
+                                   or build_precision(device))
     target = build_target(store, index_dir)
     if target is not None:
         return build_milvus(docs_dir, index_dir, embedder, target, token, sources, skipped,
@@ -364,6 +372,18 @@ def manifest_for(docs_dir: Path, embedder: Embedder, documents: dict[str, Docume
         documents=documents,
         skipped=dict(unreadable),
     )
+
+
+def kept_precision(index_dir: Path, model: str, full: bool) -> str | None:
+    """The precision an index already there was built in, kept by an incremental build (a
+    change of precision re-embeds everything: `--full` builds in today's default)."""
+    if full:
+        return None
+    try:
+        recorded = read_manifest(index_dir).model
+    except AskDocsError:
+        return None
+    return recorded.precision if recorded.name == model else None
 
 
 def stale_reason(docs_dir: str | Path, index_dir: str | Path) -> str | None:

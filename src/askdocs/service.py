@@ -18,7 +18,7 @@ from pathlib import Path
 
 from askdocs.answer import Answer
 from askdocs.documents import Document
-from askdocs.embedding import DEFAULT_MODEL, Embedder, cached_embedder
+from askdocs.embedding import DEFAULT_MODEL, Embedder
 from askdocs.engine import AskDocs
 from askdocs.errors import AskDocsError, InputError
 from askdocs.indexer import BuildReport, build_index, stale_reason
@@ -88,7 +88,10 @@ class Library:
         self.store, self.token = store, token
         self.docs_dir = Path(docs_dir)
         self.index_dir = Path(index_dir)
-        self.embedder = embedder or cached_embedder(model)
+        self.model = model
+        # None: askdocs's own choice, the build encoder for documents and the (smaller) query
+        # encoder for questions (embedding.QUERY_PRECISIONS)
+        self.embedder = embedder
         self.engine: AskDocs | None = None
         self.writing = threading.Lock()
 
@@ -97,10 +100,10 @@ class Library:
         report = None
         if stale_reason(self.docs_dir, self.index_dir):
             report = build_index(self.docs_dir, self.index_dir, embedder=self.embedder,
-                                 store=self.store, token=self.token,
+                                 model=self.model, store=self.store, token=self.token,
                                  progress=progress)
-        self.engine = AskDocs.load(self.index_dir, embedder=self.embedder, store=self.store,
-                                   token=self.token)
+        self.engine = AskDocs.load(self.index_dir, model=self.model, embedder=self.embedder,
+                                   store=self.store, token=self.token)
         return report
 
     def current(self) -> AskDocs:
@@ -162,10 +165,11 @@ class Library:
             if accepted:
                 self.write_documents(accepted)
                 report = build_index(self.docs_dir, self.index_dir, embedder=self.embedder,
-                                 store=self.store, token=self.token,
+                                     model=self.model, store=self.store, token=self.token,
                                      progress=progress)
-                self.engine = AskDocs.load(self.index_dir, embedder=self.embedder, store=self.store,
-                                   token=self.token)
+                self.engine = AskDocs.load(self.index_dir, model=self.model,
+                                           embedder=self.embedder, store=self.store,
+                                           token=self.token)
                 for clean, _ in accepted:
                     results.append(Upload(clean, True, f"{clean}: indexed ({report.summary()})"))
         return results
