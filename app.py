@@ -10,8 +10,10 @@ MILVUS_TOKEN), --mcp (also serve the `ask` and `list_documents` tools to agents 
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import sys
+import threading
 
 from askdocs.cli import offline, progress_bar
 
@@ -44,6 +46,9 @@ def main(argv=None) -> int:
     from askdocs.service import Library
     from askdocs.ui import CSS, build_demo
 
+    # Gradio takes seconds to import: it is imported beside the index loading, not after it
+    gradio = threading.Thread(target=importlib.import_module, args=("gradio",), daemon=True)
+    gradio.start()
     try:
         print("askdocs: loading the model and the index...", flush=True)
         library = Library(args.docs, args.index, model=args.model or DEFAULT_MODEL,
@@ -54,6 +59,7 @@ def main(argv=None) -> int:
         return 1
     if report:
         print(f"askdocs: indexed {report.summary()}", flush=True)
+    gradio.join()
     demo = build_demo(library)
     demo.queue(default_concurrency_limit=8)
     print(f"askdocs: serving on http://{args.host}:{args.port}", flush=True)

@@ -1,12 +1,16 @@
-"""Speed: index build against raw encode throughput, warm ask() latency, cold CLI, peak memory.
+"""Speed: index builds by each encoder against its raw encode, warm ask() latency, cold CLI,
+the app's start, peak memory.
 
     python bench/speed.py [--squad PATH] [--questions N]
 
 For the seeds and for the 48 SQuAD dev articles (one document each), in one run:
-- a full index build (model already loaded) in seconds and texts/s, next to
-  SentenceTransformer.encode on exactly the texts the build embeds (sentences and chunks);
+- full index builds (model already loaded) in seconds and texts/s, next to the same encoder's
+  raw encode of exactly the texts the build embeds (sentences and chunks): the SQuAD build with
+  sentence-transformers (torch) and with the ONNX encoder askdocs uses on a CPU;
 - warm AskDocs.ask() latency p50/p95 over SQuAD questions;
-- cold `askdocs ask` wall time (a new process: imports, model and index load, one question);
+- cold `askdocs ask` wall time and peak RSS (a new process: imports, model and index load, one
+  question), on the seeds' index and on the SQuAD index; and which heavy modules it imported;
+- `python app.py` on the SQuAD index: seconds from start until it serves, without and with --mcp;
 - peak resident memory of this process;
 - sentence splitting in MB/s on 50 MB of short lines with no blank line (what text extracted
   from a PDF looks like), wrapped at 40 and at 80 columns (`--only split` runs just this).
@@ -28,7 +32,7 @@ from pathlib import Path
 from common import CACHE, ROOT, SQUAD
 
 from askdocs.documents import load_folder
-from askdocs.embedding import BATCH_SIZE, cached_embedder
+from askdocs.embedding import SentenceTransformerEmbedder, cached_embedder
 from askdocs.engine import AskDocs
 from askdocs.evaluation import load_squad, write_folder
 from askdocs.indexer import build_index, split_document
@@ -46,49 +50,63 @@ def texts_of(folder: Path) -> list[str]:
 
 def raw_encode(embedder, texts) -> float:
     began = time.perf_counter()
-    embedder.model.encode(texts, batch_size=BATCH_SIZE, normalize_embeddings=True,
-                          show_progress_bar=False)
+    embedder.embed(texts)
     return time.perf_counter() - began
 
 
-def build_speed(name: str, folder: Path, embedder) -> dict:
-    """Raw encode before and after the build; the faster raw run is the yardstick."""
+def build_speed(name: str, folder: Path, embedder, encoder: str) -> dict:
+    """A full build, and the same encoder's raw encode of the same texts (the yardstick)."""
     texts = texts_of(folder)
-    first = raw_encode(embedder, texts)
+    raw = raw_encode(embedder, texts)
     with tempfile.TemporaryDirectory() as tmp:
         began = time.perf_counter()
         report = build_index(folder, Path(tmp) / "index", embedder=embedder, full=True)
         pipeline = time.perf_counter() - began
-    raw = min(first, raw_encode(embedder, texts))
-    row = {"corpus": name, "documents": report.documents, "sentences": report.sentences,
-           "chunks": report.chunks, "texts": len(texts), "build_seconds": round(pipeline, 2),
+    row = {"corpus": name, "encoder": encoder, "documents": report.documents,
+           "sentences": report.sentences, "chunks": report.chunks, "texts": len(texts),
+           "build_seconds": round(pipeline, 2),
            "pipeline_texts_per_s": round(len(texts) / pipeline, 1),
            "raw_encode_texts_per_s": round(len(texts) / raw, 1),
            "ratio": round(raw / pipeline, 3)}
-    print(f"{name}: build {pipeline:.1f}s for {len(texts)} texts ({report.sentences} sentences,"
-          f" {report.chunks} chunks): {row['pipeline_texts_per_s']} texts/s; raw encode "
-          f"{row['raw_encode_texts_per_s']} texts/s; ratio {row['ratio']}")
+    print(f"{name}, {encoder}: build {pipeline:.1f}s for {len(texts)} texts "
+          f"({report.sentences} sentences, {report.chunks} chunks): "
+          f"{row['pipeline_texts_per_s']} texts/s; raw encode "
+          f"{row['raw_encode_texts_per_s']} texts/s; ratio {row['ratio']}", flush=True)
     return row
 
 
-def ask_latency(index: Path, questions: list[str], embedder) -> dict:
-    engine = AskDocs.load(index, embedder=embedder)
+def ask_latency(index: Path, questions: list[str]) -> dict:
+    """Warm ask() p50/p95, and in the same run the question's encoding alone."""
+    engine = AskDocs.load(index)  # askdocs's own query encoder (int8)
     for q in questions[:20]:
         engine.ask(q)
-    times = []
+    times, encode = [], []
     for q in questions:
         began = time.perf_counter()
         engine.ask(q)
         times.append(1000 * (time.perf_counter() - began))
+        began = time.perf_counter()
+        engine.embedder.embed([q])
+        encode.append(1000 * (time.perf_counter() - began))
     times.sort()
     row = {"questions": len(times), "p50_ms": round(statistics.median(times), 1),
-           "p95_ms": round(times[int(0.95 * (len(times) - 1))], 1)}
+           "p95_ms": round(times[int(0.95 * (len(times) - 1))], 1),
+           "encode_p50_ms": round(statistics.median(encode), 1)}
     print(f"warm ask() on {len(engine.searcher)} sentences: p50 {row['p50_ms']} ms, "
-          f"p95 {row['p95_ms']} ms over {len(times)} questions")
+          f"p95 {row['p95_ms']} ms over {len(times)} questions (the question's encoding "
+          f"alone: p50 {row['encode_p50_ms']} ms)", flush=True)
     return row
 
 
-def cold_cli(index: Path) -> dict:
+HEAVY = ("torch", "transformers", "sentence_transformers", "gradio")
+WHICH = ("import runpy, sys; sys.argv = ['askdocs'] + sys.argv[1:]\n"
+         "try:\n    runpy.run_module('askdocs.cli', run_name='__main__')\n"
+         "except SystemExit:\n    pass\n"
+         f"print(sorted(m for m in {HEAVY!r} if m in sys.modules), file=sys.stderr)")
+
+
+def cold_cli(name: str, index: Path) -> dict:
+    """`askdocs ask` in a new process, three times: wall time, peak RSS, heavy imports."""
     import psutil
 
     walls, peak = [], 0
@@ -103,12 +121,47 @@ def cold_cli(index: Path) -> dict:
                 peak = max(peak, watched.memory_info().rss)
             except psutil.Error:
                 break
-            time.sleep(0.05)
+            time.sleep(0.02)
         walls.append(time.perf_counter() - began)
-    row = {"runs": len(walls), "median_seconds": round(statistics.median(walls), 2),
-           "peak_rss_mb": round(peak / 2**20)}
-    print(f"cold `askdocs ask` on the seeds: {row['median_seconds']} s (median of 3), "
-          f"peak RSS {row['peak_rss_mb']} MB")
+    imported = subprocess.run([sys.executable, "-c", WHICH, "ask", "how many children died?",
+                               "--index", str(index)], capture_output=True, text=True,
+                              cwd=ROOT).stderr.strip().splitlines()[-1]
+    row = {"index": name, "runs": len(walls), "median_seconds": round(statistics.median(walls), 2),
+           "peak_rss_mb": round(peak / 2**20), "heavy_imports": imported}
+    print(f"cold `askdocs ask` on {name}: {row['median_seconds']} s (median of 3), "
+          f"peak RSS {row['peak_rss_mb']} MB; heavy modules imported: {imported}", flush=True)
+    return row
+
+
+def app_start(docs: Path, index: Path, mcp: bool) -> dict:
+    """Seconds from `python app.py` to its first page, median of 3 (the index exists)."""
+    import socket
+    import urllib.request
+
+    seconds = []
+    for _ in range(3):
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        began = time.perf_counter()
+        process = subprocess.Popen(
+            [sys.executable, "app.py", "--port", str(port), "--docs", str(docs), "--index",
+             str(index)] + (["--mcp"] if mcp else []), cwd=ROOT, stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL)
+        try:
+            while process.poll() is None:
+                try:
+                    urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=1)
+                    break
+                except OSError:
+                    time.sleep(0.05)
+            seconds.append(time.perf_counter() - began)
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+    row = {"mcp": mcp, "runs": 3, "median_seconds": round(statistics.median(seconds), 2)}
+    print(f"`python app.py{' --mcp' if mcp else ''}` on the SQuAD index: serving after "
+          f"{row['median_seconds']} s (median of 3)", flush=True)
     return row
 
 
@@ -142,26 +195,39 @@ def main():
     parser.add_argument("--squad", default=SQUAD)
     parser.add_argument("--questions", type=int, default=500)
     parser.add_argument("--json", default=str(ROOT / "bench" / "results" / "speed.json"))
-    parser.add_argument("--only", choices=["split"], help="run one measure, update its entry")
+    parser.add_argument("--only", choices=["split", "app"],
+                        help="run one measure, update its entry")
     args = parser.parse_args()
+    if args.only == "app":
+        results = json.loads(Path(args.json).read_text()) if Path(args.json).exists() else {}
+        squad_folder, index = CACHE / "squad48" / "docs", CACHE / "squad48" / "index"
+        results["app_start"] = [app_start(squad_folder, index, mcp) for mcp in (False, True)]
+        Path(args.json).write_text(json.dumps(results, indent=1) + "\n")
+        return
     if args.only == "split":
         results = json.loads(Path(args.json).read_text()) if Path(args.json).exists() else {}
         results["split"] = split_speed(load_squad(args.squad)[0])
         Path(args.json).write_text(json.dumps(results, indent=1) + "\n")
         return
-    embedder = cached_embedder()
-    embedder.model.encode(["warm up"] * 8)
+    embedder = cached_embedder()  # what askdocs builds with on a CPU: ONNX, fp32
+    int8 = cached_embedder(precision="int8")
+    torch_embedder = SentenceTransformerEmbedder("all-MiniLM-L6-v2", "cpu")
+    for warm in (embedder, int8, torch_embedder):
+        warm.embed(["warm up"] * 8)
     documents, questions = load_squad(args.squad)
     squad_folder = write_folder(documents, CACHE / "squad48" / "docs")
-    results = {"builds": [build_speed("seeds", ROOT / "seeds", embedder),
-                          build_speed("squad-48", squad_folder, embedder)]}
+    results = {"builds": [build_speed("seeds", ROOT / "seeds", embedder, "onnxruntime fp32")]
+               + [build_speed("squad-48", squad_folder, e, name) for e, name in (
+                   (torch_embedder, "sentence-transformers fp32"), (embedder, "onnxruntime fp32"),
+                   (int8, "onnxruntime int8 (not used to build)"))]}
     index = CACHE / "squad48" / "index"
     build_index(squad_folder, index, embedder=embedder)
     sample = random.Random(7).sample([q.text for q in questions], args.questions)
-    results["ask"] = ask_latency(index, sample, embedder)
+    results["ask"] = ask_latency(index, sample)
     seed_index = CACHE / "seeds" / "index"
     build_index(ROOT / "seeds", seed_index, embedder=embedder)
-    results["cold_cli"] = cold_cli(seed_index)
+    results["cold_cli"] = [cold_cli("seeds", seed_index), cold_cli("squad-48", index)]
+    results["app_start"] = [app_start(squad_folder, index, mcp) for mcp in (False, True)]
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     results["peak_rss_mb"] = round(peak)
     results["split"] = split_speed(documents)
