@@ -86,6 +86,7 @@ def test_json_contract(capsys, seed_index):
 def test_readable_output_and_abstention(capsys, seed_index):
     code, out, _ = run(capsys, "ask", CHILDREN, "--index", str(seed_index))
     assert code == 0 and "000_313469e783f3e27a.txt" in out and "Six of the dead" in out
+    assert out.splitlines()[1] == "2 sources answer and agree: six children"
     code, out, _ = run(capsys, "ask", "What is the capital of France?", "--index",
                        str(seed_index))
     assert code == 0 and "The documents don't answer this." in out

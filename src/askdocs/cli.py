@@ -134,7 +134,7 @@ def format_answer(answer) -> str:
     """The answer as readable terminal text."""
     lines = [f"Q: {printable(answer.question)}"]
     if not answer.answered:
-        lines.append(answer.notes[0] if answer.notes else "The documents don't answer this.")
+        lines.append(printable(answer.summary()))
         if answer.nearest:
             lines.append("\nClosest passages (not an answer):")
             for quote in answer.nearest:
@@ -143,6 +143,7 @@ def format_answer(answer) -> str:
                              f"“{printable(textwrap.shorten(quote.text, 140))}”")
         return "\n".join(lines)
     sources = len({q.source for q in answer.quotes})
+    lines.append(printable(answer.summary()))  # what was found, as the app's first line says
     lines.append(f"{len(answer.quotes)} quote(s) from {sources} source(s):")
     for number, quote in enumerate(answer.quotes, start=1):
         where = (f"{printable(quote.source)}, {location(quote)}chars {quote.start}-{quote.end}, "
