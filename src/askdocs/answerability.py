@@ -72,16 +72,17 @@ class Model:
         return 1.0 / (1.0 + math.exp(-max(min(z, 40.0), -40.0)))
 
 
-# Fitted by bench/fit_answerability.py (its last lines print these).
-MODEL = Model(weights=(0.7585, 0.1951, -0.1261, 0.1779, -0.5433, -0.2966, -0.2076, 0.1053,
-                       -0.4382, 0.0430), bias=-0.5940,
-              mean=(0.1049, 0.5865, 0.3478, 0.6730, 0.3326, 0.0446, 0.0994, 0.0308, 0.1286,
-                    0.7824),
-              scale=(0.1978, 0.2616, 0.3255, 0.3986, 0.5978, 0.2209, 0.2993, 0.1728, 0.3347,
-                     0.1364))
+# Fitted by bench/fit_answerability.py (its last lines print these), on features of questions
+# encoded as askdocs encodes them (int8, embedding.QUERY_PRECISIONS).
+MODEL = Model(weights=(0.7188, 0.1985, -0.1126, 0.1788, -0.5395, -0.2955, -0.2228, 0.1146,
+                       -0.4333, 0.0283), bias=-0.5882,
+              mean=(0.0929, 0.5872, 0.3494, 0.6730, 0.3327, 0.0448, 0.1013, 0.0300, 0.1278,
+                    0.7817),
+              scale=(0.1939, 0.2615, 0.3258, 0.3988, 0.5973, 0.2213, 0.3017, 0.1707, 0.3339,
+                     0.1365))
 # Platt scaling of the model's probability into the chance that the first quote answers, fitted
 # on held-out articles (bench/fit_answerability.py prints the check, bin by bin).
-CALIBRATION = (0.8092, -0.7773)
+CALIBRATION = (0.8457, -0.7694)
 
 
 def calibrated(probability: float) -> float:
