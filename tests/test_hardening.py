@@ -19,6 +19,7 @@ import askdocs
 from askdocs import AskDocs, build_index
 from askdocs.chunking import split_sentences
 from askdocs.cli import main, printable
+from askdocs.documents import sha256_file
 from askdocs.embedding import HashEmbedder
 from askdocs.errors import (
     IndexCorruptError,
@@ -26,7 +27,6 @@ from askdocs.errors import (
     InputError,
 )
 from askdocs.service import Library, Upload, safe_name
-from askdocs.store import sha256_file
 from askdocs.ui import upload_html
 
 SEED = "000_313469e783f3e27a.txt"

@@ -178,3 +178,12 @@ def load_folder(folder: str | Path) -> tuple[list[Document], list[Skipped]]:
             continue
         documents.append(document)
     return documents, skipped
+
+
+def sha256_file(path: Path) -> str:
+    """A file's SHA-256, read in 1 MB blocks (documents, index files, exported models)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

@@ -19,6 +19,7 @@ from askdocs.documents import (
     no_documents,
     read_document,
     scan_folder,
+    sha256_file,
 )
 from askdocs.embedding import (
     DEFAULT_MODEL,
@@ -38,7 +39,6 @@ from askdocs.store import (
     load_stored,
     read_manifest,
     remove_stale,
-    sha256_file,
     write_stored,
 )
 from askdocs.stores.segment import DocumentRecord, Segment

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import errno
 import fcntl
-import hashlib
 import json
 import os
 import re
@@ -35,6 +34,7 @@ from pathlib import Path
 
 import numpy as np
 
+from askdocs.documents import sha256_file
 from askdocs.errors import (
     IndexAccessError,
     IndexBusyError,
@@ -90,14 +90,6 @@ class StoredIndex:
 
 def manifest_path(index_dir: Path) -> Path:
     return Path(index_dir) / MANIFEST
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def rebuild_hint(index_dir: Path) -> str:

@@ -28,7 +28,6 @@ int8 lost 0.6 points of P@1). embedding.QUERY_PRECISIONS holds this rule.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
@@ -38,6 +37,7 @@ from pathlib import Path
 
 import numpy as np
 
+from askdocs.documents import sha256_file
 from askdocs.embedding import (
     Embedder,
     load_sentence_transformer,
@@ -74,15 +74,7 @@ def supported(path: Path) -> bool:
         "pooling_mode_mean_tokens"]
 
 
-def sha256_of(file: Path) -> str:
-    digest = hashlib.sha256()
-    with open(file, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def export(path: Path, target: Path, precision: str) -> None:
+def export(path: Path, identity: str, target: Path, precision: str) -> None:
     """Export a model folder's transformer to target/model-<precision>.onnx, with its hash in
     target/model-<precision>.json: fp32 by torch.onnx (needs torch), int8 by quantising the
     fp32 file's weights (onnxruntime.quantization, dynamic: activations are quantised as they
@@ -93,7 +85,7 @@ def export(path: Path, target: Path, precision: str) -> None:
         if precision == "int8":
             from onnxruntime.quantization import QuantType, quantize_dynamic
 
-            source = exported(path, model_identity(path), target.parent.parent, "fp32")
+            source = exported(path, identity, target.parent.parent, "fp32")
             # it configures the root logger to print advice meant for image models: undone
             root = logging.getLogger()
             level, handlers = root.level, list(root.handlers)
@@ -106,7 +98,7 @@ def export(path: Path, target: Path, precision: str) -> None:
                     root.removeHandler(handler)
         else:
             export_fp32(path, file)
-        about = {"sha256": sha256_of(file), "identity": model_identity(path),
+        about = {"sha256": sha256_file(file), "identity": identity,
                  "export": EXPORT_VERSION, "precision": precision}
         os.replace(file, target / file.name)
         (Path(aside) / "about.json").write_text(json.dumps(about))
@@ -150,12 +142,12 @@ def exported(path: Path, identity: str, cache: Path | None = None,
             about = json.loads(about_file.read_text())
             if (about.get("identity") == identity and about.get("export") == EXPORT_VERSION
                     and about.get("precision") == precision
-                    and about.get("sha256") == sha256_of(file)):
+                    and about.get("sha256") == sha256_file(file)):
                 return file
         except (OSError, ValueError, AttributeError):
             pass
         if attempt == 0:
-            export(path, target, precision)
+            export(path, identity, target, precision)
     raise InputError(f"the ONNX export of the model in {target}/ does not match its checksum")
 
 
