@@ -199,14 +199,14 @@ _loading = threading.Lock()
 def cached_embedder(model: str = DEFAULT_MODEL, device: str = "auto",
                     precision: str | None = None) -> Embedder:
     """One loaded encoder per model name, device and precision per process; by default the
-    precision a new index is built in (build_precision).
+    precision new vectors are built in (BUILD_PRECISION).
 
     On the CPU, the model's ONNX export on ONNX Runtime (encoders/onnx.py), without importing
     torch: "fp32" gives sentence-transformers' vectors, "int8" (quantised) close ones, faster.
     On a GPU, or for a model the export does not reproduce, or when the export cannot be made
     or kept (no writable cache), sentence-transformers (fp32 only).
     """
-    precision = precision or build_precision(device)
+    precision = precision or BUILD_PRECISION
     with _loading:
         key = (model, device, precision)
         if key not in _loaded:
@@ -233,11 +233,6 @@ def load_embedder(model: str, device: str, precision: str = "fp32") -> Embedder:
             raise InputError(f"model {model[:200]!r} has no {precision} encoder")
         device = "cpu" if device == "auto" and not gpu_present() else device
     return SentenceTransformerEmbedder(model, device)
-
-
-def build_precision(device: str = "auto") -> str:
-    """The precision new vectors are computed in (BUILD_PRECISION, whatever the device)."""
-    return BUILD_PRECISION
 
 
 def query_embedder(model: str, recorded: ModelInfo) -> Embedder:

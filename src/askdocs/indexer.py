@@ -24,7 +24,6 @@ from askdocs.documents import (
 from askdocs.embedding import (
     DEFAULT_MODEL,
     Embedder,
-    build_precision,
     cached_embedder,
     describe,
     same_model,
@@ -225,8 +224,7 @@ def build_index(docs_dir: str | Path = "seeds", index_dir: str | Path = "index",
     if not sources:
         raise no_documents(docs_dir)
     if embedder is None:
-        embedder = cached_embedder(model, device, kept_precision(index_dir, model, full)
-                                   or build_precision(device))
+        embedder = cached_embedder(model, device)
     target = build_target(store, index_dir)
     if target is not None:
         return build_milvus(docs_dir, index_dir, embedder, target, token, sources, skipped,
@@ -372,18 +370,6 @@ def manifest_for(docs_dir: Path, embedder: Embedder, documents: dict[str, Docume
         documents=documents,
         skipped=dict(unreadable),
     )
-
-
-def kept_precision(index_dir: Path, model: str, full: bool) -> str | None:
-    """The precision an index already there was built in, kept by an incremental build (a
-    change of precision re-embeds everything: `--full` builds in today's default)."""
-    if full:
-        return None
-    try:
-        recorded = read_manifest(index_dir).model
-    except AskDocsError:
-        return None
-    return recorded.precision if recorded.name == model else None
 
 
 def stale_reason(docs_dir: str | Path, index_dir: str | Path) -> str | None:

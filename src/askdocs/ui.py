@@ -38,10 +38,8 @@ CSS = """
 """
 # After each reply: the chat scrolled to its newest exchange, and the cursor back in the box.
 AFTER_REPLY = """() => { setTimeout(() => {
-  const chat = document.querySelector('#askdocs-chat .chat-log');
   const asked = document.querySelectorAll('#askdocs-chat .asked');
   const last = asked[asked.length - 1];
-  if (chat) chat.scrollTop = chat.scrollHeight;
   if (last) last.scrollIntoView({block: 'start'});
   const box = document.querySelector('#askdocs-question textarea');
   if (box) box.focus(); }, 50); }"""

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from askdocs.documents import no_documents
-from askdocs.embedding import Embedder, describe
+from askdocs.embedding import Embedder, describe, same_model
 from askdocs.errors import IndexMismatchError
 from askdocs.keywords import Tokenizer, identity_text, lucene_idf, sentence_tokens
 from askdocs.manifest import DocumentInfo, ManifestError, ModelInfo, SkippedInfo
@@ -202,16 +202,15 @@ def open_for_build(target: MilvusTarget, token: str | None, embedder: Embedder,
         meta = None
         index.drop()
     if meta is not None and not full:
-        model = describe(embedder)
         try:
-            recorded = ModelInfo.from_record(meta.model).vectors()
+            same = same_model(ModelInfo.from_record(meta.model), embedder)
         except (ManifestError, AttributeError):
-            recorded = None
-        if recorded != model.vectors():
+            same = False
+        if not same:
             raise IndexMismatchError(
                 f"the Milvus collections {target.collection}_* were built with model "
-                f"{str(meta.model.get('name'))[:200]!r}, not {model.name!r}; rebuild them with "
-                "`askdocs index --full`")
+                f"{str(meta.model.get('name'))[:200]!r}, not {embedder.name!r}; rebuild them "
+                "with `askdocs index --full`")
         if meta.settings != CHUNK_SETTINGS:
             raise IndexMismatchError(
                 f"the Milvus collections {target.collection}_* were built with other chunk "
