@@ -1,7 +1,7 @@
 """Speed: index builds by each encoder against its raw encode, warm ask() latency, cold CLI,
 the app's start, peak memory.
 
-    python bench/speed.py [--squad PATH] [--questions N]
+    python bench/speed.py [--squad PATH] [--questions N] [--only split|app|builds]
 
 For the seeds and for the 48 SQuAD dev articles (one document each), in one run:
 - full index builds (model already loaded) in seconds and texts/s, next to the same encoder's
@@ -13,7 +13,8 @@ For the seeds and for the 48 SQuAD dev articles (one document each), in one run:
 - `python app.py` on the SQuAD index: seconds from start until it serves, without and with --mcp;
 - peak resident memory of this process;
 - sentence splitting in MB/s on 50 MB of short lines with no blank line (what text extracted
-  from a PDF looks like), wrapped at 40 and at 80 columns (`--only split` runs just this).
+  from a PDF looks like), wrapped at 40 and at 80 columns (`--only split` runs just this;
+  `--only app` the app's start, `--only builds` the builds).
 """
 
 from __future__ import annotations
@@ -195,7 +196,7 @@ def main():
     parser.add_argument("--squad", default=SQUAD)
     parser.add_argument("--questions", type=int, default=500)
     parser.add_argument("--json", default=str(ROOT / "bench" / "results" / "speed.json"))
-    parser.add_argument("--only", choices=["split", "app"],
+    parser.add_argument("--only", choices=["split", "app", "builds"],
                         help="run one measure, update its entry")
     args = parser.parse_args()
     if args.only == "app":
@@ -220,6 +221,10 @@ def main():
                + [build_speed("squad-48", squad_folder, e, name) for e, name in (
                    (torch_embedder, "sentence-transformers fp32"), (embedder, "onnxruntime fp32"),
                    (int8, "onnxruntime int8 (not used to build)"))]}
+    if args.only == "builds":
+        kept = json.loads(Path(args.json).read_text()) if Path(args.json).exists() else {}
+        Path(args.json).write_text(json.dumps({**kept, **results}, indent=1) + "\n")
+        return
     index = CACHE / "squad48" / "index"
     build_index(squad_folder, index, embedder=embedder)
     sample = random.Random(7).sample([q.text for q in questions], args.questions)

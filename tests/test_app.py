@@ -154,7 +154,7 @@ def test_chat_sources_viewer_and_upload_in_a_real_browser(app, browser):
     assert "Six of the dead were children" in reply.locator("mark").all_inner_texts()[0]
     assert reply.locator(".summary").inner_text() == "2 sources answer and agree: six children"
 
-    page.locator("#askdocs-source label").nth(1).click()
+    page.locator("#askdocs-source label", has_text=B).first.click()
     mark = page.locator("#askdocs-viewer mark")
     mark.wait_for(timeout=20_000)
     assert "including six children" in mark.inner_text()

@@ -17,10 +17,11 @@ from askdocs import build_index
 from askdocs.embedding import (
     HashEmbedder,
     SentenceTransformerEmbedder,
+    build_embedder,
     cached_embedder,
     query_embedder,
 )
-from askdocs.encoders.onnx import OnnxEmbedder, cache_root
+from askdocs.encoders.onnx import OnnxEmbedder, cache_root, token_batches
 from askdocs.engine import AskDocs
 from askdocs.errors import IndexMismatchError, InputError
 from askdocs.manifest import ManifestError, ModelInfo
@@ -31,7 +32,7 @@ TEXTS = [CHILDREN, "", "x", "Kryvyi Rih is about 40 miles (70km) from the front 
 
 @pytest.mark.model
 def test_the_onnx_encoders_give_the_torch_models_vectors_or_close_ones(real_embedder):
-    fp32 = real_embedder  # what askdocs builds with on a CPU
+    fp32 = cached_embedder(precision="fp32")
     assert isinstance(fp32, OnnxEmbedder) and fp32.precision == "fp32"
     torch_vectors = SentenceTransformerEmbedder("all-MiniLM-L6-v2", "cpu").embed(TEXTS)
     fp32_vectors = fp32.embed(TEXTS)
@@ -39,9 +40,50 @@ def test_the_onnx_encoders_give_the_torch_models_vectors_or_close_ones(real_embe
     assert np.min(np.sum(fp32_vectors * torch_vectors, axis=1)) > 0.9999
     # one text at a time (no padding) gives the batch's vectors
     assert np.allclose(fp32.embed(TEXTS[-1:]), fp32_vectors[-1:], atol=1e-5)
-    int8 = cached_embedder(precision="int8")  # what askdocs encodes questions with
+    int8 = real_embedder  # what askdocs builds and asks with on a CPU
+    assert isinstance(int8, OnnxEmbedder) and int8.precision == "int8"
     int8_cosines = np.sum(int8.embed(TEXTS) * torch_vectors, axis=1)
-    assert 0.85 < np.min(int8_cosines) < 0.9999  # close, not the same: another precision
+    assert 0.95 < np.min(int8_cosines) < 0.9999  # close, not the same: another precision
+
+
+def test_bulk_batches_hold_every_text_once_within_the_token_budget():
+    lengths = np.array([5, 300, 40, 2, 64, 64, 64, 64, 9, 128, 7])
+    batches = token_batches(lengths, 256)
+    assert sorted(np.concatenate(batches).tolist()) == list(range(len(lengths)))
+    for rows in batches:
+        assert len(rows) == 1 or len(rows) * lengths[rows].max() <= 256
+    assert [len(r) for r in batches if 300 in lengths[r]] == [1]  # too long: alone
+    assert len(batches) < len(lengths)  # short texts share a batch
+
+
+@pytest.mark.model
+def test_bulk_encoding_on_every_core_gives_each_texts_own_vector(real_embedder):
+    texts = [" ".join(TEXTS[i % len(TEXTS)].split()[:1 + i % 37]) for i in range(120)]
+    for encoder in (cached_embedder(precision="fp32"), real_embedder):
+        bulk = encoder.embed(texts)  # many batches, run side by side
+        assert encoder.workers == 1 or encoder.bulk_session is not None
+        alone = np.vstack([encoder.embed([t]) for t in texts[::7]])
+        if encoder.precision == "fp32":
+            assert np.allclose(alone, bulk[::7], atol=1e-5)
+        else:  # int8 scales activations by what else is in the batch: close, not equal
+            assert np.min(np.sum(alone * bulk[::7], axis=1)) > 0.95
+
+
+@pytest.mark.model
+def test_a_new_index_is_built_in_int8_on_a_cpu_and_kept_so(seed_docs, tmp_path):
+    index = tmp_path / "index"
+    build_index(seed_docs, index, device="cpu")
+    model = json.loads((index / "manifest.json").read_text())["model"]
+    assert (model["precision"], model["encoder"]) == ("int8", "onnxruntime")
+    engine = AskDocs.load(index)
+    assert engine.embedder.precision == "int8"
+    assert "Six of the dead were children" in engine.ask(CHILDREN).quotes[0].text
+    (seed_docs / "more.txt").write_text("A second note. It says little.", "utf-8")
+    report = build_index(seed_docs, index, device="cpu")
+    assert (report.added, report.notes) == (1, ())  # the others' vectors are kept
+    rebuilt = build_index(seed_docs, index, embedder=cached_embedder(precision="fp32"))
+    assert any("(int8), not all-MiniLM-L6-v2 (fp32); rebuilt in full" in n
+               for n in rebuilt.notes)
 
 
 @pytest.mark.model
@@ -132,6 +174,9 @@ def test_without_a_writable_cache_fp32_falls_back_to_sentence_transformers(tmp_p
     assert isinstance(embedder, SentenceTransformerEmbedder)
     with pytest.raises(InputError, match="the int8 encoder is not available"):
         cached_embedder("all-MiniLM-L6-v2", "cpu", "int8")
+    with pytest.warns(UserWarning, match="building in fp32"):  # a new index: int8 wanted
+        assert isinstance(build_embedder("all-MiniLM-L6-v2", "cpu", None),
+                          SentenceTransformerEmbedder)
     recorded = ModelInfo("all-MiniLM-L6-v2", embedder.identity, 384, "fp32")
     assert query_embedder("all-MiniLM-L6-v2", recorded) is embedder  # questions still work
     assert Path(blocked).read_text() == "not a folder"

@@ -24,12 +24,12 @@ from askdocs.documents import (
 from askdocs.embedding import (
     DEFAULT_MODEL,
     Embedder,
-    cached_embedder,
+    build_embedder,
     describe,
     same_model,
 )
 from askdocs.errors import AskDocsError, IndexMismatchError, IndexMissingError, InputError
-from askdocs.manifest import DocumentInfo, Manifest, SkippedInfo
+from askdocs.manifest import DocumentInfo, Manifest, ModelInfo, SkippedInfo
 from askdocs.readers import Unreadable
 from askdocs.store import (
     StoredIndex,
@@ -98,8 +98,9 @@ def previous_index(index_dir: Path, embedder: Embedder, full: bool) -> Previous:
         return Previous(notes=[f"previous index not reusable ({error}); rebuilt in full"])
     manifest = stored.manifest
     if not same_model(manifest.model, embedder):
-        return Previous(notes=[f"previous index was built with {manifest.model.name}; "
-                               "rebuilt in full"])
+        return Previous(notes=[f"previous index was built with {manifest.model.name} "
+                               f"({manifest.model.precision}), not {embedder.name} "
+                               f"({embedder.precision}); rebuilt in full"])
     if manifest.settings != CHUNK_SETTINGS:
         return Previous(notes=["chunk settings changed; rebuilt in full"])
     return Previous(stored)
@@ -224,7 +225,7 @@ def build_index(docs_dir: str | Path = "seeds", index_dir: str | Path = "index",
     if not sources:
         raise no_documents(docs_dir)
     if embedder is None:
-        embedder = cached_embedder(model, device)
+        embedder = build_embedder(model, device, None if full else recorded_model(index_dir))
     target = build_target(store, index_dir)
     if target is not None:
         return build_milvus(docs_dir, index_dir, embedder, target, token, sources, skipped,
@@ -238,6 +239,14 @@ def build_index(docs_dir: str | Path = "seeds", index_dir: str | Path = "index",
                 segment.close()
     return replace(report, seconds=time.perf_counter() - began,
                    skipped=tuple(skipped) + report.skipped)
+
+
+def recorded_model(index_dir: Path) -> ModelInfo | None:
+    """The model an index folder's manifest records, if it has a readable one."""
+    try:
+        return read_manifest(index_dir).model
+    except AskDocsError:
+        return None
 
 
 def build_target(store: str | None, index_dir: Path):
