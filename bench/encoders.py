@@ -3,17 +3,18 @@
     python bench/encoders.py [--squad PATH] [--questions N] [--bulk N] [--int8-index]
                              [--skip-encoders] [--json PATH]
 
-In one run, on the 48 SQuAD dev articles' index (its fp32 vectors, so only the query encoder
-changes):
+In one run, on an fp32 index of the 48 SQuAD dev articles (bench/.cache/squad48-fp32, built by
+the fp32 export: torch's vectors, so only the query encoder changes):
 - SQuAD P@1 and R@5 with each query encoder (all 10,570 questions unless --questions);
 - the cosine between each ONNX encoder's query vectors and torch's (min and mean);
 - one question's encode time, p50 over 300 questions, all cores;
 - bulk encoding of the texts an index build embeds (the first --bulk sentences and chunks of
   the 48 articles) in texts/s, all cores, each encoder on the same texts.
-With --int8-index: the index built by the int8 encoder (its build time) and searched with it,
-P@1 and R@5 (--skip-encoders: only this, added to the results file).
+With --int8-index: the index built by the int8 encoder (its build time), as askdocs builds on a
+CPU, and searched with it, P@1 and R@5 (--skip-encoders: only this, added to the results file).
 The int8 model is the fp32 export quantised by onnxruntime.quantization.quantize_dynamic
-(weights int8, activations quantised as they come), as encoders/onnx.py makes it.
+(weights int8 with a scale per output channel, activations quantised as they come), as
+encoders/onnx.py makes it.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import ROOT, SQUAD, squad_index
+from common import CACHE, ROOT, SQUAD, squad_index
 from speed import texts_of
 
 from askdocs.embedding import SentenceTransformerEmbedder
@@ -71,7 +72,7 @@ def compare(encoders: dict, fp32, index: Path, questions, bulk_count: int) -> di
         print(f"{name}: P@1 {row['p_at_1']}, R@5 {row['r_at_5']}; cosine to torch min "
               f"{row['cosine_min']}, mean {row['cosine_mean']}; one query "
               f"{row['query_ms_p50']} ms (p50)", flush=True)
-    bulk = texts_of(index.parent / "docs")[:bulk_count]
+    bulk = texts_of(CACHE / "squad48" / "docs")[:bulk_count]
     for name, encoder in encoders.items():
         results[name]["bulk_texts_per_s"] = bulk_rate(encoder, bulk)
         print(f"{name}: bulk {results[name]['bulk_texts_per_s']} texts/s ({len(bulk)} texts)",
@@ -94,6 +95,8 @@ def main():
     if args.questions:
         questions = questions[::max(1, len(questions) // args.questions)][:args.questions]
     fp32 = OnnxEmbedder("all-MiniLM-L6-v2", "fp32")
+    index = CACHE / "squad48-fp32" / "index"
+    build_index(CACHE / "squad48" / "docs", index, embedder=fp32)
     encoders = {"torch": SentenceTransformerEmbedder("all-MiniLM-L6-v2", "cpu"),
                 "onnx-fp32": fp32, "onnx-int8": OnnxEmbedder("all-MiniLM-L6-v2", "int8")}
     out = Path(args.json)
@@ -105,7 +108,7 @@ def main():
         int8 = encoders["onnx-int8"]
         with tempfile.TemporaryDirectory() as tmp:
             began = time.perf_counter()
-            build_index(index.parent / "docs", Path(tmp) / "index", embedder=int8)
+            build_index(CACHE / "squad48" / "docs", Path(tmp) / "index", embedder=int8)
             built = time.perf_counter() - began
             found, _ = ranks(AskDocs.load(Path(tmp) / "index", embedder=int8), questions)
         quality = summarise(found)
