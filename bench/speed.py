@@ -1,7 +1,7 @@
 """Speed: index builds by each encoder against its raw encode, warm ask() latency, cold CLI,
 the app's start, peak memory.
 
-    python bench/speed.py [--squad PATH] [--questions N] [--only split|app|builds]
+    python bench/speed.py [--squad PATH] [--questions N] [--only split|app|builds|ask]
 
 For the seeds and for the 48 SQuAD dev articles (one document each), in one run:
 - full index builds (model already loaded) in seconds and texts/s, next to the same encoder's
@@ -15,7 +15,8 @@ For the seeds and for the 48 SQuAD dev articles (one document each), in one run:
 - peak resident memory of this process;
 - sentence splitting in MB/s on 50 MB of short lines with no blank line (what text extracted
   from a PDF looks like), wrapped at 40 and at 80 columns (`--only split` runs just this;
-  `--only app` the app's start, `--only builds` the builds).
+  `--only app` the app's start, `--only builds` the builds, `--only ask` warm ask, cold CLI and
+  the app's start on the existing indexes).
 """
 
 from __future__ import annotations
@@ -197,12 +198,24 @@ def main():
     parser.add_argument("--squad", default=SQUAD)
     parser.add_argument("--questions", type=int, default=500)
     parser.add_argument("--json", default=str(ROOT / "bench" / "results" / "speed.json"))
-    parser.add_argument("--only", choices=["split", "app", "builds"],
+    parser.add_argument("--only", choices=["split", "app", "builds", "ask"],
                         help="run one measure, update its entry")
     args = parser.parse_args()
     if args.only == "app":
         results = json.loads(Path(args.json).read_text()) if Path(args.json).exists() else {}
         squad_folder, index = CACHE / "squad48" / "docs", CACHE / "squad48" / "index"
+        results["app_start"] = [app_start(squad_folder, index, mcp) for mcp in (False, True)]
+        Path(args.json).write_text(json.dumps(results, indent=1) + "\n")
+        return
+    if args.only == "ask":  # warm ask and cold CLI on the existing indexes, the app's start
+        results = json.loads(Path(args.json).read_text()) if Path(args.json).exists() else {}
+        squad_folder, index = CACHE / "squad48" / "docs", CACHE / "squad48" / "index"
+        seed_index = CACHE / "seeds" / "index"
+        build_index(squad_folder, index)
+        build_index(ROOT / "seeds", seed_index)
+        questions = [q.text for q in load_squad(args.squad)[1]]
+        results["ask"] = ask_latency(index, random.Random(7).sample(questions, args.questions))
+        results["cold_cli"] = [cold_cli("seeds", seed_index), cold_cli("squad-48", index)]
         results["app_start"] = [app_start(squad_folder, index, mcp) for mcp in (False, True)]
         Path(args.json).write_text(json.dumps(results, indent=1) + "\n")
         return
