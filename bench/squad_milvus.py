@@ -58,7 +58,7 @@ def main():
             found[name].append(first_hit(top[name], question))
         same += [(q.source, q.start, q.end, q.text) for q in top["faiss"][:5]] == [
             (q.source, q.start, q.end, q.text) for q in top["milvus"][:5]]
-        if n % 500 == 0:
+        if n % 100 == 0:
             print(f"{n} questions: same top five {100 * same / n:.1f}%", flush=True)
     odd = [not tuning_half(q) for q in questions]
     results = {"questions": len(questions), "same_top5": round(100 * same / len(questions), 2)}
