@@ -158,12 +158,17 @@ class SentenceTransformerEmbedder(Embedder):
 DEVICE = re.compile(r"auto|cpu|cuda(?::\d+)?")
 
 
+def check_device(device: str) -> None:
+    """A device setting must be "auto", "cpu" or "cuda[:N]"."""
+    if not DEVICE.fullmatch(device):
+        raise InputError(f"device {device[:40]!r} is not auto, cpu or cuda[:N]")
+
+
 def resolve_device(device: str) -> str:
     """"auto" is the GPU when torch sees one, else the CPU; "cpu" and "cuda[:N]" are checked.
     (On a CPU, torch already spreads one batch over every core: bench/speed.py measures the
     pipeline against raw encode.)"""
-    if not DEVICE.fullmatch(device):
-        raise InputError(f"device {device[:40]!r} is not auto, cpu or cuda[:N]")
+    check_device(device)
     if device == "cpu":
         return device
     import torch
@@ -209,7 +214,7 @@ def cached_embedder(model: str = DEFAULT_MODEL, device: str = "auto",
     On a GPU, or for a model the export does not reproduce, or when the export cannot be made
     or kept (no writable cache), sentence-transformers (fp32 only).
     """
-    precision = precision or ("fp32" if on_gpu(device) else BUILD_PRECISION)
+    precision = precision or new_index_precision(device)
     with _loading:
         key = (model, device, precision)
         if key not in _loaded:
@@ -218,9 +223,8 @@ def cached_embedder(model: str = DEFAULT_MODEL, device: str = "auto",
 
 
 def load_embedder(model: str, device: str, precision: str = "fp32") -> Embedder:
-    if not DEVICE.fullmatch(device):
-        raise InputError(f"device {device[:40]!r} is not auto, cpu or cuda[:N]")
-    if precision == "int8" or device == "cpu" or (device == "auto" and not gpu_present()):
+    check_device(device)
+    if precision == "int8" or not on_gpu(device):
         from askdocs.encoders.onnx import OnnxEmbedder, supported
 
         if supported(resolve_model_path(model)):
@@ -234,7 +238,7 @@ def load_embedder(model: str, device: str, precision: str = "fp32") -> Embedder:
                               "using sentence-transformers", stacklevel=2)
         elif precision != "fp32":
             raise InputError(f"model {model[:200]!r} has no {precision} encoder")
-        device = "cpu" if device == "auto" and not gpu_present() else device
+        device = "cpu"  # not on a GPU: sentence-transformers runs where the export would have
     return SentenceTransformerEmbedder(model, device)
 
 
@@ -243,17 +247,21 @@ def on_gpu(device: str) -> bool:
     return device.startswith("cuda") or (device == "auto" and gpu_present())
 
 
+def new_index_precision(device: str) -> str:
+    """The precision a new index is built in: int8 on a CPU, fp32 on a GPU."""
+    return "fp32" if on_gpu(device) else BUILD_PRECISION
+
+
 def build_embedder(model: str, device: str, recorded: ModelInfo | None) -> Embedder:
     """The encoder a build embeds with: for an index of this model, the precision its vectors
     have (an update embeds only what changed, in kind); for a new one, int8 on a CPU and fp32
     on a GPU. Where int8 cannot be loaded (no writable cache for its export), fp32 with a
     warning: an int8 index is then rebuilt in full, and says so."""
-    if not DEVICE.fullmatch(device):
-        raise InputError(f"device {device[:40]!r} is not auto, cpu or cuda[:N]")
+    check_device(device)
     if recorded is not None and recorded.name == model:
         precision = recorded.precision
     else:
-        precision = "fp32" if on_gpu(device) else BUILD_PRECISION
+        precision = new_index_precision(device)
     if precision == "int8":
         resolve_model_path(model)  # an unknown model is the user's error, not a fallback's
         try:

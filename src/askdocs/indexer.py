@@ -29,7 +29,7 @@ from askdocs.embedding import (
     same_model,
 )
 from askdocs.errors import AskDocsError, IndexMismatchError, IndexMissingError, InputError
-from askdocs.manifest import DocumentInfo, Manifest, ModelInfo, SkippedInfo
+from askdocs.manifest import DocumentInfo, Manifest, SkippedInfo
 from askdocs.readers import Unreadable
 from askdocs.store import (
     StoredIndex,
@@ -224,9 +224,10 @@ def build_index(docs_dir: str | Path = "seeds", index_dir: str | Path = "index",
     check_writable(index_dir, allow_other_files)
     if not sources:
         raise no_documents(docs_dir)
+    recorded = recorded_manifest(index_dir)
     if embedder is None:
-        embedder = build_embedder(model, device, None if full else recorded_model(index_dir))
-    target = build_target(store, index_dir)
+        embedder = build_embedder(model, device, recorded.model if recorded and not full else None)
+    target = build_target(store, index_dir, recorded)
     if target is not None:
         return build_milvus(docs_dir, index_dir, embedder, target, token, sources, skipped,
                             full, progress, on_wait, began)
@@ -241,23 +242,20 @@ def build_index(docs_dir: str | Path = "seeds", index_dir: str | Path = "index",
                    skipped=tuple(skipped) + report.skipped)
 
 
-def recorded_model(index_dir: Path) -> ModelInfo | None:
-    """The model an index folder's manifest records, if it has a readable one."""
+def recorded_manifest(index_dir: Path) -> Manifest | None:
+    """The index folder's manifest, if it has a readable one."""
     try:
-        return read_manifest(index_dir).model
+        return read_manifest(index_dir)
     except AskDocsError:
         return None
 
 
-def build_target(store: str | None, index_dir: Path):
+def build_target(store: str | None, index_dir: Path, manifest: Manifest | None):
     """The Milvus store a build writes to (None: the folder's own FAISS segments): the one
-    given, else the one the index folder records."""
+    given, else the one the index folder's manifest records."""
     from askdocs.stores.milvus_store import chosen_target
 
-    try:
-        recorded = read_manifest(index_dir).store if store is None else ""
-    except AskDocsError:
-        recorded = ""
+    recorded = manifest.store if store is None and manifest is not None else ""
     return chosen_target(store, index_dir, recorded)
 
 
