@@ -151,6 +151,8 @@ def main():
     print(f"THRESHOLD_INTERCEPT = {intercept:.3f}  THRESHOLD_SLOPE = {slope:.4f}  "
           f"(threshold {t_small:.3f} at {math.exp(log_seed):.0f} sentences, {t_big:.3f} at "
           f"{math.exp(log40):.0f})")
+    print(f"THRESHOLD_GROWTH_END = {len(engine40.searcher)}  (the line is not extrapolated past "
+          f"the collections that fitted it; bench/abstention_scale.py checks beyond)")
     for name, mask in (("tune", tune), ("report", ~tune)):
         fa, fr = rates([(log40, feats40[mask], flags40[mask])], weights, intercept, slope)
         print(f"SQuAD 40 articles, {name} half: false-abstain {fa:.1f}% false-answer {fr:.1f}%")

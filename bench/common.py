@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -17,6 +18,10 @@ from askdocs.evaluation import DEFAULT_SQUAD, load_squad, write_folder  # noqa: 
 from askdocs.indexer import build_index  # noqa: E402
 
 CACHE = ROOT / "bench" / ".cache"
+# Distractor pages for checks at scale: the Python documentation as Debian installs it
+# (`apt install python3.11-doc`: 530 HTML pages, about 200,000 sentences), which answers none
+# of the benchmarks' questions.
+PYTHON_DOCS = Path("/usr/share/doc/python3.11/html")
 SQUAD = str((ROOT / DEFAULT_SQUAD).resolve()) if not Path(DEFAULT_SQUAD).exists() else DEFAULT_SQUAD
 
 
@@ -38,3 +43,17 @@ def squad_index(squad_path: str, articles: range | None = None, name: str = "squ
 def tuning_half(question) -> bool:
     """Articles with an even number tune; odd ones report."""
     return question.article % 2 == 0
+
+
+def copy_distractors(source: Path, folder: Path, share: float = 1.0) -> int:
+    """Copy the first share of source's HTML pages (in a stable order) under folder; how many."""
+    if not source.is_dir():
+        sys.exit(f"no distractor pages at {source} (apt install python3.11-doc)")
+    pages = sorted(p for p in source.rglob("*.html") if p.is_file())
+    chosen = pages[:round(len(pages) * share)]
+    for page in chosen:
+        target = folder / page.relative_to(source)
+        if not target.exists():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(page, target)
+    return len(chosen)

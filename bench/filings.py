@@ -1,6 +1,6 @@
 """Page-level retrieval on long reports: a development set askdocs makes for itself.
 
-    python bench/filings.py [--companies N] [--json PATH]
+    python bench/filings.py [--companies N] [--distractors [DIR]] [--json PATH]
 
 Real company filings are long PDFs whose answers often sit in a table, and whose questions name
 the company and the year ("What is the FY2018 capital expenditure for 3M?"): the table row
@@ -14,6 +14,11 @@ templates with several wordings; each knows its evidence page.
 It prints, through the public API: the share of questions whose evidence page is among the
 first five distinct pages `rank` returns (and first), and for `ask`: how often it answers, and
 how often one of its quotes is on the evidence page.
+
+With --distractors, the reports are indexed among many pages that answer none of the questions
+(by default the Python documentation, common.PYTHON_DOCS, about 200,000 sentences): a large
+collection, where the abstention threshold, which grows with the number of sentences, is far
+above where it was fitted.
 """
 
 from __future__ import annotations
@@ -22,11 +27,12 @@ import argparse
 import io
 import json
 import random
+import shutil
 import textwrap
 import time
 from pathlib import Path
 
-from common import CACHE, ROOT, SQUAD
+from common import CACHE, PYTHON_DOCS, ROOT, SQUAD, copy_distractors
 
 from askdocs.embedding import cached_embedder
 from askdocs.engine import AskDocs
@@ -165,16 +171,35 @@ def evaluate(engine: AskDocs, questions: list[dict]) -> dict:
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--companies", type=int, default=8)
-    parser.add_argument("--json", default=str(ROOT / "bench" / "results" / "filings.json"))
+    parser.add_argument("--distractors", type=Path, nargs="?", const=PYTHON_DOCS,
+                        help="also index these HTML pages, which answer none of the questions "
+                             f"(default when given without a folder: {PYTHON_DOCS})")
+    parser.add_argument("--json", default=None,
+                        help="where to write the figures (default: bench/results/filings.json, "
+                             "or filings-distracted.json with --distractors)")
     args = parser.parse_args()
     docs, questions = collection(args.companies)
+    name = "filings-distracted.json" if args.distractors else "filings.json"
+    args.json = args.json or str(ROOT / "bench" / "results" / name)
+    if args.distractors:
+        mixed = docs.parent.with_name(docs.parent.name + "-distracted") / "docs"
+        for report_pdf in docs.iterdir():
+            if not (mixed / "reports" / report_pdf.name).exists():
+                (mixed / "reports").mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(report_pdf, mixed / "reports" / report_pdf.name)
+        copy_distractors(args.distractors, mixed / "distractors")
+        questions = [{**q, "source": f"reports/{q['source']}"} for q in questions]
+        docs = mixed
     embedder = cached_embedder()
     index = docs.parent / "index"
     began = time.perf_counter()
     report_ = build_index(docs, index, embedder=embedder)
     print(f"# {report_.summary()} ({time.perf_counter() - began:.0f}s)")
-    result = evaluate(AskDocs.load(index), questions)  # askdocs's own query encoder
-    print(f"{result['questions']} questions on {args.companies} reports: evidence page first "
+    engine = AskDocs.load(index)
+    result = evaluate(engine, questions)  # askdocs's own query encoder
+    result["sentences"] = len(engine.searcher)
+    print(f"{result['questions']} questions on {args.companies} reports "
+          f"({result['sentences']} sentences indexed): evidence page first "
           f"{result['page_first']}%, in the top 5 {result['page_top5']}%; ask answers "
           f"{result['ask_answered']}%, quotes the evidence page "
           f"{result['ask_quotes_evidence_page']}%")

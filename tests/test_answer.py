@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from askdocs import AskDocs, InputError, build_index
-from askdocs.answer import clean_question, dedupe, is_follow_up
+from askdocs.answer import THRESHOLD_GROWTH_END, clean_question, dedupe, is_follow_up, threshold
 from askdocs.embedding import HashEmbedder
 
 QUOTE_KEYS = ["source", "text", "start", "end", "score", "context", "context_start",
@@ -93,3 +93,9 @@ def test_near_duplicate_quotes_are_merged():
                    quote("b", "Six of the dead were children!", 1.5),
                    quote("b", "Something else entirely.", 1.0)])
     assert [q.source for q in kept] == ["a", "b"] and kept[1].text == "Something else entirely."
+
+
+def test_the_threshold_grows_with_the_collection_only_as_far_as_it_was_fitted():
+    assert threshold(40) < threshold(1_000) < threshold(THRESHOLD_GROWTH_END)
+    assert threshold(THRESHOLD_GROWTH_END) == threshold(200_000) == threshold(10**7)
+    assert threshold(0) == threshold(1)
