@@ -32,7 +32,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
-from common import CACHE, PYTHON_DOCS, ROOT, SQUAD, copy_distractors, tuning_half
+from common import CACHE, PYTHON_DOCS, ROOT, SQUAD, copy_distractors, recall_at, tuning_half
 
 from askdocs.embedding import cached_embedder
 from askdocs.engine import AskDocs
@@ -51,24 +51,16 @@ def make_folder(squad: str, distractors: Path, share: float) -> tuple[Path, list
 
 
 def ivf_recall(engine, vectors: np.ndarray, k: int = 100) -> dict | None:
-    """Dense top-k recall of each approximate sentence segment against scanning all its lists."""
+    """Dense top-k recall of each approximate sentence segment against an exhaustive scan."""
     out = {}
     for number, part in enumerate(engine.searcher.parts):
         store = part.segment.sentence_store
-        index = getattr(store, "index", None)
-        if index is None or not hasattr(index, "nprobe"):
+        index = getattr(store, "approximate", None)  # a Milvus index has none
+        if index is None:
             continue
-        found = []
-        for vector in vectors:
-            _, rows = store.search(vector[None, :], k)
-            probe = index.nprobe
-            index.nprobe = index.nlist
-            _, every = store.search(vector[None, :], k)
-            index.nprobe = probe
-            found.append(len(set(rows) & set(every)) / max(len(every), 1))
         out[f"segment {number}"] = {"vectors": len(store), "lists": index.nlist,
                                     "probed": index.nprobe,
-                                    f"recall@{k}": round(float(np.mean(found)), 3)}
+                                    f"recall@{k}": round(recall_at(store, vectors, k), 3)}
     return out or None
 
 

@@ -57,3 +57,24 @@ def copy_distractors(source: Path, folder: Path, share: float = 1.0) -> int:
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(page, target)
     return len(chosen)
+
+
+def recall_at(store, vectors, depth: int = 100) -> float:
+    """Recall@depth of a vector store's search against an exhaustive scan of its own codes."""
+    import numpy as np
+
+    exact = np.full((len(vectors), depth), -np.inf, dtype=np.float32)
+    exact_rows = np.zeros((len(vectors), depth), dtype=np.int64)
+    for begin in range(0, len(store), 100_000):
+        rows = np.arange(begin, min(begin + 100_000, len(store)))
+        scores = vectors @ store.vectors(rows).T
+        both = np.concatenate([exact, scores], axis=1)
+        both_rows = np.concatenate([exact_rows, np.broadcast_to(rows, scores.shape)], axis=1)
+        order = np.argsort(-both, axis=1)[:, :depth]
+        exact, exact_rows = (np.take_along_axis(both, order, 1),
+                             np.take_along_axis(both_rows, order, 1))
+    found = 0
+    for i, vector in enumerate(vectors):
+        _, rows = store.search(vector[None, :], depth)
+        found += len(set(rows.tolist()) & set(exact_rows[i].tolist()))
+    return found / (depth * len(vectors))

@@ -35,7 +35,7 @@ import sys
 import time
 from pathlib import Path
 
-from common import CACHE, ROOT, SQUAD
+from common import CACHE, ROOT, SQUAD, recall_at
 
 from askdocs.chunking import split_sentences
 from askdocs.embedding import HashEmbedder
@@ -156,31 +156,13 @@ def same_as_faiss(index: Path, faiss: Path, questions: list[str]) -> float | Non
 
 def ivf_recall(index: Path, questions: list[str], depth: int = 100) -> float | None:
     """Recall@depth of the approximate sentence index against an exhaustive scan."""
-    import numpy as np
-
     from askdocs.store import load_stored
 
     stored = load_stored(index)
-    big = [s for s in stored.segments if hasattr(s.sentence_store.index, "nprobe")]
+    big = [s for s in stored.segments if s.sentence_store.approximate is not None]
     if not big:
         return None
-    store = big[0].sentence_store
-    vectors = HashEmbedder().embed(questions)
-    exact = np.full((len(questions), depth), -np.inf, dtype=np.float32)
-    exact_rows = np.zeros((len(questions), depth), dtype=np.int64)
-    for begin in range(0, len(store), 100_000):
-        rows = np.arange(begin, min(begin + 100_000, len(store)))
-        scores = vectors @ store.vectors(rows).T
-        both = np.concatenate([exact, scores], axis=1)
-        both_rows = np.concatenate([exact_rows, np.broadcast_to(rows, scores.shape)], axis=1)
-        order = np.argsort(-both, axis=1)[:, :depth]
-        exact, exact_rows = (np.take_along_axis(both, order, 1),
-                             np.take_along_axis(both_rows, order, 1))
-    found = 0
-    for i, vector in enumerate(vectors):
-        _, rows = store.search(vector[None, :], depth)
-        found += len(set(rows.tolist()) & set(exact_rows[i].tolist()))
-    return found / (depth * len(questions))
+    return recall_at(big[0].sentence_store, HashEmbedder().embed(questions), depth)
 
 
 def update(folder: Path, index: Path, store: str) -> dict:

@@ -138,7 +138,7 @@ def test_the_faiss_store_keeps_the_vector_store_contract(tmp_path, monkeypatch, 
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
     store = FaissStore.build(vectors[:1500], 32)
     store.add(vectors[1500:])
-    assert len(store) == 2000 and hasattr(store.index, "nprobe") == approximate
+    assert len(store) == 2000 and (store.approximate is not None) == approximate
     error = np.abs(store.vectors(np.array([0, 1999])) - vectors[[0, 1999]]).max()
     assert error < (0.1 if approximate else 1e-3)  # 8-bit codes past 200k vectors, else fp16
     store.save(tmp_path / "v.faiss")
@@ -159,6 +159,26 @@ def test_the_faiss_store_keeps_the_vector_store_contract(tmp_path, monkeypatch, 
     assert 600 not in loaded.search(vectors[600:601], 20)[1]
     assert 600 not in loaded.search(vectors[600:601], 20, live)[1]
     assert 5 in loaded.search(vectors[5:6], 20)[1]
+
+
+def test_an_ivf_of_8_bit_codes_built_before_the_fast_scan_codes_is_still_searched(tmp_path):
+    import faiss
+
+    rng = np.random.default_rng(4)
+    vectors = rng.standard_normal((2000, 32)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    old = faiss.IndexIVFScalarQuantizer(faiss.IndexFlatIP(32), 32, 16,
+                                        faiss.ScalarQuantizer.QT_8bit, faiss.METRIC_INNER_PRODUCT)
+    old.train(vectors)
+    old.add(vectors)
+    old.nprobe = 16
+    faiss.write_index(old, str(tmp_path / "old.faiss"))
+    store = FaissStore.load(tmp_path / "old.faiss")
+    assert store.approximate is not None and store.approximate.nprobe == 16
+    live = np.ones(2000, dtype=bool)
+    live[7] = False
+    assert store.search(vectors[7:8], 5)[1][0] == 7
+    assert 7 not in store.search(vectors[7:8], 5, live)[1]
 
 
 def test_an_index_of_the_older_format_is_rebuilt_not_an_error(tmp_path):

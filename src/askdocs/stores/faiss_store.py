@@ -2,12 +2,15 @@
 
 A segment below APPROXIMATE_FROM vectors is searched exhaustively, its vectors kept as float16
 codes (FAISS scalar quantiser QT_fp16): half the disk and memory of float32. A larger one goes
-through an inverted-file index (IVF) of 8-bit codes (QT_8bit, ranges trained on the segment), a
-quarter of float32, which is what keeps a million sentences' mapped pages small. Neither costs
-anything measurable on SQuAD (README, "Scale": P@1, MRR and R@5 unchanged with either code for
-every vector). The IVF's recall against exhaustive search at the candidate depth retrieval
-uses is measured by bench/scale.py. Both are read with IO_FLAG_MMAP_IFC: the codes stay in the
-file, mapped, and only the pages a search touches are read.
+through an inverted-file index (IVF) of 4-bit product-quantisation codes scanned with FAISS's
+fast-scan kernels (half a byte per dimension pair), whose best REFINE_FACTOR·k are re-scored on
+8-bit codes (QT_8bit, ranges trained on the segment) before the k best are kept: a quarter of
+float32 for the codes a question is answered with, and only the rows re-scored are read. Neither
+code costs anything measurable on SQuAD (README, "Scale": P@1, MRR and R@5 unchanged with 8-bit
+codes for every vector). bench/scale.py measures the IVF's recall against exhaustive search at
+the candidate depth retrieval uses. Files are read with IO_FLAG_MMAP_IFC: flat codes stay in
+the file, mapped, and only the pages a search touches are read (the fast-scan lists, an eighth
+of float32, are read in).
 """
 
 from __future__ import annotations
@@ -24,15 +27,33 @@ from askdocs.stores import VectorStore
 APPROXIMATE_FROM = 200_000
 TRAINING_ROWS = 100_000  # at least this many vectors train the IVF (a sample of the segment)
 PER_LIST = 39  # and at least this many per list, below which FAISS warns its k-means is starved
-# Share of the lists searched. bench/scale.py measures recall@100 against exhaustive search:
-# 0.92 on 1M hashing vectors (0.96 at 1/8, 0.98 at 1/4 but 16 ms a question), 0.90 on the
-# model's SQuAD vectors; the README's "Scale" has the trade-off, still short of its 0.98 target.
-NPROBE_SHARE = 1 / 16
+# Share of the lists searched, and how many times k the fast-scan codes propose for re-scoring.
+# recall@100 against an exhaustive scan of the same codes, for SQuAD questions on bench/scale.py's
+# 1M hashing vectors and on bench/abstention_scale.py's 215k model vectors (SQuAD, Python docs):
+# - 8-bit codes alone (the store before): 0.93 in 1/16 of the lists, 0.98 in 1/4 but 16 ms a
+#   search at 1M; model vectors in 1/16: 0.946.
+# - fast-scan codes in 1/4 of the lists, re-scored 16·k deep: 0.980, ask p50 at 1M 21.4 ms;
+#   model vectors 0.975. Re-scoring 32·k deep does not help them (0.975): the lists are the limit.
+# - in 1/3: 0.983 at 22.5 ms, model vectors 0.980; in 1/2: 0.986 at 25.2 ms, model vectors 0.987.
+NPROBE_SHARE = 1 / 3
+REFINE_FACTOR = 16
 
 
 def lists_for(rows: int) -> int:
     """IVF lists for a segment: about 4 * sqrt(rows), FAISS's usual choice."""
     return max(64, int(4 * math.sqrt(rows)))
+
+
+def approximate_index(dimension: int, rows: int):
+    """An untrained IVF of fast-scan 4-bit codes (a sub-quantiser per two dimensions, or per
+    dimension when their number is odd), re-scored on 8-bit codes."""
+    import faiss
+
+    pairs = dimension // 2 if dimension % 2 == 0 else dimension
+    index = faiss.index_factory(dimension, f"IVF{lists_for(rows)},PQ{pairs}x4fs,Refine(SQ8)",
+                                faiss.METRIC_INNER_PRODUCT)
+    index.k_factor = REFINE_FACTOR
+    return index
 
 
 class FaissStore(VectorStore):
@@ -53,13 +74,12 @@ class FaissStore(VectorStore):
         if len(vectors) < APPROXIMATE_FROM:
             index = faiss.IndexScalarQuantizer(dimension, fp16, ip)
         else:
-            index = faiss.IndexIVFScalarQuantizer(faiss.IndexFlatIP(dimension), dimension,
-                                                  lists_for(len(vectors)),
-                                                  faiss.ScalarQuantizer.QT_8bit, ip)
-            rows = min(len(vectors), max(TRAINING_ROWS, PER_LIST * index.nlist))
+            index = approximate_index(dimension, len(vectors))
+            ivf = faiss.extract_index_ivf(index)
+            rows = min(len(vectors), max(TRAINING_ROWS, PER_LIST * ivf.nlist))
             sample = np.random.default_rng(0).choice(len(vectors), rows, replace=False)
             index.train(vectors[np.sort(sample)])
-            index.nprobe = max(1, round(index.nlist * NPROBE_SHARE))
+            ivf.nprobe = max(1, round(ivf.nlist * NPROBE_SHARE))
         store = cls(index)
         store.add(vectors)
         return store
@@ -73,6 +93,17 @@ class FaissStore(VectorStore):
 
     def __len__(self) -> int:
         return self.index.ntotal
+
+    @property
+    def approximate(self):
+        """The IVF this store searches through (None: it scans every vector). Indexes built
+        before the fast-scan codes are an IVF of 8-bit codes, searched as they were."""
+        import faiss
+
+        try:
+            return faiss.extract_index_ivf(self.index)
+        except RuntimeError:
+            return None
 
     @property
     def dimension(self) -> int:
@@ -118,8 +149,12 @@ class FaissStore(VectorStore):
         faiss.omp_set_num_threads(1)
         params, selector = None, self.selector(live)
         if selector is not None:
-            params = (faiss.SearchParametersIVF(sel=selector, nprobe=self.index.nprobe)
-                      if hasattr(self.index, "nprobe") else faiss.SearchParameters(sel=selector))
+            ivf = self.approximate
+            params = (faiss.SearchParametersIVF(sel=selector, nprobe=ivf.nprobe) if ivf else
+                      faiss.SearchParameters(sel=selector))
+            if isinstance(self.index, faiss.IndexRefine):
+                params = faiss.IndexRefineSearchParameters(k_factor=self.index.k_factor,
+                                                           base_index_params=params)
         scores, rows = self.index.search(np.ascontiguousarray(vector, dtype=np.float32), k,
                                          params=params)
         found = rows[0] >= 0
