@@ -9,8 +9,8 @@ float32 for the codes a question is answered with, and only the rows re-scored a
 code costs anything measurable on SQuAD (README, "Scale": P@1, MRR and R@5 unchanged with 8-bit
 codes for every vector). bench/scale.py measures the IVF's recall against exhaustive search at
 the candidate depth retrieval uses. Files are read with IO_FLAG_MMAP_IFC: flat codes stay in
-the file, mapped, and only the pages a search touches are read (the fast-scan lists, an eighth
-of float32, are read in).
+the file, mapped, and only the pages a search touches are read (the fast-scan lists, a
+sixteenth of float32, are read in).
 """
 
 from __future__ import annotations
