@@ -1,6 +1,7 @@
 """Does the abstention hold in a large collection? SQuAD articles among many unrelated pages.
 
-    python bench/abstention_scale.py [--distractors DIR] [--shares 0.5 1] [--json OUT]
+    python bench/abstention_scale.py [--distractors DIR [DIR ...]] [--shares 0.5 1]
+                                     [--cache NAME] [--json OUT]
 
 The first abstention step's threshold grows with ln(number of sentences) and was fitted on
 collections of 40 to 8,517 sentences (bench/calibrate_abstention.py). This checks it far past
@@ -40,11 +41,12 @@ from askdocs.evaluation import hit, load_squad, write_folder
 from askdocs.indexer import build_index
 
 
-def make_folder(squad: str, distractors: Path, share: float) -> tuple[Path, list]:
+def make_folder(squad: str, distractors: list[Path], share: float,
+                name: str) -> tuple[Path, list]:
     """The documents folder for one share of the distractors, and the SQuAD questions."""
     documents, questions = load_squad(squad)
     names = list(documents)
-    folder = CACHE / f"abstention-scale-{share:g}" / "docs"
+    folder = CACHE / f"{name}-{share:g}" / "docs"
     write_folder({names[i]: documents[names[i]] for i in range(40)}, folder / "squad")
     copy_distractors(distractors, folder / "distractors", share)
     return folder, [replace(q, source=f"squad/{q.source}") for q in questions]
@@ -103,19 +105,23 @@ def measure(folder: Path, questions: list, share: float) -> dict:
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--squad", default=SQUAD)
-    parser.add_argument("--distractors", type=Path, default=PYTHON_DOCS,
-                        help="folder of HTML pages that answer none of the SQuAD questions")
+    parser.add_argument("--distractors", type=Path, nargs="+", default=[PYTHON_DOCS],
+                        help="folders of HTML pages that answer none of the SQuAD questions")
     parser.add_argument("--shares", type=float, nargs="+", default=[0.5, 1.0],
-                        help="shares of the distractor pages, one index each")
+                        help="shares of the distractor pages (all folders' pages in turn), "
+                             "one index each")
+    parser.add_argument("--cache", default="abstention-scale",
+                        help="the indexes' folder names under bench/.cache (NAME-SHARE)")
     parser.add_argument("--json", type=Path,
                         default=ROOT / "bench" / "results" / "abstention_scale.json")
     args = parser.parse_args()
     rows = []
     for share in args.shares:
-        folder, questions = make_folder(args.squad, args.distractors, share)
+        folder, questions = make_folder(args.squad, args.distractors, share, args.cache)
         rows.append(measure(folder, questions, share))
     args.json.parent.mkdir(parents=True, exist_ok=True)
-    args.json.write_text(json.dumps({"distractors": str(args.distractors), "rows": rows},
+    args.json.write_text(json.dumps({"distractors": [str(d) for d in args.distractors],
+                                     "rows": rows},
                                     indent=1) + "\n")
 
 

@@ -45,14 +45,18 @@ def tuning_half(question) -> bool:
     return question.article % 2 == 0
 
 
-def copy_distractors(source: Path, folder: Path, share: float = 1.0) -> int:
-    """Copy the first share of source's HTML pages (in a stable order) under folder; how many."""
-    if not source.is_dir():
-        sys.exit(f"no distractor pages at {source} (apt install python3.11-doc)")
-    pages = sorted(p for p in source.rglob("*.html") if p.is_file())
+def copy_distractors(sources: list[Path], folder: Path, share: float = 1.0) -> int:
+    """Copy the first share of the sources' HTML pages (in a stable order: source by source)
+    under folder, each source in a folder of its name when there are several; how many."""
+    pages = []
+    for source in sources:
+        if not source.is_dir():
+            sys.exit(f"no distractor pages at {source} (apt install python3.11-doc)")
+        where = folder / source.name if len(sources) > 1 else folder
+        pages += [(p, where / p.relative_to(source))
+                  for p in sorted(source.rglob("*.html")) if p.is_file()]
     chosen = pages[:round(len(pages) * share)]
-    for page in chosen:
-        target = folder / page.relative_to(source)
+    for page, target in chosen:
         if not target.exists():
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(page, target)

@@ -187,7 +187,7 @@ def main():
             if not (mixed / "reports" / report_pdf.name).exists():
                 (mixed / "reports").mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(report_pdf, mixed / "reports" / report_pdf.name)
-        copy_distractors(args.distractors, mixed / "distractors")
+        copy_distractors([args.distractors], mixed / "distractors")
         questions = [{**q, "source": f"reports/{q['source']}"} for q in questions]
         docs = mixed
     embedder = cached_embedder()
