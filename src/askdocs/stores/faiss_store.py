@@ -151,8 +151,8 @@ class FaissStore(VectorStore):
         params, selector = None, self.selector(live)
         if selector is not None:
             ivf = self.approximate
-            params = (faiss.SearchParametersIVF(sel=selector, nprobe=ivf.nprobe) if ivf else
-                      faiss.SearchParameters(sel=selector))
+            params = (faiss.SearchParameters(sel=selector) if ivf is None else
+                      faiss.SearchParametersIVF(sel=selector, nprobe=ivf.nprobe))
             if isinstance(self.index, faiss.IndexRefine):
                 params = faiss.IndexRefineSearchParameters(k_factor=self.index.k_factor,
                                                            base_index_params=params)
