@@ -33,7 +33,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
-from common import CACHE, PYTHON_DOCS, ROOT, SQUAD, copy_distractors, recall_at, tuning_half
+from common import CACHE, PYTHON_DOCS, ROOT, SQUAD, copy_pages, recall_at, tuning_half
 
 from askdocs.embedding import cached_embedder
 from askdocs.engine import AskDocs
@@ -48,7 +48,7 @@ def make_folder(squad: str, distractors: list[Path], share: float,
     names = list(documents)
     folder = CACHE / f"{name}-{share:g}" / "docs"
     write_folder({names[i]: documents[names[i]] for i in range(40)}, folder / "squad")
-    copy_distractors(distractors, folder / "distractors", share)
+    copy_pages(distractors, folder / "distractors", share)
     return folder, [replace(q, source=f"squad/{q.source}") for q in questions]
 
 

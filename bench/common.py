@@ -45,16 +45,18 @@ def tuning_half(question) -> bool:
     return question.article % 2 == 0
 
 
-def copy_distractors(sources: list[Path], folder: Path, share: float = 1.0) -> int:
-    """Copy the first share of the sources' HTML pages (in a stable order: source by source)
-    under folder, each source in a folder of its name when there are several; how many."""
+def copy_pages(sources: list[Path], folder: Path, share: float = 1.0,
+               pattern: str = "*.html") -> int:
+    """Copy the first share of the sources' files matching pattern (in a stable order: source
+    by source) under folder, each source in a folder of its name when there are several, once
+    (a file already there is kept); how many."""
     pages = []
     for source in sources:
         if not source.is_dir():
-            sys.exit(f"no distractor pages at {source} (apt install python3.11-doc)")
+            sys.exit(f"no pages at {source} (for the Python docs: apt install python3.11-doc)")
         where = folder / source.name if len(sources) > 1 else folder
         pages += [(p, where / p.relative_to(source))
-                  for p in sorted(source.rglob("*.html")) if p.is_file()]
+                  for p in sorted(source.rglob(pattern)) if p.is_file()]
     chosen = pages[:round(len(pages) * share)]
     for page, target in chosen:
         if not target.exists():

@@ -27,12 +27,11 @@ import argparse
 import io
 import json
 import random
-import shutil
 import textwrap
 import time
 from pathlib import Path
 
-from common import CACHE, PYTHON_DOCS, ROOT, SQUAD, copy_distractors
+from common import CACHE, PYTHON_DOCS, ROOT, SQUAD, copy_pages
 
 from askdocs.embedding import cached_embedder
 from askdocs.engine import AskDocs
@@ -183,11 +182,8 @@ def main():
     args.json = args.json or str(ROOT / "bench" / "results" / name)
     if args.distractors:
         mixed = docs.parent.with_name(docs.parent.name + "-distracted") / "docs"
-        for report_pdf in docs.iterdir():
-            if not (mixed / "reports" / report_pdf.name).exists():
-                (mixed / "reports").mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(report_pdf, mixed / "reports" / report_pdf.name)
-        copy_distractors([args.distractors], mixed / "distractors")
+        copy_pages([docs], mixed / "reports", pattern="*.pdf")
+        copy_pages([args.distractors], mixed / "distractors")
         questions = [{**q, "source": f"reports/{q['source']}"} for q in questions]
         docs = mixed
     embedder = cached_embedder()

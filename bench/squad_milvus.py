@@ -22,12 +22,8 @@ from common import CACHE, ROOT, SQUAD, squad_index, tuning_half
 
 from askdocs.embedding import cached_embedder
 from askdocs.engine import AskDocs
-from askdocs.evaluation import hit, summarise
+from askdocs.evaluation import first_hit, summarise
 from askdocs.indexer import build_index
-
-
-def first_hit(ranked, question) -> int | None:
-    return next((i for i, q in enumerate(ranked, start=1) if hit(q, question)), None)
 
 
 def main():

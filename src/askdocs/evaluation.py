@@ -77,13 +77,17 @@ def hit(quote, question: Question) -> bool:
         quote.start <= s < quote.end for s in question.starts)
 
 
+def first_hit(ranked: list, question: Question) -> int | None:
+    """The rank (from 1) of the first quote that holds an answer, None if none does."""
+    return next((i for i, q in enumerate(ranked, start=1) if hit(q, question)), None)
+
+
 def ranks(engine, questions: list[Question], k: int = 10) -> tuple[list[int | None], float]:
     """The rank of the first correct quote for each question (None past k), and queries/s."""
     found = []
     began = time.perf_counter()
     for question in questions:
-        ranked = engine.rank(question.text, k=k)
-        found.append(next((i for i, q in enumerate(ranked, start=1) if hit(q, question)), None))
+        found.append(first_hit(engine.rank(question.text, k=k), question))
     return found, len(questions) / max(time.perf_counter() - began, 1e-9)
 
 
