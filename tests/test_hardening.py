@@ -514,3 +514,23 @@ def test_splitting_many_short_lines_is_linear():
     ratio = split_seconds(large) / split_seconds(small)
     # linear measures 5-8x (14x with both cores busy); the quadratic splitter measured 31x
     assert ratio < 20, f"8x the text took {ratio:.1f}x the time (quadratic would be 64x)"
+
+
+class FailingEmbedder(HashEmbedder):
+    def embed_batch(self, texts):
+        raise RuntimeError("the model broke")
+
+
+def test_a_failed_first_build_leaves_no_folder_and_a_failed_rebuild_keeps_the_index(
+        tmp_path, seed_docs):
+    index_dir = tmp_path / "new" / "index"
+    with pytest.raises(RuntimeError, match="the model broke"):
+        build_index(seed_docs, index_dir, embedder=FailingEmbedder())
+    assert not index_dir.exists()  # askdocs made it, and wrote nothing into it but its lock
+    build_index(seed_docs, index_dir, embedder=HashEmbedder())
+    before = sorted(p.name for p in index_dir.iterdir())
+    (seed_docs / "new.txt").write_text("A new document about forty bridges.", "utf-8")
+    with pytest.raises(RuntimeError, match="the model broke"):
+        build_index(seed_docs, index_dir, embedder=FailingEmbedder())
+    assert sorted(p.name for p in index_dir.iterdir()) == before
+    assert AskDocs.load(index_dir, embedder=HashEmbedder()).ask(CHILDREN).answered

@@ -390,8 +390,10 @@ def check_writable(index_dir: Path, allow_other_files: bool = False) -> None:
 
 @contextmanager
 def build_lock(index_dir: str | Path, wait: float = 600.0, on_wait=None):
-    """Hold the index's build lock; wait up to `wait` seconds for another build to finish."""
+    """Hold the index's build lock; wait up to `wait` seconds for another build to finish. A
+    build that fails in a folder it created leaves no folder behind if it wrote nothing else."""
     index_dir = Path(index_dir)
+    created = not index_dir.exists()
     with writing(index_dir):
         index_dir.mkdir(parents=True, exist_ok=True)
         handle = open(index_dir / LOCK, "a+")  # noqa: SIM115 - closed below
@@ -411,5 +413,10 @@ def build_lock(index_dir: str | Path, wait: float = 600.0, on_wait=None):
                 time.sleep(0.2)
         try:
             yield
+        except BaseException:
+            if created and [p.name for p in index_dir.iterdir()] == [LOCK]:
+                (index_dir / LOCK).unlink()
+                index_dir.rmdir()
+            raise
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
