@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,6 +59,7 @@ SCAN = 16_384  # Milvus's largest query result window
 DEFAULT_COLLECTION = "askdocs"
 COLLECTION_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,200}")
 LITE_FOLDER = "milvus.db"  # the Milvus Lite database `--store milvus` keeps in the index folder
+OLDEST_SERVER = (2, 4)  # the first Milvus with sparse vectors (the keyword weights)
 
 
 def chosen_target(store: str | None, index_dir: Path, recorded: str) -> MilvusTarget | None:
@@ -244,6 +246,9 @@ class MilvusIndex:
             raise StoreError("the Milvus store needs pymilvus: pip install pymilvus") from None
         self.errors = (MilvusException,)
         self.loaded = False
+        # every pymilvus failure becomes one StoreError line; its own log of the same failure
+        # (a traceback at ERROR) would bury that line
+        logging.getLogger("pymilvus").setLevel(logging.CRITICAL)
         if target.lite is not None and target.lite.exists() and not target.lite.is_dir():
             raise StoreError(f"{target.lite} is a file, not a Milvus Lite database folder")
         if target.lite is not None:
@@ -260,6 +265,19 @@ class MilvusIndex:
                              f"{getattr(error, 'message', error)}") from None
         except Exception as error:  # a Lite folder that is locked or not Milvus Lite's
             raise StoreError(f"cannot open the Milvus store {where}: {error}") from None
+        if target.lite is None:
+            self.check_version()
+
+    def check_version(self) -> None:
+        """Refuse a server older than OLDEST_SERVER before anything is written: it would
+        create the first collection and then fail on its sparse field."""
+        version = str(self.call("asking the server's version", "get_server_version"))
+        number = re.search(r"(\d+)\.(\d+)", version)
+        if number and tuple(map(int, number.groups())) < OLDEST_SERVER:
+            raise StoreError(f"the Milvus store {self.target.shown()} runs Milvus "
+                             f"{version.lstrip('v')}; askdocs needs Milvus "
+                             f"{'.'.join(map(str, OLDEST_SERVER))} or newer (it keeps keyword "
+                             "weights as sparse vectors)")
 
     def call(self, what: str, method: str, *args, **kwargs):
         """A pymilvus call whose failure becomes one StoreError line."""
@@ -306,7 +324,19 @@ class MilvusIndex:
                              f"({error}); rebuild it with `askdocs index --full`") from None
 
     def create(self, dimension: int) -> None:
-        """Create the three collections (they must not exist)."""
+        """Create the three collections (they must not exist). If one cannot be made, those
+        this call made are dropped again: a collection can exist without its index."""
+        before = set(self.call("listing collections", "list_collections"))
+        try:
+            self.create_tables(dimension)
+        except StoreError:
+            made = set(self.call("listing collections", "list_collections")) - before
+            for name in self.names.values():
+                if name in made:
+                    self.call(f"dropping {name}", "drop_collection", name)
+            raise
+
+    def create_tables(self, dimension: int) -> None:
         from pymilvus import DataType
 
         for table in ("sentences", "chunks", "records"):

@@ -1,0 +1,99 @@
+"""The Milvus store against a real Milvus server (no mock): the Milvus project's standalone
+server, run from PyPI's `milvus` package (its last release, 2.3.5, with authentication on).
+
+That server predates sparse vectors (Milvus 2.4), so askdocs must refuse it in one line before
+writing anything; what it does test for real is the server path itself: an address, a token,
+a refused token, and a failed collection create that leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import socket
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from askdocs.cli import main
+from askdocs.stores.milvus_store import MilvusIndex
+
+milvus = pytest.importorskip(
+    "milvus", reason="the Milvus server test needs PyPI `milvus` (linux x86_64 wheels only)")
+
+ROOT_TOKEN = "root:Milvus"  # the server's first user and password
+ETCD_PEER_PORT = 2380
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    with socket.socket() as probe:  # the server's embedded etcd always takes this port
+        if probe.connect_ex(("127.0.0.1", ETCD_PEER_PORT)) == 0:
+            pytest.skip(f"port {ETCD_PEER_PORT} is taken: another Milvus server runs here")
+    server = milvus.MilvusServer(data_dir=str(tmp_path_factory.mktemp("milvus-server")),
+                                 wait_for_started=False)
+    server.config.set("authorization_enabled", True)
+    server.start()
+    try:
+        health = f"http://127.0.0.1:{server.webservice_port}/healthz"
+        deadline = time.monotonic() + 120
+        while not healthy(health):
+            if server.server_proc.poll() is not None or time.monotonic() > deadline:
+                log = Path(server.config.base_data_dir, "logs", "milvus-stderr.log")
+                pytest.fail(f"the Milvus server did not start; see {log}")
+            time.sleep(0.5)
+        yield f"127.0.0.1:{server.listen_port}"
+    finally:
+        server.stop()
+
+
+def healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as answer:
+            return b"OK" in answer.read()
+    except OSError:
+        return False
+
+
+def collections(address: str) -> list[str]:
+    from pymilvus import MilvusClient
+
+    return MilvusClient(f"http://{address}", token=ROOT_TOKEN).list_collections()
+
+
+def test_a_server_without_sparse_vectors_is_refused_before_anything_is_written(
+        server, tmp_path, seed_docs, capsys, monkeypatch):
+    index_dir = tmp_path / "index"
+    monkeypatch.setenv("MILVUS_TOKEN", ROOT_TOKEN)
+    assert main(["index", "--docs", str(seed_docs), "--index", str(index_dir),
+                 "--store", f"milvus://{server}"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"Error: the Milvus store milvus://{server} runs Milvus 2.3.5") \
+        and "needs Milvus 2.4 or newer" in err and err.count("\n") == 1, err
+    assert not index_dir.exists()
+    assert collections(server) == []
+
+
+def test_a_refused_token_is_one_line(server, tmp_path, seed_docs, capsys, monkeypatch):
+    index_dir = tmp_path / "index"
+    monkeypatch.setenv("MILVUS_TOKEN", "root:wrong")
+    assert main(["ask", "what happened?", "--index", str(index_dir),
+                 "--store", f"milvus://{server}"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"Error: cannot reach the Milvus store milvus://{server}") \
+        and err.count("\n") == 1, err
+    assert "Traceback" not in err
+
+
+def test_a_build_the_server_fails_half_way_leaves_nothing(server, tmp_path, seed_docs, capsys,
+                                                         monkeypatch):
+    monkeypatch.setattr(MilvusIndex, "check_version", lambda self: None)  # to reach the create
+    monkeypatch.setenv("MILVUS_TOKEN", ROOT_TOKEN)
+    index_dir = tmp_path / "index"
+    assert main(["index", "--docs", str(seed_docs), "--index", str(index_dir),
+                 "--store", f"milvus://{server}"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"Error: Milvus store milvus://{server}: creating askdocs_sentences "
+                          "failed") and err.count("\n") == 1, err
+    assert not index_dir.exists()
+    assert collections(server) == []  # the first collection was made, then dropped again
