@@ -69,6 +69,26 @@ def test_a_swapped_name_and_a_missing_number_are_seen():
     assert swapped["missing_idf"] > right["missing_idf"]
 
 
+def test_a_follow_up_may_name_the_earlier_subject_in_part_or_not_at_all():
+    """'Who is Dmytro Lubinets? what did he write on Telegram?': the sentence that answers says
+    'Lubinets'; asked as one question, the missing first name still counts."""
+    query = "Who is Dmytro Lubinets? what did he write on Telegram?"
+    asked = "what did he write on Telegram?"
+    sentence = "Lubinets wrote on Telegram that not a single military facility was hit."
+
+    def missing(sentence: str, asked: str | None) -> float:
+        terms = TOKENIZE(query)
+        values = features(query, terms, {t: 1.0 for t in terms}, sentence, sentence, TOKENIZE,
+                          0.0, "", asked)
+        return dict(zip(FEATURES, values))["missing_names"]
+
+    assert missing(sentence, asked) == 0
+    assert missing(sentence, None) == 1  # one question: Dmytro is missing
+    other = "Kovalenko wrote on Telegram that not a single military facility was hit."
+    assert missing(other, asked) == 1  # neither of the subject's names
+    assert missing("Lubinets wrote that it was hit.", asked) == 1  # the follow-up's own name
+
+
 def test_a_how_many_question_needs_a_quantity_and_a_negation_must_match():
     question = "How many people were wounded?"
     assert feature_row(question, "Many people were wounded in the attack.")[

@@ -114,6 +114,12 @@ def found_of_type(kind: str, text: str, question_words: set[str]) -> bool:
     return any(s.lower().strip(".") not in question_words for s in spans)
 
 
+def names_in(question: str) -> set[str]:
+    """The capitalised words of a question after its first (names, as a question writes them)."""
+    return {POSSESSIVE.sub("", m.group(0)) for m in CAPITAL.finditer(question[1:])
+            if not DIGIT.search(m.group(0))}
+
+
 def bigram_share(terms: list[str], tokens: list[str]) -> float:
     """Share of the question's neighbouring term pairs that are neighbours in the passage."""
     pairs = {(a, b) for a, b in zip(terms, terms[1:]) if a != b}
@@ -150,12 +156,15 @@ def features(question: str, terms: list[str], idf: dict[str, float], sentence: s
                        if t not in in_passage and not DIGIT.search(t)), default=0.0)
     context = f"{passage}\n{identity}"
     lowered = context.lower()
-    names = {POSSESSIVE.sub("", m.group(0)) for m in CAPITAL.finditer(question[1:])
-             if not DIGIT.search(m.group(0))}
-    missing_names = sum(n.lower() not in lowered for n in names)
+    asked = asked or question
+    # a follow-up's answer names the earlier question's subject in part or not at all
+    # ("Lubinets", "he"): that subject counts as missing only if none of its names is there
+    own = names_in(asked)
+    earlier = names_in(question) - own
+    missing_names = sum(n.lower() not in lowered for n in own) + \
+        (bool(earlier) and all(n.lower() not in lowered for n in earlier))
     numbers = set(re.findall(r"\d+", question))
     missing_numbers = sum(n not in context for n in numbers)
-    asked = asked or question
     kind = asked_type(asked)
     question_words = set(re.findall(r"[\w'’-]+", question.lower()))
     type_sentence = kind is not None and not found_of_type(kind, sentence, question_words)
