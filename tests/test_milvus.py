@@ -18,7 +18,7 @@ from askdocs.errors import IndexMismatchError, InputError
 from askdocs.evaluation import load_squad, write_folder
 from askdocs.store import read_manifest
 from askdocs.stores import milvus_write
-from askdocs.stores.milvus_store import MilvusIndex, StoreError, parse_store
+from askdocs.stores.milvus_store import HNSW, MilvusIndex, StoreError, parse_store
 
 pytest.importorskip("milvus_lite", reason="Milvus Lite has no wheel for this platform")
 
@@ -157,12 +157,21 @@ def test_a_manifest_cannot_point_outside_its_folder(tmp_path, seed_docs):
 
 
 @pytest.mark.model
-def test_top_five_agree_with_faiss_on_the_squad_slice(tmp_path, real_embedder):
+def test_top_five_agree_with_faiss_on_the_squad_slice(tmp_path, real_embedder, monkeypatch):
+    """Milvus Lite's exact FLAT index, and HNSW (a server's index, tried here on Milvus Lite)."""
     documents, questions = load_squad(ROOT / "tests" / "data" / "squad_slice.json")
     folder = write_folder(documents, tmp_path / "docs")
     build_index(folder, tmp_path / "faiss", embedder=real_embedder)
-    build_index(folder, tmp_path / "milvus", embedder=real_embedder, store="milvus")
     faiss = AskDocs.load(tmp_path / "faiss", embedder=real_embedder)
-    milvus = AskDocs.load(tmp_path / "milvus", embedder=real_embedder)
-    same = sum(ranked(faiss, q.text) == ranked(milvus, q.text) for q in questions)
-    assert same >= 0.95 * len(questions), (same, len(questions))
+    expected = [ranked(faiss, q.text) for q in questions]
+    for dense in ("FLAT", "HNSW"):
+        monkeypatch.setattr(MilvusIndex, "dense_index", property(
+            lambda self, dense=dense: (dense, HNSW if dense == "HNSW" else {})))
+        index_dir = tmp_path / dense
+        build_index(folder, index_dir, embedder=real_embedder, store="milvus")
+        store = lite(index_dir)
+        described = store.call("describe", "describe_index", store.names["sentences"], "vector")
+        assert described["index_type"] == dense
+        milvus = AskDocs.load(index_dir, embedder=real_embedder)
+        same = sum(ranked(milvus, q.text) == e for q, e in zip(questions, expected))
+        assert same >= 0.95 * len(questions), (dense, same, len(questions))

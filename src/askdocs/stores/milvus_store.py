@@ -60,6 +60,8 @@ DEFAULT_COLLECTION = "askdocs"
 COLLECTION_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,200}")
 LITE_FOLDER = "milvus.db"  # the Milvus Lite database `--store milvus` keeps in the index folder
 OLDEST_SERVER = (2, 4)  # the first Milvus with sparse vectors (the keyword weights)
+HNSW = {"M": 16, "efConstruction": 200}  # a server's dense index (see MilvusIndex.dense_index)
+SEARCH_EF = 256  # HNSW's search breadth; never below the candidates asked for
 
 
 def chosen_target(store: str | None, index_dir: Path, recorded: str) -> MilvusTarget | None:
@@ -323,6 +325,13 @@ class MilvusIndex:
             raise StoreError(f"the meta record of {self.names['records']} is damaged "
                              f"({error}); rebuild it with `askdocs index --full`") from None
 
+    @property
+    def dense_index(self) -> tuple[str, dict]:
+        """How the vectors are indexed: exactly (FLAT) in Milvus Lite, one machine's store,
+        where the answers then equal the FAISS store's; by HNSW on a server, whose collections
+        may be too large to scan for every question (tens of millions of rows)."""
+        return ("FLAT", {}) if self.target.lite is not None else ("HNSW", dict(HNSW))
+
     def create(self, dimension: int) -> None:
         """Create the three collections (they must not exist). If one cannot be made, those
         this call made are dropped again: a collection can exist without its index."""
@@ -356,7 +365,8 @@ class MilvusIndex:
                     schema.add_field(name, DataType.INT32)
                 schema.add_field("vector", DataType.FLOAT_VECTOR, dim=dimension)
                 schema.add_field("terms", DataType.SPARSE_FLOAT_VECTOR)
-                index.add_index("vector", index_type="FLAT", metric_type="IP")
+                kind, params = self.dense_index
+                index.add_index("vector", index_type=kind, metric_type="IP", params=params)
                 index.add_index("terms", index_type="SPARSE_INVERTED_INDEX", metric_type="IP")
             self.call(f"creating {self.names[table]}", "create_collection", self.names[table],
                       schema=schema, index_params=index)
@@ -435,9 +445,13 @@ class MilvusIndex:
         dicts with "id", "distance" (the inner product) and the fields asked for."""
         if limit <= 0:
             return []
+        limit = min(limit, SCAN)
+        search = {"metric_type": "IP"}
+        if field == "vector":  # HNSW's breadth (an exact FLAT index ignores it)
+            search["params"] = {"ef": max(limit, SEARCH_EF)}
         found = self.call(f"searching {table}", "search", self.names[table], data=[query],
-                          anns_field=field, limit=min(limit, SCAN), filter=condition,
-                          output_fields=fields, search_params={"metric_type": "IP"})
+                          anns_field=field, limit=limit, filter=condition,
+                          output_fields=fields, search_params=search)
         return [{"id": hit["id"], "distance": hit["distance"], **hit.get("entity", {})}
                 for hit in found[0]]
 
