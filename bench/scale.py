@@ -1,6 +1,7 @@
 """The engine at scale: build, load, ask and update at 10k, 100k and 1M sentences.
 
-    python bench/scale.py [--sizes 10000 100000 1000000] [--store faiss|milvus] [--json OUT]
+    python bench/scale.py [--sizes 10000 100000 1000000] [--store faiss|milvus] [--questions N]
+                          [--json OUT]
 
 Documents are synthetic: 1,000 sentences each (a 30-page filing's worth), drawn from SQuAD dev's
 sentences with a quarter of their words swapped for others from the same pool, so that no two
@@ -9,7 +10,7 @@ model's query-encode time is measured and reported beside. Per size:
 
 - build s: a full build (`build_index(..., embedder=HashEmbedder())`);
 - load s, ask p50/p95 ms, peak RSS: in a fresh process that loads the index and asks 200 SQuAD
-  questions (RSS is that serving process's peak, VmHWM);
+  questions (--questions; RSS is that serving process's peak, VmHWM);
 - update s: one document edited, then `build_index` again (incremental), with the share of it
   spent embedding that document;
 - disk: the index folder's size;
@@ -211,11 +212,13 @@ def main():
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
     parser.add_argument("--squad", default=SQUAD)
     parser.add_argument("--store", default="faiss", choices=["faiss", "milvus"])
+    parser.add_argument("--questions", type=int, default=QUESTIONS,
+                        help="questions asked per size (the top-5 checks take 50 of them)")
     parser.add_argument("--json", default=str(ROOT / "bench" / "results" / "scale.json"))
     args = parser.parse_args()
     documents, squad_questions = load_squad(args.squad)
     pool = sentence_pool(documents)
-    questions = [q.text for q in random.Random(0).sample(squad_questions, QUESTIONS)]
+    questions = [q.text for q in random.Random(0).sample(squad_questions, args.questions)]
     question_file = CACHE / "scale-questions.json"
     question_file.parent.mkdir(parents=True, exist_ok=True)
     question_file.write_text(json.dumps(questions))
