@@ -8,7 +8,10 @@ a refused token, and a failed collection create that leaves nothing behind.
 
 from __future__ import annotations
 
+import os
 import socket
+import subprocess
+import sys
 import time
 import urllib.request
 from pathlib import Path
@@ -16,7 +19,6 @@ from pathlib import Path
 import pytest
 
 from askdocs.cli import main
-from askdocs.stores.milvus_store import MilvusIndex
 
 milvus = pytest.importorskip(
     "milvus", reason="the Milvus server test needs PyPI `milvus` (linux x86_64 wheels only)")
@@ -74,26 +76,36 @@ def test_a_server_without_sparse_vectors_is_refused_before_anything_is_written(
     assert collections(server) == []
 
 
-def test_a_refused_token_is_one_line(server, tmp_path, seed_docs, capsys, monkeypatch):
-    index_dir = tmp_path / "index"
-    monkeypatch.setenv("MILVUS_TOKEN", "root:wrong")
-    assert main(["ask", "what happened?", "--index", str(index_dir),
-                 "--store", f"milvus://{server}"]) == 1
-    err = capsys.readouterr().err
-    assert err.startswith(f"Error: cannot reach the Milvus store milvus://{server}") \
-        and err.count("\n") == 1, err
-    assert "Traceback" not in err
+def test_a_refused_token_is_one_line(server, tmp_path):
+    """In a process of its own, so that pymilvus's own logging would show on its stderr."""
+    run = subprocess.run([sys.executable, "-m", "askdocs.cli", "ask", "what happened?",
+                          "--index", str(tmp_path / "index"), "--store", f"milvus://{server}"],
+                         capture_output=True, text=True, timeout=120,
+                         env={**os.environ, "MILVUS_TOKEN": "root:wrong"})
+    assert run.returncode == 1
+    assert run.stderr.startswith(f"Error: cannot reach the Milvus store milvus://{server}") \
+        and run.stderr.count("\n") == 1, run.stderr
 
 
-def test_a_build_the_server_fails_half_way_leaves_nothing(server, tmp_path, seed_docs, capsys,
-                                                         monkeypatch):
-    monkeypatch.setattr(MilvusIndex, "check_version", lambda self: None)  # to reach the create
-    monkeypatch.setenv("MILVUS_TOKEN", ROOT_TOKEN)
+PAST_THE_VERSION_CHECK = """
+import sys
+from askdocs.cli import main
+MilvusIndex.check_version = lambda self: None
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def test_a_build_the_server_fails_half_way_leaves_nothing(server, tmp_path, seed_docs):
+    """Past the version check, the server refuses the sparse field's index after it made the
+    first collection. In a process of its own: pymilvus logs that refusal with a traceback."""
     index_dir = tmp_path / "index"
-    assert main(["index", "--docs", str(seed_docs), "--index", str(index_dir),
-                 "--store", f"milvus://{server}"]) == 1
-    err = capsys.readouterr().err
-    assert err.startswith(f"Error: Milvus store milvus://{server}: creating askdocs_sentences "
-                          "failed") and err.count("\n") == 1, err
+    run = subprocess.run([sys.executable, "-c", PAST_THE_VERSION_CHECK, "index", "--docs",
+                          str(seed_docs), "--index", str(index_dir), "--store",
+                          f"milvus://{server}"], capture_output=True, text=True, timeout=300,
+                         env={**os.environ, "MILVUS_TOKEN": ROOT_TOKEN})
+    assert run.returncode == 1
+    assert run.stderr.startswith(f"Error: Milvus store milvus://{server}: creating "
+                                 "askdocs_sentences failed") \
+        and run.stderr.count("\n") == 1, run.stderr
     assert not index_dir.exists()
     assert collections(server) == []  # the first collection was made, then dropped again
