@@ -9,6 +9,7 @@ a refused token, and a failed collection create that leaves nothing behind.
 from __future__ import annotations
 
 import os
+import secrets
 import socket
 import subprocess
 import sys
@@ -23,7 +24,8 @@ from askdocs.cli import main
 milvus = pytest.importorskip(
     "milvus", reason="the Milvus server test needs PyPI `milvus` (linux x86_64 wheels only)")
 
-ROOT_TOKEN = "root:Milvus"  # the server's first user and password
+FIRST_PASSWORD = "Milvus"  # root's, on a new server; changed before the tests run
+ROOT_TOKEN = f"root:{secrets.token_hex(12)}"
 ETCD_PEER_PORT = 2380
 
 
@@ -44,7 +46,13 @@ def server(tmp_path_factory):
                 log = Path(server.config.base_data_dir, "logs", "milvus-stderr.log")
                 pytest.fail(f"the Milvus server did not start; see {log}")
             time.sleep(0.5)
-        yield f"127.0.0.1:{server.listen_port}"
+        address = f"127.0.0.1:{server.listen_port}"
+        # the server listens on every interface while the tests run: not with a known password
+        from pymilvus import MilvusClient
+
+        MilvusClient(f"http://{address}", token=f"root:{FIRST_PASSWORD}").update_password(
+            "root", FIRST_PASSWORD, ROOT_TOKEN.partition(":")[2])
+        yield address
     finally:
         server.stop()
 
@@ -90,6 +98,7 @@ def test_a_refused_token_is_one_line(server, tmp_path):
 PAST_THE_VERSION_CHECK = """
 import sys
 from askdocs.cli import main
+from askdocs.stores.milvus_store import MilvusIndex
 MilvusIndex.check_version = lambda self: None
 sys.exit(main(sys.argv[1:]))
 """
