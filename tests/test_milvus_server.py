@@ -18,6 +18,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from pymilvus import MilvusClient
 
 from askdocs.cli import main
 
@@ -25,7 +26,8 @@ milvus = pytest.importorskip(
     "milvus", reason="the Milvus server test needs PyPI `milvus` (linux x86_64 wheels only)")
 
 FIRST_PASSWORD = "Milvus"  # root's, on a new server; changed before the tests run
-ROOT_TOKEN = f"root:{secrets.token_hex(12)}"
+PASSWORD = secrets.token_hex(12)
+ROOT_TOKEN = f"root:{PASSWORD}"
 ETCD_PEER_PORT = 2380
 
 
@@ -48,10 +50,8 @@ def server(tmp_path_factory):
             time.sleep(0.5)
         address = f"127.0.0.1:{server.listen_port}"
         # the server listens on every interface while the tests run: not with a known password
-        from pymilvus import MilvusClient
-
         MilvusClient(f"http://{address}", token=f"root:{FIRST_PASSWORD}").update_password(
-            "root", FIRST_PASSWORD, ROOT_TOKEN.partition(":")[2])
+            "root", FIRST_PASSWORD, PASSWORD)
         yield address
     finally:
         server.stop()
@@ -66,8 +66,6 @@ def healthy(url: str) -> bool:
 
 
 def collections(address: str) -> list[str]:
-    from pymilvus import MilvusClient
-
     return MilvusClient(f"http://{address}", token=ROOT_TOKEN).list_collections()
 
 
