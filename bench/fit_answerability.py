@@ -140,6 +140,30 @@ def fit(x: np.ndarray, y: np.ndarray, l2: float = 1.0, steps: int = 50):
     return w, mean, scale
 
 
+def top(p: np.ndarray, question_of: np.ndarray, questions: int) -> np.ndarray:
+    """Each question's highest value over its judged sentences."""
+    out = np.full(questions, -np.inf)
+    np.maximum.at(out, question_of, p)
+    return out
+
+
+def fit_judged(rows, question_of: np.ndarray, train: np.ndarray, l2: float, rounds: int = 3):
+    """The model askdocs decides by: a question is answered if any of its judged sentences
+    looks answering, so each question is one row, the sentence the model finds likeliest to
+    answer (multiple-instance learning: first the best-ranked sentence, then each round the
+    judged sentence the last round's model rates highest). Labels are the question's."""
+    x, y = rows["x"], (~rows["impossible"]).astype(float)
+    chosen = np.flatnonzero(train & (rows["rank"] == 0))
+    model = fit(x[chosen], y[chosen], l2)
+    for _ in range(rounds):
+        p = np.where(train, predict(model, x), -np.inf)
+        best = top(p, question_of, question_of.max() + 1)
+        chosen = np.flatnonzero(train & (p >= best[question_of]))
+        chosen = chosen[np.unique(question_of[chosen], return_index=True)[1]]
+        model = fit(x[chosen], y[chosen], l2)
+    return model
+
+
 def predict(model, x: np.ndarray) -> np.ndarray:
     w, mean, scale = model
     return 1 / (1 + np.exp(-(w[0] + ((x - mean) / scale) @ w[1:])))
@@ -198,15 +222,17 @@ def main():
         keep = ((data["group"] == 0) & np.isin(data["article"], list(held))) | \
             (data["group"] == 1)
         data = {key: value[keep] for key, value in data.items()}
+    # one row a question (its best-ranked sentence) for the labels and the gate; the label is
+    # whether the question has an answer in the index (a near miss and an off-topic question
+    # have none)
+    key = data["group"] * 1_000_000 + data["question"]
+    best = data["rank"] == 0
+    question_of = np.searchsorted(key[best], key)  # rows are grouped by question, rank first
+    assert (key[best][question_of] == key).all()
+    rows = data
+    data = {name: value[best] for name, value in data.items()}
     # the gate: some judged sentence is close (similarity and words) by the size-aware rule
-    question_key = data["group"] * 1_000_000 + data["question"]
-    closest: dict[int, float] = {}
-    for key, value in zip(question_key, data["x"][:, FEATURES.index("margin")]):
-        closest[key] = max(closest.get(key, -np.inf), value)
-    # one row a question: its best-ranked sentence; the label is whether the question has an
-    # answer in the index (a near miss and an off-topic question have none)
-    data = {key: value[data["rank"] == 0] for key, value in data.items()}
-    about = np.array([closest[k] for k in data["group"] * 1_000_000 + data["question"]])
+    about = top(rows["x"][:, FEATURES.index("margin")], question_of, len(data["y"]))
     gate = about >= args.about_margin
     x, impossible = data["x"], data["impossible"]
     y, first = (~impossible).astype(float), data["y"]
@@ -216,8 +242,10 @@ def main():
           "today's confidence (margin of the top sentence), SQuAD 2.0 public")
     held_out = np.zeros(len(y))
     for article in np.unique(data["article"]):
-        test = data["article"] == article
-        held_out[test] = predict(fit(x[~test], y[~test], args.l2), x[test])
+        test = rows["article"] == article
+        model = fit_judged(rows, question_of, ~test, args.l2)
+        mine = data["article"] == article
+        held_out[mine] = top(predict(model, rows["x"][test]), question_of[test], len(y))[mine]
     ungated = held_out.copy()
     held_out = np.where(gate, held_out, 0.0)  # not about the question: never answered
     curve(held_out[squad2], first[squad2], impossible[squad2],
@@ -253,7 +281,7 @@ def main():
         share = 100 * right[inside].mean() if inside.any() else 0.0
         print(f"  confidence {lo:.1f}-{lo + 0.2:.1f}: {inside.sum()} answers, first quote right "
               f"{share:.1f}%")
-    w, mean, scale = fit(x, y, args.l2)
+    w, mean, scale = fit_judged(rows, question_of, np.ones(len(rows["y"]), bool), args.l2)
     for name, weight in zip(FEATURES + ("verifier",) * bool(args.folds), w[1:]):
         print(f"  {name:24s} {weight:+.3f}")
     print("MODEL = Model(weights=(" + ", ".join(f"{v:.4f}" for v in w[1:]) +

@@ -147,9 +147,9 @@ class AskDocs:
             return Answer(question, False, (), (NO_ANSWER,))
         rows = self.judged(query, hits, JUDGED, asked=question)
         chances = [MODEL.probability(row) for row in rows]
-        sure = calibrated(chances[0])
+        sure = calibrated(max(chances))
         about = any(row[FEATURES.index("margin")] >= ABOUT_MARGIN for row in rows)
-        if not about or chances[0] < ANSWER_THRESHOLD:  # decided on the best, as fitted
+        if not about or max(chances) < ANSWER_THRESHOLD:  # any judged sentence, as fitted
             nearest = tuple(self.quote([h]) for h in hits[:NEAREST])
             return Answer(question, False, (), (ABOUT if about else NO_ANSWER,), nearest, sure)
         evidence = [h for h, p in zip(hits, chances) if p >= ANSWER_THRESHOLD]
