@@ -140,3 +140,32 @@ def test_near_miss_metrics_count_what_ask_decided_and_the_curve():
     assert len(lines) == 2 + 3 and lines[3] == "  0.5:  66.7% /  50.0% /  50.0%"
     table = calibration(results, bins=2)
     assert table[1] == {"confidence": "0.5-1.0", "answers": 3, "right": pytest.approx(100 / 3)}
+
+
+class RowsModel:
+    """Stands in for the fitted model: a chance for each judged sentence, in rank order."""
+
+    def __init__(self, chances):
+        self.chances = list(chances)
+        self.seen = 0
+
+    def probability(self, row):
+        self.seen += 1
+        return self.chances[(self.seen - 1) % len(self.chances)]
+
+
+@pytest.mark.parametrize("chances, answered", [((0.05, 0.9, 0.05, 0.05, 0.05), True),
+                                               ((0.05, 0.05, 0.05, 0.05, 0.9), True),
+                                               ((0.05,) * 5, False)])
+def test_any_judged_sentence_that_looks_answering_answers(seed_engine, monkeypatch, chances,
+                                                          answered):
+    # the best-ranked sentence is not always the one that answers: the decision is on all
+    # JUDGED sentences, as the model was fitted, and the confidence is the likeliest one's
+    import askdocs.engine
+
+    model = RowsModel(chances)
+    monkeypatch.setattr(askdocs.engine, "MODEL", model)
+    answer = seed_engine.ask("how many children died?")
+    assert model.seen == len(chances)
+    assert answer.answered is answered
+    assert answer.confidence == calibrated(max(chances))
