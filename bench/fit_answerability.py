@@ -178,6 +178,10 @@ def curve(p: np.ndarray, first: np.ndarray, impossible: np.ndarray, label: str) 
     order = np.sort(p[answerable])
     for answered in (0.95, 0.9, 0.85, 0.8, 0.7, 0.6, 0.5):
         t = order[int((1 - answered) * len(order))]
+        if t == -np.inf:  # more than the rest are declined by the first step
+            print(f"  answered {100 * answered:5.1f}%: out of reach, the first step declines "
+                  f"{100 * (p[answerable] == -np.inf).mean():.1f}%")
+            continue
         fa = (p[impossible] >= t).mean()
         prec = first[answerable & (p >= t)].mean()
         print(f"  answered {100 * (p[answerable] >= t).mean():5.1f}%  false-answer "
@@ -185,7 +189,7 @@ def curve(p: np.ndarray, first: np.ndarray, impossible: np.ndarray, label: str) 
 
 
 def auc(pos: np.ndarray, neg: np.ndarray) -> float:
-    """Mann-Whitney AUC; tied scores (the gate's zeros) count half."""
+    """Mann-Whitney AUC; tied scores (the first step's declines) count half."""
     both = np.concatenate([pos, neg])
     _, inverse, counts = np.unique(both, return_inverse=True, return_counts=True)
     ranks = (np.cumsum(counts) - (counts - 1) / 2)[inverse]  # each tie at its mean rank
@@ -247,7 +251,7 @@ def main():
         mine = data["article"] == article
         held_out[mine] = top(predict(model, rows["x"][test]), question_of[test], len(y))[mine]
     ungated = held_out.copy()
-    held_out = np.where(gate, held_out, 0.0)  # not about the question: never answered
+    held_out = np.where(gate, held_out, -np.inf)  # not about the question: never answered
     curve(held_out[squad2], first[squad2], impossible[squad2],
           "model, each article held out, SQuAD 2.0 public")
     larger = data["group"] == 3
