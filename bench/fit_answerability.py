@@ -44,18 +44,20 @@ OFF_TOPIC = 800
 
 def collect(engine, questions, group: int, article_of) -> list[tuple]:
     """(features, label, question number, group, article, impossible, rank, question,
-    sentence) per judged hit (features without the verifier's, which come later)."""
+    sentence, the first step's margin) per judged hit (features without the verifier's, which
+    come later)."""
     vectors = engine.embedder.embed([q.text for q in questions])
     rows = []
     for n, (question, vector) in enumerate(zip(questions, vectors)):
         with engine.lock:
             hits = engine.searcher.search(question.text, vector[None, :], k=CANDIDATES)
         quotes = [engine.quote([h]) for h in hits[:JUDGED]]
-        for rank, (values, quote) in enumerate(zip(engine.judged(question.text, hits, JUDGED),
-                                                    quotes)):
+        judged = zip(engine.judged(question.text, hits, JUDGED),
+                     engine.about(question.text, hits, JUDGED), quotes)
+        for rank, (values, about, quote) in enumerate(judged):
             label = not question.impossible and holds_answer(quote, question)
             rows.append((values, label, n, group, article_of(question), question.impossible,
-                         rank, question.text, quote.text))
+                         rank, question.text, quote.text, about))
     return rows
 
 
@@ -98,8 +100,9 @@ def gather(squad2: str, squad: str) -> dict[str, np.ndarray]:
     engine48 = AskDocs.load(index48)
     moved = moved_questions(questions2, documents2, documents48)
     rows += collect(engine48, moved, 3, lambda q: q.article)
-    values, label, question, group, article, impossible, rank, qtext, stext = zip(*rows)
+    values, label, question, group, article, impossible, rank, qtext, stext, about = zip(*rows)
     return {"x": np.array(values, np.float64), "y": np.array(label, bool),
+            "about": np.array(about, np.float64),
             "question": np.array(question), "group": np.array(group),
             "article": np.array(article), "impossible": np.array(impossible, bool),
             "rank": np.array(rank), "qtext": np.array(qtext), "stext": np.array(stext)}
@@ -236,7 +239,7 @@ def main():
     rows = data
     data = {name: value[best] for name, value in data.items()}
     # the gate: some judged sentence is close (similarity and words) by the size-aware rule
-    about = top(rows["x"][:, FEATURES.index("margin")], question_of, len(data["y"]))
+    about = top(rows["about"], question_of, len(data["y"]))
     gate = about >= args.about_margin
     x, impossible = data["x"], data["impossible"]
     y, first = (~impossible).astype(float), data["y"]

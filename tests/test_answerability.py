@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 import askdocs.engine
+from askdocs.answer import NEAR_WORD
 from askdocs.answerability import (
     FEATURES,
     MODEL,
@@ -14,8 +15,10 @@ from askdocs.answerability import (
     features,
     found_of_type,
 )
+from askdocs.embedding import DEFAULT_MODEL, resolve_model_path
 from askdocs.evaluation import calibration, near_miss_metrics, near_miss_report
 from askdocs.keywords import Tokenizer
+from askdocs.wordvectors import load_word_vectors, written_as
 
 TOKENIZE = Tokenizer()
 
@@ -168,3 +171,24 @@ def test_any_judged_sentence_that_looks_answering_answers(seed_engine, monkeypat
     assert model.seen == len(chances)
     assert answer.answered is answered
     assert answer.confidence == calibrated(max(chances))
+
+
+def test_word_vectors_find_a_word_said_otherwise():
+    vectors = load_word_vectors(resolve_model_path(DEFAULT_MODEL))
+    assert vectors is not None
+    assert vectors.closeness("kids", "Six of the dead were children.") >= NEAR_WORD
+    assert vectors.closeness("kids", "A missile struck a building.") < NEAR_WORD
+    assert vectors.closeness("kids", "") == 0.0
+
+
+def test_a_name_has_no_other_words():
+    said = written_as("What happened to the kids in Kherson?", TOKENIZE)
+    assert said[TOKENIZE("kids")[0]] == "kids"
+    assert all(word != "Kherson" for word in said.values())
+    assert "what" not in said.values()  # a stop word is no search term
+
+
+def test_a_model_folder_without_safetensors_has_exact_words_only(tmp_path):
+    (tmp_path / "tokenizer.json").write_text("{}")
+    (tmp_path / "pytorch_model.bin").write_bytes(b"\x80\x02")  # never unpickled
+    assert load_word_vectors(tmp_path) is None

@@ -76,15 +76,15 @@ class Model:
 
 # Fitted by bench/fit_answerability.py (its last lines print these), on features of questions
 # and documents encoded as askdocs encodes them (int8 per channel, embedding.BUILD_PRECISION).
-MODEL = Model(weights=(0.7700, 0.2365, -0.0831, 0.2269, -0.6217, -0.3141, -0.4753, 0.4147,
-                       -0.8404, 0.0137), bias=-0.6918,
-              mean=(0.0934, 0.5569, 0.3297, 0.6907, 0.2943, 0.0355, 0.0426, 0.0347, 0.0503,
-                    0.8018),
-              scale=(0.1929, 0.2727, 0.3218, 0.3910, 0.5620, 0.1963, 0.2019, 0.1830, 0.2186,
-                     0.1317))
+MODEL = Model(weights=(0.7943, 0.2223, -0.0815, 0.2281, -0.6199, -0.3137, -0.4748, 0.4153,
+                       -0.8399, 0.0222), bias=-0.6942,
+              mean=(0.0968, 0.5563, 0.3297, 0.6907, 0.2943, 0.0355, 0.0424, 0.0345, 0.0503,
+                    0.8023),
+              scale=(0.1932, 0.2730, 0.3219, 0.3909, 0.5620, 0.1963, 0.2016, 0.1826, 0.2186,
+                     0.1314))
 # Platt scaling of the model's probability into the chance that the first quote answers, fitted
 # on held-out articles (bench/fit_answerability.py prints the check, bin by bin).
-CALIBRATION = (0.7605, -0.7776)
+CALIBRATION = (0.7651, -0.7734)
 
 
 def calibrated(probability: float) -> float:

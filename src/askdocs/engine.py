@@ -15,6 +15,7 @@ from askdocs.answer import (
     ANSWER_THRESHOLD,
     CANDIDATES,
     JUDGED,
+    NEAR_WORD,
     NEAREST,
     NO_ANSWER,
     Answer,
@@ -29,18 +30,21 @@ from askdocs.answer import (
     threshold,
     window,
 )
-from askdocs.answerability import FEATURES, MODEL, calibrated, features
+from askdocs.answerability import MODEL, calibrated, features
 from askdocs.documents import Document
 from askdocs.embedding import (
     DEFAULT_MODEL,
     Embedder,
     can_query,
     query_embedder,
+    resolve_model_path,
 )
 from askdocs.errors import IndexCorruptError, IndexMismatchError, InputError
+from askdocs.keywords import near_share, weight_share
 from askdocs.numbers import Agreement, Quantity, agreement, asks_quantity, quantities
 from askdocs.retrieval import DEPTH, Hit, Searcher, Weights
 from askdocs.store import StoredIndex, load_stored, rebuild_hint
+from askdocs.wordvectors import WordVectors, load_word_vectors, written_as
 
 DEFAULT_WEIGHTS = Weights()
 
@@ -73,6 +77,7 @@ class AskDocs:
             self.searcher = Searcher(stored, weights, depth)
         self.threshold = threshold(len(self.searcher))
         self.lock = threading.Lock()  # the model and FAISS are shared between UI threads
+        self._word_vectors: WordVectors | None | bool = False  # False: not loaded yet
 
     @classmethod
     def load(cls, index_dir: str | Path = "index", *, model: str | None = None,
@@ -148,7 +153,7 @@ class AskDocs:
         rows = self.judged(query, hits, JUDGED, asked=question)
         chances = [MODEL.probability(row) for row in rows]
         sure = calibrated(max(chances))
-        about = any(row[FEATURES.index("margin")] >= ABOUT_MARGIN for row in rows)
+        about = any(margin >= ABOUT_MARGIN for margin in self.about(query, hits, JUDGED))
         if not about or max(chances) < ANSWER_THRESHOLD:  # any judged sentence, as fitted
             nearest = tuple(self.quote([h]) for h in hits[:NEAREST])
             return Answer(question, False, (), (ABOUT if about else NO_ANSWER,), nearest, sure)
@@ -169,13 +174,50 @@ class AskDocs:
             rows = []
             for hit in hits[:depth]:
                 text = self.numbered(hit.document).text
-                coverage = self.searcher.coverage(terms, hit)
+                coverage = self.coverage(query, terms, idf, hit, near=False)
                 rows.append(features(
                     query, terms, idf, text[hit.start:hit.end],
                     text[hit.passage_start:hit.passage_end], self.searcher.tokenize,
                     confidence(hit, coverage) - self.threshold,
                     self.searcher.identity(hit.document), asked))
             return rows
+
+    def about(self, query: str, hits: list[Hit], depth: int) -> list[float]:
+        """The first step (is anything about the question?): each of the first `depth` hits'
+        confidence over the collection's threshold, a question word the passage says in other
+        words counting in part. The answerability model reads the same margin with exact words
+        only: a near miss's swapped word is often close to the passage's."""
+        with self.lock:
+            terms = self.searcher.query_terms(query)
+            idf = self.searcher.vocabulary.idf(terms)
+            return [confidence(hit, self.coverage(query, terms, idf, hit)) - self.threshold
+                    for hit in hits[:depth]]
+
+    def coverage(self, query: str, terms: list[str], idf: dict[str, float], hit: Hit,
+                 near: bool = True) -> float:
+        """The share of the query terms' weight (idf) that the hit's first passage holds; with
+        `near`, a term it lacks counts in part when a passage word is close to the question's
+        word for it (wordvectors.py; NEAR_WORD). Called under self.lock."""
+        lead = self.searcher.lead_text(hit)
+        tokens = set(self.searcher.tokenize(lead))
+        vectors = self.word_vectors() if near else None
+        if vectors is None or all(t in tokens for t in idf):
+            return weight_share(idf, tokens)
+        said = written_as(query, self.searcher.tokenize)
+
+        def credit(term: str) -> float:
+            close = vectors.closeness(said[term], lead) if term in said else 0.0
+            return close if close >= NEAR_WORD else 0.0
+
+        return near_share(idf, tokens, credit)
+
+    def word_vectors(self) -> WordVectors | None:
+        """The packaged model's word vectors, for an index built with it (NEAR_WORD was chosen
+        with them); None for another model: exact words only."""
+        if self._word_vectors is False:
+            self._word_vectors = load_word_vectors(resolve_model_path(DEFAULT_MODEL)) \
+                if self.manifest.model.name == DEFAULT_MODEL else None
+        return self._word_vectors
 
     def agreement(self, question: str, quotes: list[Quote]) -> Agreement | None:
         """Whether the sources agree on the number asked for (None: not asked, or one source)."""

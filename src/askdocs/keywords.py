@@ -211,12 +211,15 @@ class Vocabulary:
             terms.extend(sorted(near) or [token])
         return terms
 
-    def coverage(self, query: list[str], tokens: set[str]) -> float:
-        """Share of the query's IDF mass found in `tokens` (unknown terms count in the total)."""
-        return weight_share(self.idf(query), tokens)
-
 
 def weight_share(weights: dict[str, float], tokens: set[str]) -> float:
     """Share of the terms' total weight that `tokens` hold (0 when there is none)."""
     total = sum(weights.values())
     return sum(w for t, w in weights.items() if t in tokens) / total if total else 0.0
+
+
+def near_share(weights: dict[str, float], tokens: set[str], credit) -> float:
+    """weight_share, with a term `tokens` lack counting credit(term) (0..1) of its weight."""
+    total = sum(weights.values())
+    held = sum(w if t in tokens else w * credit(t) for t, w in weights.items())
+    return held / total if total else 0.0

@@ -248,7 +248,7 @@ class MilvusSearcher(Searcher):
                 [r["terms"] for r in rows], [r["terms"] for r in chunks])
 
     def remember_leads(self, ids: np.ndarray, s_table: np.ndarray, c_table: np.ndarray) -> None:
-        """Each candidate's first passage (or itself), for `coverage`."""
+        """Each candidate's first passage (or itself), for `lead_text`."""
         if len(self.leads) > 50_000:
             self.leads.clear()
         for i, sentence in enumerate(ids.tolist()):
@@ -256,10 +256,11 @@ class MilvusSearcher(Searcher):
             span = c_table[lo, 1:3] if lo <= hi else s_table[i, 1:3]
             self.leads[sentence] = (int(s_table[i, 0]), int(span[0]), int(span[1]))
 
-    def coverage(self, query: list[str], hit: Hit) -> float:
+    def lead_text(self, hit: Hit) -> str:
+        """The sentence's first passage (or the sentence, if in none): what AskDocs.coverage
+        reads."""
         document, start, end = self.leads.get(hit.sentence, (hit.document, hit.start, hit.end))
-        tokens = set(self.tokenize(self.text_of(document)[start:end]))
-        return self.vocabulary.coverage(query, tokens)
+        return self.text_of(document)[start:end]
 
 
 def dot(rows: list[dict], query: dict[int, float]) -> np.ndarray:

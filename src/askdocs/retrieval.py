@@ -292,18 +292,17 @@ class Searcher:
                    float(table["dense"][i]), float(table["passage"][i]),
                    float(table["keyword"][i]))
 
-    def coverage(self, query: list[str], hit: Hit) -> float:
-        """How much of the query terms' rare vocabulary the sentence's first passage holds."""
+    def lead_text(self, hit: Hit) -> str:
+        """The sentence's first passage (or the sentence, if in none): what AskDocs.coverage
+        reads."""
         part, d = self.locate(hit.document)
         row = hit.sentence - part.sentence_base
         lo, hi = part.segment.sentences[row, CHUNK_LO], part.segment.sentences[row, CHUNK_HI]
         text = part.segment.text_of(d)
         if lo <= hi:
             chunk = part.segment.chunks[lo]
-            tokens = set(self.tokenize(text[chunk[START]:chunk[END]]))
-        else:
-            tokens = set(self.tokenize(text[hit.start:hit.end]))
-        return self.vocabulary.coverage(query, tokens)
+            return text[chunk[START]:chunk[END]]
+        return text[hit.start:hit.end]
 
 
 def top(rows: np.ndarray, scores: np.ndarray, n: int) -> np.ndarray:
