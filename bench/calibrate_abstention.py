@@ -35,6 +35,7 @@ from askdocs.answer import (
 from askdocs.embedding import cached_embedder
 from askdocs.engine import AskDocs
 from askdocs.store import StoredIndex, load_stored
+from askdocs.wordvectors import written_as
 
 SIZES = (1, 3, 8, 16)
 FALSE_ANSWER_BUDGET = 0.08  # articles per corpus
@@ -56,8 +57,9 @@ def features(engine, questions, vectors, top=10):
         hits = engine.searcher.search(question.text, vector[None, :], k=CANDIDATES)[:top]
         terms = engine.searcher.query_terms(question.text)
         idf = engine.searcher.vocabulary.idf(terms)
+        said = written_as(question.text, engine.searcher.tokenize)
         for col, h in enumerate(hits):
-            out[row, col] = (h.dense, h.passage, engine.coverage(question.text, terms, idf, h))
+            out[row, col] = (h.dense, h.passage, engine.coverage(idf, h, said))
     return out
 
 

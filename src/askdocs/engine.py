@@ -174,7 +174,7 @@ class AskDocs:
             rows = []
             for hit in hits[:depth]:
                 text = self.numbered(hit.document).text
-                coverage = self.coverage(query, terms, idf, hit, near=False)
+                coverage = self.coverage(idf, hit)
                 rows.append(features(
                     query, terms, idf, text[hit.start:hit.end],
                     text[hit.passage_start:hit.passage_end], self.searcher.tokenize,
@@ -190,26 +190,25 @@ class AskDocs:
         with self.lock:
             terms = self.searcher.query_terms(query)
             idf = self.searcher.vocabulary.idf(terms)
-            return [confidence(hit, self.coverage(query, terms, idf, hit)) - self.threshold
+            said = written_as(query, self.searcher.tokenize)
+            return [confidence(hit, self.coverage(idf, hit, said)) - self.threshold
                     for hit in hits[:depth]]
 
-    def coverage(self, query: str, terms: list[str], idf: dict[str, float], hit: Hit,
-                 near: bool = True) -> float:
+    def coverage(self, idf: dict[str, float], hit: Hit, said: dict[str, str] | None = None
+                 ) -> float:
         """The share of the query terms' weight (idf) that the hit's first passage holds; with
-        `near`, a term it lacks counts in part when a passage word is close to the question's
-        word for it (wordvectors.py; NEAR_WORD). Called under self.lock."""
+        `said` (wordvectors.written_as: each term's word in the question), a term it lacks
+        counts in part when a passage word is close to that word (NEAR_WORD). Called under
+        self.lock."""
         lead = self.searcher.lead_text(hit)
         tokens = set(self.searcher.tokenize(lead))
-        vectors = self.word_vectors() if near else None
+        vectors = self.word_vectors() if said else None
         if vectors is None or all(t in tokens for t in idf):
             return weight_share(idf, tokens)
-        said = written_as(query, self.searcher.tokenize)
-
-        def credit(term: str) -> float:
-            close = vectors.closeness(said[term], lead) if term in said else 0.0
-            return close if close >= NEAR_WORD else 0.0
-
-        return near_share(idf, tokens, credit)
+        missing = [t for t in idf if t not in tokens and t in said]
+        close = dict(zip(missing, vectors.closeness([said[t] for t in missing], lead)))
+        return near_share(idf, tokens, lambda t: close[t] if close.get(t, 0.0) >= NEAR_WORD
+                          else 0.0)
 
     def word_vectors(self) -> WordVectors | None:
         """The packaged model's word vectors, for an index built with it (NEAR_WORD was chosen
