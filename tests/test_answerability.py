@@ -194,3 +194,10 @@ def test_a_model_folder_without_safetensors_has_exact_words_only(tmp_path):
     (tmp_path / "tokenizer.json").write_text("{}")
     (tmp_path / "pytorch_model.bin").write_bytes(b"\x80\x02")  # never unpickled
     assert load_word_vectors(tmp_path) is None
+
+
+def test_a_damaged_word_vector_file_means_exact_words_with_a_warning(tmp_path):
+    (tmp_path / "tokenizer.json").write_text("{}")
+    (tmp_path / "model.safetensors").write_bytes(b"\x10\x00\x00\x00\x00\x00\x00\x00{not json")
+    with pytest.warns(UserWarning, match="word vectors are not available"):
+        assert load_word_vectors(tmp_path) is None

@@ -13,6 +13,7 @@ without them gets exact words only.
 from __future__ import annotations
 
 import re
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -78,11 +79,16 @@ def load_word_vectors(model_dir: Path) -> WordVectors | None:
     from safetensors import safe_open
     from tokenizers import Tokenizer
 
-    tensors = safe_open(str(weights), framework="numpy")
-    name = next((k for k in tensors.keys() if k.endswith("word_embeddings.weight")), None)
-    if name is None or len(tensors.get_slice(name).get_shape()) != 2:
+    try:
+        tensors = safe_open(str(weights), framework="numpy")
+        name = next((k for k in tensors.keys() if k.endswith("word_embeddings.weight")), None)
+        if name is None or len(tensors.get_slice(name).get_shape()) != 2:
+            return None
+        tokenizer = Tokenizer.from_file(str(vocabulary))
+    except Exception as error:  # a damaged file: answer with exact words, as without one
+        warnings.warn(f"askdocs: the model's word vectors are not available ({error}); "
+                      "counting exact words only", stacklevel=2)
         return None
-    tokenizer = Tokenizer.from_file(str(vocabulary))
     tokenizer.no_padding()
     tokenizer.no_truncation()
     return WordVectors(tensors, tensors.get_slice(name), tokenizer)
