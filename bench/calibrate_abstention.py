@@ -59,7 +59,7 @@ def features(engine, questions, vectors, top=10):
         idf = engine.searcher.vocabulary.idf(terms)
         said = written_as(question.text, engine.searcher.tokenize)
         for col, h in enumerate(hits):
-            out[row, col] = (h.dense, h.passage, engine.coverage(idf, h, said))
+            out[row, col] = (h.dense, h.passage, engine.coverage(idf, h, said)[1])
     return out
 
 

@@ -52,9 +52,8 @@ def collect(engine, questions, group: int, article_of) -> list[tuple]:
         with engine.lock:
             hits = engine.searcher.search(question.text, vector[None, :], k=CANDIDATES)
         quotes = [engine.quote([h]) for h in hits[:JUDGED]]
-        judged = zip(engine.judged(question.text, hits, JUDGED),
-                     engine.about(question.text, hits, JUDGED), quotes)
-        for rank, (values, about, quote) in enumerate(judged):
+        judged, margins = engine.judged(question.text, hits, JUDGED)
+        for rank, (values, about, quote) in enumerate(zip(judged, margins, quotes)):
             label = not question.impossible and holds_answer(quote, question)
             rows.append((values, label, n, group, article_of(question), question.impossible,
                          rank, question.text, quote.text, about))

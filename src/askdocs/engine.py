@@ -5,6 +5,7 @@ wires the parts together: the store's segments, the searcher's hits, answer.py's
 from __future__ import annotations
 
 import threading
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -77,7 +78,6 @@ class AskDocs:
             self.searcher = Searcher(stored, weights, depth)
         self.threshold = threshold(len(self.searcher))
         self.lock = threading.Lock()  # the model and FAISS are shared between UI threads
-        self._word_vectors: WordVectors | None | bool = False  # False: not loaded yet
 
     @classmethod
     def load(cls, index_dir: str | Path = "index", *, model: str | None = None,
@@ -150,10 +150,10 @@ class AskDocs:
         hits = self.search(query, CANDIDATES)
         if not hits:
             return Answer(question, False, (), (NO_ANSWER,))
-        rows = self.judged(query, hits, JUDGED, asked=question)
+        rows, margins = self.judged(query, hits, JUDGED, asked=question)
         chances = [MODEL.probability(row) for row in rows]
         sure = calibrated(max(chances))
-        about = any(margin >= ABOUT_MARGIN for margin in self.about(query, hits, JUDGED))
+        about = any(margin >= ABOUT_MARGIN for margin in margins)
         if not about or max(chances) < ANSWER_THRESHOLD:  # any judged sentence, as fitted
             nearest = tuple(self.quote([h]) for h in hits[:NEAREST])
             return Answer(question, False, (), (ABOUT if about else NO_ANSWER,), nearest, sure)
@@ -164,59 +164,54 @@ class AskDocs:
                       confidence=sure, agreement=agreed)
 
     def judged(self, query: str, hits: list[Hit], depth: int,
-               asked: str | None = None) -> list[list[float]]:
-        """The answerability features (answerability.FEATURES) of the first `depth` hits: what
-        the model that decides whether to answer reads (answerability.py). asked: the question
-        itself when the query is a follow-up searched with the one before."""
-        with self.lock:
-            terms = self.searcher.query_terms(query)
-            idf = self.searcher.vocabulary.idf(terms)
-            rows = []
-            for hit in hits[:depth]:
-                text = self.numbered(hit.document).text
-                coverage = self.coverage(idf, hit)
-                rows.append(features(
-                    query, terms, idf, text[hit.start:hit.end],
-                    text[hit.passage_start:hit.passage_end], self.searcher.tokenize,
-                    confidence(hit, coverage) - self.threshold,
-                    self.searcher.identity(hit.document), asked))
-            return rows
-
-    def about(self, query: str, hits: list[Hit], depth: int) -> list[float]:
-        """The first step (is anything about the question?): each of the first `depth` hits'
-        confidence over the collection's threshold, a question word the passage says in other
-        words counting in part. The answerability model reads the same margin with exact words
-        only: a near miss's swapped word is often close to the passage's."""
+               asked: str | None = None) -> tuple[list[list[float]], list[float]]:
+        """For the first `depth` hits: the answerability features (answerability.FEATURES),
+        what the model that decides whether to answer reads (answerability.py), and the first
+        step's margins (is anything about the question?): each hit's confidence over the
+        collection's threshold, a question word the passage says in other words counting in
+        part. The model's own margin counts exact words only: a near miss's swapped word is
+        often close to the passage's. asked: the question itself when the query is a follow-up
+        searched with the one before."""
         with self.lock:
             terms = self.searcher.query_terms(query)
             idf = self.searcher.vocabulary.idf(terms)
             said = written_as(query, self.searcher.tokenize)
-            return [confidence(hit, self.coverage(idf, hit, said)) - self.threshold
-                    for hit in hits[:depth]]
+            rows, margins = [], []
+            for hit in hits[:depth]:
+                text = self.numbered(hit.document).text
+                exact, near = self.coverage(idf, hit, said)
+                rows.append(features(
+                    query, terms, idf, text[hit.start:hit.end],
+                    text[hit.passage_start:hit.passage_end], self.searcher.tokenize,
+                    confidence(hit, exact) - self.threshold,
+                    self.searcher.identity(hit.document), asked))
+                margins.append(confidence(hit, near) - self.threshold)
+            return rows, margins
 
-    def coverage(self, idf: dict[str, float], hit: Hit, said: dict[str, str] | None = None
-                 ) -> float:
-        """The share of the query terms' weight (idf) that the hit's first passage holds; with
-        `said` (wordvectors.written_as: each term's word in the question), a term it lacks
-        counts in part when a passage word is close to that word (NEAR_WORD). Called under
-        self.lock."""
+    def coverage(self, idf: dict[str, float], hit: Hit, said: dict[str, str]
+                 ) -> tuple[float, float]:
+        """The share of the query terms' weight (idf) that the hit's first passage holds: with
+        exact words, and with near words, where a term it lacks counts in part when a passage
+        word is close to the question's word for it (said: wordvectors.written_as; NEAR_WORD).
+        Called under self.lock."""
         lead = self.searcher.lead_text(hit)
         tokens = set(self.searcher.tokenize(lead))
-        vectors = self.word_vectors() if said else None
+        exact = weight_share(idf, tokens)
+        vectors = self.word_vectors
         if vectors is None or all(t in tokens for t in idf):
-            return weight_share(idf, tokens)
+            return exact, exact
         missing = [t for t in idf if t not in tokens and t in said]
         close = dict(zip(missing, vectors.closeness([said[t] for t in missing], lead)))
-        return near_share(idf, tokens, lambda t: close[t] if close.get(t, 0.0) >= NEAR_WORD
-                          else 0.0)
+        return exact, near_share(idf, tokens, lambda t: close[t]
+                                 if close.get(t, 0.0) >= NEAR_WORD else 0.0)
 
+    @cached_property
     def word_vectors(self) -> WordVectors | None:
         """The packaged model's word vectors, for an index built with it (NEAR_WORD was chosen
-        with them); None for another model: exact words only."""
-        if self._word_vectors is False:
-            self._word_vectors = load_word_vectors(resolve_model_path(DEFAULT_MODEL)) \
-                if self.manifest.model.name == DEFAULT_MODEL else None
-        return self._word_vectors
+        with them); None for another model: exact words only. Loaded on first use."""
+        if self.manifest.model.name != DEFAULT_MODEL:
+            return None
+        return load_word_vectors(resolve_model_path(DEFAULT_MODEL))
 
     def agreement(self, question: str, quotes: list[Quote]) -> Agreement | None:
         """Whether the sources agree on the number asked for (None: not asked, or one source)."""
