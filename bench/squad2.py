@@ -62,12 +62,18 @@ def main():
             "answer_in_quotes_when_answered": 100 * sum(r["any"] for r in answered)
             / max(len(answered), 1),
             "quotes_per_answer": sum(r["quotes"] for r in answered) / max(len(answered), 1),
+            # what the CLI and app show: the quotes, or when askdocs declines, the closest
+            # sentences labelled "not an answer"
+            "answer_shown_labelled_not_an_answer": 100 * sum(r["nearest"] for r in shown)
+            / len(shown),
             "calibration": calibration(shown)}
         v1 = out["squad_v1"]
         print(f"SQuAD v1.1: {v1['questions']} questions, answered {v1['answered']:.1f}%, answer "
               f"in a quote {v1['answer_in_quotes']:.1f}% "
               f"({v1['answer_in_quotes_when_answered']:.1f}% of answers), "
-              f"{v1['quotes_per_answer']:.2f} quotes an answer")
+              f"{v1['quotes_per_answer']:.2f} quotes an answer; when declined, in a sentence "
+              f"shown as not an answer: {v1['answer_shown_labelled_not_an_answer']:.1f}% of "
+              "questions")
         print("\n".join(calibration_report(v1["calibration"])))
     with open(args.json, "w", encoding="utf-8") as handle:
         json.dump(out, handle, indent=1)

@@ -116,8 +116,9 @@ def abstention_metrics(engine, answerable: list[Question], unanswerable: list[Qu
 
 
 def judged_answers(engine, questions: list[Question]) -> list[dict]:
-    """Each question asked through `ask`: answered, confidence, and whether the first quote and
-    any quote hold an answer (never, for a question without one)."""
+    """Each question asked through `ask`: answered, confidence, whether the first quote and any
+    quote hold an answer (never, for a question without one), and whether one of the closest
+    sentences shown labelled "not an answer" when it declines does."""
     out = []
     for question in questions:
         answer = engine.ask(question.text)
@@ -126,7 +127,8 @@ def judged_answers(engine, questions: list[Question]) -> list[dict]:
                     "answered": answer.answered, "confidence": answer.confidence,
                     "quotes": len(shown),
                     "first": bool(shown) and hit(shown[0], question),
-                    "any": any(hit(q, question) for q in shown)})
+                    "any": any(hit(q, question) for q in shown),
+                    "nearest": any(hit(q, question) for q in answer.nearest)})
     return out
 
 
