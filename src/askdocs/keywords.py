@@ -24,6 +24,10 @@ ANAPHOR = re.compile(r"[\"“‘']?(?:such|this|these|that|those|it|its|they|the
 
 
 RECENT_TEXTS = 4096
+# Stems of verbs a question asks with, not about: "what happened in Kherson?" asks about Kherson,
+# and the sentences that answer it say what happened ("a drone attack at a thermal power
+# plant"), rarely that it "happened". Left out of a question's terms (not of the index's).
+ASKING = frozenset({"happen", "occur"})
 
 
 class Tokenizer:
