@@ -55,7 +55,7 @@ def features(engine, questions, vectors, top=10):
     out = np.full((len(questions), top, 3), -1.0, dtype=np.float32)
     for row, (question, vector) in enumerate(zip(questions, vectors)):
         hits = engine.searcher.search(question.text, vector[None, :], k=CANDIDATES)[:top]
-        terms = engine.searcher.query_terms(question.text)
+        terms = engine.answer_terms(question.text)
         idf = engine.searcher.vocabulary.idf(terms)
         said = written_as(question.text, engine.searcher.tokenize)
         for col, h in enumerate(hits):

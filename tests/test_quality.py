@@ -45,11 +45,13 @@ def test_a_paraphrase_with_no_shared_word_is_answered(seed_engine):
 def test_what_happened_asks_about_the_place_not_the_word_happened(seed_engine):
     # the text says what happened in Kherson (drones hit a power plant, homes) but never
     # "happened": counted as a term, the missing word kept the question under the line
-    assert "happen" not in seed_engine.searcher.query_terms("What happened in Kherson?")
     answer = seed_engine.ask("What happened in Kherson?")
     assert answer.answered
     assert any("Kherson" in q.text for q in answer.quotes)
     assert not seed_engine.ask("What happened in Paris?").answered
+    # the search still reads the whole question: left out of it, "happen" made an article's
+    # title hold all of the question ("attack"), and its sentences crowded out the other's
+    assert quoted(seed_engine.ask("When did the attack happen?"), A, "early on Friday evening")
 
 
 @pytest.mark.parametrize("question", ["What is the capital of France?", "Who wrote Hamlet?",

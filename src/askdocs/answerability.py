@@ -76,15 +76,15 @@ class Model:
 
 # Fitted by bench/fit_answerability.py (its last lines print these), on features of questions
 # and documents encoded as askdocs encodes them (int8 per channel, embedding.BUILD_PRECISION).
-MODEL = Model(weights=(0.7922, 0.2272, -0.0805, 0.2324, -0.6232, -0.3136, -0.5082, 0.4485,
-                       -0.8399, 0.0230), bias=-0.6956,
-              mean=(0.0973, 0.5567, 0.3304, 0.6861, 0.2946, 0.0356, 0.0420, 0.0349, 0.0503,
-                    0.8034),
-              scale=(0.1933, 0.2744, 0.3229, 0.3936, 0.5621, 0.1967, 0.2005, 0.1834, 0.2186,
-                     0.1312))
+MODEL = Model(weights=(0.7923, 0.2249, -0.0799, 0.2282, -0.6189, -0.3135, -0.4818, 0.4246,
+                       -0.8400, 0.0217), bias=-0.6941,
+              mean=(0.0974, 0.5578, 0.3309, 0.6857, 0.2943, 0.0355, 0.0434, 0.0355, 0.0503,
+                    0.8021),
+              scale=(0.1935, 0.2738, 0.3232, 0.3939, 0.5620, 0.1963, 0.2037, 0.1850, 0.2186,
+                     0.1314))
 # Platt scaling of the model's probability into the chance that the first quote answers, fitted
 # on held-out articles (bench/fit_answerability.py prints the check, bin by bin).
-CALIBRATION = (0.7576, -0.7713)
+CALIBRATION = (0.7620, -0.7726)
 
 
 def calibrated(probability: float) -> float:

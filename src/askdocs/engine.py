@@ -41,7 +41,7 @@ from askdocs.embedding import (
     resolve_model_path,
 )
 from askdocs.errors import IndexCorruptError, IndexMismatchError, InputError
-from askdocs.keywords import near_share, weight_share
+from askdocs.keywords import ASKING, near_share, weight_share
 from askdocs.numbers import Agreement, Quantity, agreement, asks_quantity, quantities
 from askdocs.retrieval import DEPTH, Hit, Searcher, Weights
 from askdocs.store import StoredIndex, load_stored, rebuild_hint
@@ -173,7 +173,7 @@ class AskDocs:
         often close to the passage's. asked: the question itself when the query is a follow-up
         searched with the one before."""
         with self.lock:
-            terms = self.searcher.query_terms(query)
+            terms = self.answer_terms(query)
             idf = self.searcher.vocabulary.idf(terms)
             said = written_as(query, self.searcher.tokenize)
             rows, margins = [], []
@@ -187,6 +187,11 @@ class AskDocs:
                     self.searcher.identity(hit.document), asked))
                 margins.append(confidence(hit, near) - self.threshold)
             return rows, margins
+
+    def answer_terms(self, query: str) -> list[str]:
+        """The query's terms that decide whether to answer: its search terms but the verbs a
+        question asks with (keywords.ASKING). Called under self.lock."""
+        return [t for t in self.searcher.query_terms(query) if t not in ASKING]
 
     def coverage(self, idf: dict[str, float], hit: Hit, said: dict[str, str]
                  ) -> tuple[float, float]:

@@ -26,7 +26,10 @@ ANAPHOR = re.compile(r"[\"“‘']?(?:such|this|these|that|those|it|its|they|the
 RECENT_TEXTS = 4096
 # Stems of verbs a question asks with, not about: "what happened in Kherson?" asks about Kherson,
 # and the sentences that answer it say what happened ("a drone attack at a thermal power
-# plant"), rarely that it "happened". Left out of a question's terms (not of the index's).
+# plant"), rarely that it "happened". Left out of the terms whose coverage decides whether to
+# answer (engine.judged), not of the search's: there they would raise the share of the question
+# a document's title holds (Searcher.document_match), which put one seed article's sentences
+# all above the other's for "When did the attack happen?" and lost the one that says when.
 ASKING = frozenset({"happen", "occur"})
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from askdocs.documents import Document
-from askdocs.keywords import ASKING, Tokenizer, Vocabulary
+from askdocs.keywords import Tokenizer, Vocabulary
 from askdocs.store import StoredIndex
 from askdocs.stores.segment import (
     CHUNK_HI,
@@ -167,9 +167,8 @@ class Searcher:
         raise KeyError(doc_id)
 
     def query_terms(self, question: str) -> list[str]:
-        """The question's search terms: stemmed, stop words and asking verbs (keywords.ASKING)
-        out, typos joined by known words."""
-        return self.vocabulary.expand([t for t in self.tokenize(question) if t not in ASKING])
+        """The question's search terms: stemmed, stop words out, typos joined by known words."""
+        return self.vocabulary.expand(self.tokenize(question))
 
     def keyword(self, query: list[str], chunks: bool) -> Keyword:
         vocabulary = self.chunk_vocabulary if chunks else self.vocabulary
