@@ -35,7 +35,6 @@ from askdocs.answer import (
 from askdocs.embedding import cached_embedder
 from askdocs.engine import AskDocs
 from askdocs.store import StoredIndex, load_stored
-from askdocs.wordvectors import written_as
 
 SIZES = (1, 3, 8, 16)
 FALSE_ANSWER_BUDGET = 0.08  # articles per corpus
@@ -55,9 +54,7 @@ def features(engine, questions, vectors, top=10):
     out = np.full((len(questions), top, 3), -1.0, dtype=np.float32)
     for row, (question, vector) in enumerate(zip(questions, vectors)):
         hits = engine.searcher.search(question.text, vector[None, :], k=CANDIDATES)[:top]
-        terms = engine.answer_terms(question.text)
-        idf = engine.searcher.vocabulary.idf(terms)
-        said = written_as(question.text, engine.searcher.tokenize)
+        _, idf, said = engine.answer_terms(question.text)
         for col, h in enumerate(hits):
             out[row, col] = (h.dense, h.passage, engine.coverage(idf, h, said)[1])
     return out

@@ -173,9 +173,7 @@ class AskDocs:
         often close to the passage's. asked: the question itself when the query is a follow-up
         searched with the one before."""
         with self.lock:
-            terms = self.answer_terms(query)
-            idf = self.searcher.vocabulary.idf(terms)
-            said = written_as(query, self.searcher.tokenize)
+            terms, idf, said = self.answer_terms(query)
             rows, margins = [], []
             for hit in hits[:depth]:
                 text = self.numbered(hit.document).text
@@ -188,10 +186,12 @@ class AskDocs:
                 margins.append(confidence(hit, near) - self.threshold)
             return rows, margins
 
-    def answer_terms(self, query: str) -> list[str]:
-        """The query's terms that decide whether to answer: its search terms but the verbs a
-        question asks with (keywords.ASKING). Called under self.lock."""
-        return [t for t in self.searcher.query_terms(query) if t not in ASKING]
+    def answer_terms(self, query: str) -> tuple[list[str], dict[str, float], dict[str, str]]:
+        """The query's terms that decide whether to answer (its search terms but the verbs a
+        question asks with, keywords.ASKING), their IDF, and the word the query writes each as
+        (wordvectors.written_as), for `coverage` and the features. Called under self.lock."""
+        terms = [t for t in self.searcher.query_terms(query) if t not in ASKING]
+        return terms, self.searcher.vocabulary.idf(terms), written_as(query, self.searcher.tokenize)
 
     def coverage(self, idf: dict[str, float], hit: Hit, said: dict[str, str]
                  ) -> tuple[float, float]:
