@@ -1,0 +1,103 @@
+"""WordNet's relations between English words: when a passage says a question's word in other
+words ("hurt" where the text says "wounded", "died" where it says "killed", "kids" where it says
+"children"), and when it says the word's opposite ("smallest" where the text says "largest").
+
+The relations come from WordNet 3.0 (Princeton University; its licence, which allows copying
+and changing with its notice kept, is in data/WORDNET-LICENSE), boiled down by
+bench/make_lexicon.py to a table of single words (data/lexicon.json.gz, 1.2 MB, read once on
+first use: JSON, no code). It is the one lexical database made for exactly this, and the word
+vectors (wordvectors.py) miss what it knows: "hurt" and "injured" sit at 0.49 there, "death"
+and "dead" at 0.43. A word is looked up by its base forms, found as WordNet's own "morphy"
+does: its list of irregular forms, then suffix rules whose result is a WordNet word.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+import threading
+import warnings
+from pathlib import Path
+
+TABLE = Path(__file__).with_name("data") / "lexicon.json.gz"
+WORD = re.compile(r"[^\W\d_][\w'’-]*")
+# morphy's rules for nouns, verbs and adjectives, tried on every word (the part of speech is
+# not known): a rule counts only if what it gives is a WordNet word
+SUFFIXES = (("s", ""), ("ses", "s"), ("ves", "f"), ("xes", "x"), ("zes", "z"), ("ches", "ch"),
+            ("shes", "sh"), ("men", "man"), ("ies", "y"), ("es", "e"), ("es", ""), ("ed", "e"),
+            ("ed", ""), ("ing", "e"), ("ing", ""), ("er", ""), ("est", ""), ("er", "e"),
+            ("est", "e"))
+CACHED_WORDS = 100_000
+
+
+class Lexicon:
+    """Base forms, related words and opposites of English words (lower-cased)."""
+
+    def __init__(self, table: dict):
+        # one string object per word, shared by every list that names it: half the memory
+        # (34 MB instead of 65) of the lists as JSON reads them
+        one = {w: w for w in table["words"]}
+
+        def shared(lists: dict[str, list[str]]) -> dict[str, tuple[str, ...]]:
+            return {one.get(k, k): tuple(one.setdefault(w, w) for w in v)
+                    for k, v in lists.items()}
+
+        self.words = frozenset(table["words"])
+        self.related = shared(table["related"])
+        self.antonyms = shared(table["antonyms"])
+        self.exceptions = shared(table["exceptions"])
+        self.cache: dict[str, frozenset[str]] = {}
+
+    def bases(self, word: str) -> frozenset[str]:
+        """The WordNet words `word` may be a form of ("children": child; "wounded": wounded,
+        wound); none for a word WordNet does not know."""
+        word = word.lower().replace("’", "'")
+        found = self.cache.get(word)
+        if found is None:
+            forms = set(self.exceptions.get(word, ()))
+            if word in self.words:
+                forms.add(word)
+            for end, new in SUFFIXES:
+                if word.endswith(end) and len(word) > len(end) + 1:
+                    base = word[:-len(end)] + new
+                    if base in self.words:
+                        forms.add(base)
+            if len(self.cache) >= CACHED_WORDS:
+                self.cache.clear()
+            found = self.cache[word] = frozenset(forms)
+        return found
+
+    def text_bases(self, text: str) -> set[str]:
+        """The base forms of every word of a text."""
+        out: set[str] = set()
+        for word in WORD.findall(text):
+            out |= self.bases(word)
+        return out
+
+    def kin(self, word: str) -> set[str]:
+        """Words that say what `word` says, or come from it (make_lexicon.py: "related")."""
+        return {w for base in self.bases(word) for w in self.related.get(base, ())}
+
+    def opposites(self, word: str) -> set[str]:
+        """Words that say its opposite."""
+        return {w for base in self.bases(word) for w in self.antonyms.get(base, ())}
+
+
+_loaded: list[Lexicon | None] = []
+_lock = threading.Lock()
+
+
+def lexicon() -> Lexicon | None:
+    """The packaged lexicon, read on first use; None if its file is missing or damaged (exact
+    words and word vectors only, with a warning)."""
+    with _lock:
+        if not _loaded:
+            try:
+                with gzip.open(TABLE, "rt", encoding="utf-8") as f:
+                    _loaded.append(Lexicon(json.load(f)))
+            except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
+                warnings.warn(f"askdocs: the word lexicon is not available ({error}); "
+                              "counting exact words and word vectors only", stacklevel=2)
+                _loaded.append(None)
+        return _loaded[0]
