@@ -1,5 +1,5 @@
-"""The WordNet lexicon: base forms, words said otherwise, opposites; a missing or damaged
-table."""
+"""The WordNet lexicon: base forms, words said otherwise, opposites; what it changes in the
+answerability features; a missing or damaged table."""
 
 from __future__ import annotations
 
@@ -8,8 +8,15 @@ import json
 
 import pytest
 
+import askdocs.answerability
+import askdocs.engine
 import askdocs.lexicon
+from askdocs.answerability import FEATURES, features
+from askdocs.keywords import Tokenizer
 from askdocs.lexicon import Lexicon, lexicon
+from askdocs.wordvectors import written_as
+
+TOKENIZE = Tokenizer()
 
 
 def test_base_forms_follow_wordnet_s_exceptions_and_suffix_rules():
@@ -38,6 +45,28 @@ def test_opposites():
     assert not words.bases("largest") & words.opposites("largest")
 
 
+def row(question: str, sentence: str) -> dict[str, float]:
+    terms = TOKENIZE(question)
+    values = features(question, terms, {t: 1.0 for t in terms}, sentence, sentence, TOKENIZE,
+                      0.0, "", None, written_as(question, TOKENIZE))
+    return dict(zip(FEATURES, values))
+
+
+def test_a_question_word_the_sentence_says_otherwise_is_found():
+    said_otherwise = row("Who was hurt?", "At least 50 people were wounded.")
+    assert said_otherwise["sentence_coverage"] == 1.0 and said_otherwise["missing_idf"] == 0.0
+    other = row("Who was hurt?", "A missile struck a building.")
+    assert other["sentence_coverage"] == 0.0 and other["missing_idf"] == 1.0
+
+
+def test_a_sentence_that_says_the_opposite_is_seen():
+    question = "What is the smallest state in the country?"
+    assert row(question, "Alaska is the largest state in the country.")["opposite"] == 1.0
+    assert row(question, "Rhode Island is the smallest state in the country.")["opposite"] == 0.0
+    # both the word and its opposite: the sentence holds what was asked
+    assert row(question, "The smallest state is far from the largest.")["opposite"] == 0.0
+
+
 def test_the_table_is_what_make_lexicon_makes():
     table = json.loads(gzip.decompress(askdocs.lexicon.TABLE.read_bytes()))
     assert table["source"] == "WordNet 3.0"
@@ -63,3 +92,15 @@ def test_a_table_is_read_as_data():
     words = Lexicon({"words": ["dog"], "related": {"dog": ["hound"]}, "antonyms": {},
                      "exceptions": {}})
     assert words.kin("dogs") == {"hound"} and words.opposites("dog") == set()
+
+
+@pytest.mark.model
+def test_without_the_lexicon_askdocs_answers_by_exact_words_and_vectors(seed_engine,
+                                                                        monkeypatch):
+    monkeypatch.setattr(askdocs.engine, "lexicon", lambda: None)
+    monkeypatch.setattr(askdocs.answerability, "lexicon", lambda: None)
+    assert seed_engine.ask("how many kids lost their lives").answered  # the word vectors
+    assert not seed_engine.ask("Who was hurt?").answered  # "wounded" needs the lexicon
+    monkeypatch.undo()
+    assert seed_engine.ask("Who was hurt?").answered
+

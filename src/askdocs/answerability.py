@@ -6,7 +6,9 @@ from a paragraph (a swapped name, a negation, a condition the text never states)
 to it as a real question. What can differ is the detail: every word the question leans on
 should be found in the passage (a swapped name is not), the sentence should hold something of
 the kind asked for that the question does not already say (a number for "how many", a date for
-"when", a name for "who"), and a negation should be on both sides or neither.
+"when", a name for "who"), a negation should be on both sides or neither, and the sentence
+should not say the opposite of a question word in its place ("largest" for "smallest"). A word
+the passage says in other words (WordNet's, lexicon.py: "wounded" for "hurt") is found.
 
 The model is a logistic regression over these features of one sentence; askdocs answers if any
 of the few best-ranked sentences reaches its threshold, since the best-ranked is not always the
@@ -26,6 +28,7 @@ import re
 from dataclasses import dataclass
 
 from askdocs.keywords import weight_share
+from askdocs.lexicon import lexicon
 from askdocs.numbers import QUANTITY, asks_quantity
 
 MONTHS = ("january|february|march|april|may|june|july|august|september|october|november|"
@@ -56,7 +59,7 @@ DIGIT = re.compile(r"\d")
 # as features too and left out: better on SQuAD 2.0's 8 articles, worse on the seed articles).
 FEATURES = ("margin", "sentence_coverage", "bigrams", "missing_idf", "missing_names",
             "missing_numbers", "type_missing_sentence", "type_missing_passage",
-            "negation_mismatch", "novelty")
+            "negation_mismatch", "novelty", "opposite")
 
 
 @dataclass(frozen=True)
@@ -76,15 +79,15 @@ class Model:
 
 # Fitted by bench/fit_answerability.py (its last lines print these), on features of questions
 # and documents encoded as askdocs encodes them (int8 per channel, embedding.BUILD_PRECISION).
-MODEL = Model(weights=(0.7923, 0.2249, -0.0799, 0.2282, -0.6189, -0.3135, -0.4818, 0.4246,
-                       -0.8400, 0.0217), bias=-0.6941,
-              mean=(0.0974, 0.5578, 0.3309, 0.6857, 0.2943, 0.0355, 0.0434, 0.0355, 0.0503,
-                    0.8021),
-              scale=(0.1935, 0.2738, 0.3232, 0.3939, 0.5620, 0.1963, 0.2037, 0.1850, 0.2186,
-                     0.1314))
+MODEL = Model(weights=(0.7528, 0.3067, -0.1141, 0.2444, -0.6281, -0.3123, -0.3480, 0.2743,
+                       -0.8324, -0.0298, -0.2686), bias=-0.6975,
+              mean=(0.0983, 0.5728, 0.3312, 0.6535, 0.2898, 0.0349, 0.0474, 0.0328, 0.0510,
+                    0.7957, 0.0139),
+              scale=(0.1936, 0.2754, 0.3235, 0.4097, 0.5578, 0.1949, 0.2125, 0.1782, 0.2199,
+                     0.1360, 0.1172))
 # Platt scaling of the model's probability into the chance that the first quote answers, fitted
 # on held-out articles (bench/fit_answerability.py prints the check, bin by bin).
-CALIBRATION = (0.7620, -0.7726)
+CALIBRATION = (0.7744, -0.7835)
 
 
 def calibrated(probability: float) -> float:
@@ -137,7 +140,7 @@ def bigram_share(terms: list[str], tokens: list[str]) -> float:
 
 def features(question: str, terms: list[str], idf: dict[str, float], sentence: str,
              passage: str, tokenize, margin: float, identity: str = "",
-             asked: str | None = None) -> list[float]:
+             asked: str | None = None, said: dict | None = None) -> list[float]:
     """The features (FEATURES, in order) of one candidate sentence for a question.
 
     terms: the question's search terms (stemmed); idf: their weights, a term each (as
@@ -146,11 +149,25 @@ def features(question: str, terms: list[str], idf: dict[str, float], sentence: s
     what names the sentence's document (keywords.identity_text). A word of the question found
     there is not missing: a filing's table row names neither the company nor the year, its
     running header does. asked: for a follow-up searched with the question before it (question),
-    the follow-up alone, which says what kind of answer is wanted ("who said that?").
+    the follow-up alone, which says what kind of answer is wanted ("who said that?"). said: each
+    term with the word the question writes it as (wordvectors.written_as), for the lexicon's
+    words said otherwise and opposites; without it, exact words only.
     """
     sentence_tokens = tokenize(sentence)
     passage_tokens = tokenize(passage)
     in_sentence, in_passage = set(sentence_tokens), set(passage_tokens) | set(tokenize(identity))
+    # a question word the text says in other words (lexicon.kin: "wounded" for "hurt") is found
+    words = lexicon() if said else None
+    sentence_bases = words.text_bases(sentence) if words else set()
+    if words is not None:
+        passage_bases = words.text_bases(passage) | sentence_bases
+        for term in terms:
+            if term in said and not (term in in_sentence and term in in_passage):
+                kin = words.kin(said[term])
+                if term not in in_sentence and kin & sentence_bases:
+                    in_sentence.add(term)
+                if term not in in_passage and kin & passage_bases:
+                    in_passage.add(term)
     sentence_coverage = weight_share(idf, in_sentence)
     top_idf = max((idf.get(t, 0.0) for t in terms), default=1.0) or 1.0
     # a term with digits ("fy2018") is a number, which missing_numbers counts
@@ -173,6 +190,10 @@ def features(question: str, terms: list[str], idf: dict[str, float], sentence: s
     type_passage = kind is not None and not found_of_type(kind, passage, question_words)
     negation = bool(NEGATION.search(asked)) != bool(NEGATION.search(sentence))
     novelty = (len(in_sentence - set(terms)) / len(in_sentence)) if in_sentence else 0.0
+    # the sentence says the opposite of a question word it does not hold ("largest", "smallest")
+    opposite = words is not None and any(
+        term not in in_sentence and words.opposites(word) & sentence_bases
+        for term, word in said.items())
     return [margin, sentence_coverage, bigram_share(terms, passage_tokens), missing_idf / top_idf,
             min(missing_names, 2), min(missing_numbers, 2), float(type_sentence),
-            float(type_passage), float(negation), novelty]
+            float(type_passage), float(negation), novelty, float(opposite)]

@@ -19,6 +19,7 @@ from askdocs.answer import (
     NEAR_WORD,
     NEAREST,
     NO_ANSWER,
+    RELATED_WORD,
     Answer,
     Quote,
     check_k,
@@ -42,6 +43,7 @@ from askdocs.embedding import (
 )
 from askdocs.errors import IndexCorruptError, IndexMismatchError, InputError
 from askdocs.keywords import ASKING, near_share, weight_share
+from askdocs.lexicon import lexicon
 from askdocs.numbers import Agreement, Quantity, agreement, asks_quantity, quantities
 from askdocs.retrieval import DEPTH, Hit, Searcher, Weights
 from askdocs.store import StoredIndex, load_stored, rebuild_hint
@@ -182,7 +184,7 @@ class AskDocs:
                     query, terms, idf, text[hit.start:hit.end],
                     text[hit.passage_start:hit.passage_end], self.searcher.tokenize,
                     confidence(hit, exact) - self.threshold,
-                    self.searcher.identity(hit.document), asked))
+                    self.searcher.identity(hit.document), asked, said))
                 margins.append(confidence(hit, near) - self.threshold)
             return rows, margins
 
@@ -196,17 +198,24 @@ class AskDocs:
     def coverage(self, idf: dict[str, float], hit: Hit, said: dict[str, str]
                  ) -> tuple[float, float]:
         """The share of the query terms' weight (idf) that the hit's first passage holds: with
-        exact words, and with near words, where a term it lacks counts in part when a passage
-        word is close to the question's word for it (said: wordvectors.written_as; NEAR_WORD).
-        Called under self.lock."""
+        exact words, and with near words, where a term it lacks counts in part: as much as the
+        closest passage word by the word vectors (said: wordvectors.written_as; NEAR_WORD), or
+        RELATED_WORD if the passage holds a word WordNet relates to the question's word for it
+        (lexicon.kin: "wounded" for "hurt"), whichever is more. Called under self.lock."""
         lead = self.searcher.lead_text(hit)
         tokens = set(self.searcher.tokenize(lead))
         exact = weight_share(idf, tokens)
-        vectors = self.word_vectors
-        if vectors is None or all(t in tokens for t in idf):
-            return exact, exact
         missing = [t for t in idf if t not in tokens and t in said]
-        close = dict(zip(missing, vectors.closeness([said[t] for t in missing], lead)))
+        if not missing:
+            return exact, exact
+        close = dict.fromkeys(missing, 0.0)
+        vectors, words = self.word_vectors, lexicon()
+        if vectors is not None:
+            close.update(zip(missing, vectors.closeness([said[t] for t in missing], lead)))
+        if words is not None:
+            bases = words.text_bases(lead)
+            close.update((t, max(close[t], RELATED_WORD)) for t in missing
+                         if words.kin(said[t]) & bases)
         return exact, near_share(idf, tokens, lambda t: close[t]
                                  if close.get(t, 0.0) >= NEAR_WORD else 0.0)
 
