@@ -75,7 +75,9 @@ def test_the_table_is_what_make_lexicon_makes():
 
 
 @pytest.mark.parametrize("content", [None, b"not gzip", gzip.compress(b"{not json"),
-                                     gzip.compress(b'{"words": []}')])
+                                     gzip.compress(b'{"words": []}'),
+                                     gzip.compress(b'{"words": [], "related": {"a": 5}, '
+                                                   b'"antonyms": {}, "exceptions": {}}')])
 def test_a_missing_or_damaged_table_means_no_lexicon_with_a_warning(tmp_path, monkeypatch,
                                                                     content):
     table = tmp_path / "lexicon.json.gz"
@@ -89,9 +91,9 @@ def test_a_missing_or_damaged_table_means_no_lexicon_with_a_warning(tmp_path, mo
 
 
 def test_a_table_is_read_as_data():
-    words = Lexicon({"words": ["dog"], "related": {"dog": ["hound"]}, "antonyms": {},
+    words = Lexicon({"words": ["dog"], "related": {"dog": "hound canine"}, "antonyms": {},
                      "exceptions": {}})
-    assert words.kin("dogs") == {"hound"} and words.opposites("dog") == set()
+    assert words.kin("dogs") == {"hound", "canine"} and words.opposites("dog") == set()
 
 
 @pytest.mark.model

@@ -1,14 +1,14 @@
-"""WordNet's relations between English words: when a passage says a question's word in other
-words ("hurt" where the text says "wounded", "died" where it says "killed", "kids" where it says
+"""WordNet's relations between English words: when a passage says a question's word in other words
+("hurt" where the text says "wounded", "died" where it says "killed", "kids" where it says
 "children"), and when it says the word's opposite ("smallest" where the text says "largest").
 
-The relations come from WordNet 3.0 (Princeton University; its licence, which allows copying
-and changing with its notice kept, is in data/WORDNET-LICENSE), boiled down by
-bench/make_lexicon.py to a table of single words (data/lexicon.json.gz, 1.2 MB, read once on
-first use: JSON, no code). It is the one lexical database made for exactly this, and the word
-vectors (wordvectors.py) miss what it knows: "hurt" and "injured" sit at 0.49 there, "death"
-and "dead" at 0.43. A word is looked up by its base forms, found as WordNet's own "morphy"
-does: its list of irregular forms, then suffix rules whose result is a WordNet word.
+The relations come from WordNet 3.0 (Princeton University; its licence, which allows copying and
+changing with its notice kept, is in data/WORDNET-LICENSE), boiled down by bench/make_lexicon.py
+to a table of single words (data/lexicon.json.gz, 1.2 MB, read once on first use in a tenth of a
+second: JSON, no code). It is the one lexical database made for exactly this, and the word
+vectors (wordvectors.py) miss what it knows: "hurt" and "injured" sit at 0.49 there, "death" and
+"dead" at 0.43. A word is looked up by its base forms, found as WordNet's own "morphy" does: its
+list of irregular forms, then suffix rules whose result is a WordNet word.
 """
 
 from __future__ import annotations
@@ -35,18 +35,14 @@ class Lexicon:
     """Base forms, related words and opposites of English words (lower-cased)."""
 
     def __init__(self, table: dict):
-        # one string object per word, shared by every list that names it: half the memory
-        # (34 MB instead of 65) of the lists as JSON reads them
-        one = {w: w for w in table["words"]}
-
-        def shared(lists: dict[str, list[str]]) -> dict[str, tuple[str, ...]]:
-            return {one.get(k, k): tuple(one.setdefault(w, w) for w in v)
-                    for k, v in lists.items()}
-
+        lists = (table["related"], table["antonyms"], table["exceptions"])
+        if not all(isinstance(k, str) and isinstance(v, str) for d in lists for k, v in d.items()):
+            raise ValueError("not a table of words")
         self.words = frozenset(table["words"])
-        self.related = shared(table["related"])
-        self.antonyms = shared(table["antonyms"])
-        self.exceptions = shared(table["exceptions"])
+        # each list is one string of words separated by spaces, split when looked up
+        self.related: dict[str, str] = table["related"]
+        self.antonyms: dict[str, str] = table["antonyms"]
+        self.exceptions: dict[str, str] = table["exceptions"]
         self.cache: dict[str, frozenset[str]] = {}
 
     def bases(self, word: str) -> frozenset[str]:
@@ -55,7 +51,7 @@ class Lexicon:
         word = word.lower().replace("’", "'")
         found = self.cache.get(word)
         if found is None:
-            forms = set(self.exceptions.get(word, ()))
+            forms = set(self.exceptions.get(word, "").split())
             if word in self.words:
                 forms.add(word)
             for end, new in SUFFIXES:
@@ -77,11 +73,11 @@ class Lexicon:
 
     def kin(self, word: str) -> set[str]:
         """Words that say what `word` says, or come from it (make_lexicon.py: "related")."""
-        return {w for base in self.bases(word) for w in self.related.get(base, ())}
+        return {w for base in self.bases(word) for w in self.related.get(base, "").split()}
 
     def opposites(self, word: str) -> set[str]:
         """Words that say its opposite."""
-        return {w for base in self.bases(word) for w in self.antonyms.get(base, ())}
+        return {w for base in self.bases(word) for w in self.antonyms.get(base, "").split()}
 
 
 _loaded: list[Lexicon | None] = []
@@ -96,7 +92,7 @@ def lexicon() -> Lexicon | None:
             try:
                 with gzip.open(TABLE, "rt", encoding="utf-8") as f:
                     _loaded.append(Lexicon(json.load(f)))
-            except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
+            except (OSError, ValueError, KeyError, TypeError) as error:
                 warnings.warn(f"askdocs: the word lexicon is not available ({error}); "
                               "counting exact words and word vectors only", stacklevel=2)
                 _loaded.append(None)
