@@ -87,6 +87,8 @@ _lock = threading.Lock()
 def lexicon() -> Lexicon | None:
     """The packaged lexicon, read on first use; None if its file is missing or damaged (exact
     words and word vectors only, with a warning)."""
+    if _loaded:  # read already: every judged sentence asks, so no lock once it is
+        return _loaded[0]
     with _lock:
         if not _loaded:
             try:
