@@ -17,7 +17,7 @@ from askdocs.answerability import (
 )
 from askdocs.embedding import DEFAULT_MODEL, resolve_model_path
 from askdocs.evaluation import calibration, near_miss_metrics, near_miss_report
-from askdocs.keywords import Tokenizer
+from askdocs.keywords import ASKING, Tokenizer, asking_terms
 from askdocs.wordvectors import load_word_vectors, written_as
 
 TOKENIZE = Tokenizer()
@@ -201,3 +201,14 @@ def test_a_damaged_word_vector_file_means_exact_words_with_a_warning(tmp_path):
     (tmp_path / "model.safetensors").write_bytes(b"\x10\x00\x00\x00\x00\x00\x00\x00{not json")
     with pytest.warns(UserWarning, match="word vectors are not available"):
         assert load_word_vectors(tmp_path) is None
+
+
+def test_what_took_place_asks_with_take_place_and_when_did_it_take_place_does_not():
+    # "what took place in X?" asks what happened there; in "when/where did the attack take
+    # place?" the words stay (measured: dropped there too, near misses rose to 68.3%)
+    took = asking_terms("What took place in Kherson?", TOKENIZE)
+    assert took >= set(TOKENIZE("took place")) | ASKING
+    assert asking_terms("What event took place in 1066?", TOKENIZE) - ASKING == \
+        set(TOKENIZE("took place"))  # "event" is still asked about
+    assert asking_terms("When did the attack take place?", TOKENIZE) == ASKING
+    assert asking_terms("Which place was hit?", TOKENIZE) == ASKING

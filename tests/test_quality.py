@@ -57,6 +57,10 @@ def test_what_happened_asks_about_the_place_not_the_word_happened(seed_engine):
     assert answer.answered
     assert any("Kherson" in q.text for q in answer.quotes)
     assert not seed_engine.ask("What happened in Paris?").answered
+    # the same asked in two words
+    took = seed_engine.ask("What took place in Kherson?")
+    assert took.answered and any("Kherson" in q.text for q in took.quotes)
+    assert not seed_engine.ask("What took place in Paris?").answered
     # the search still reads the whole question: left out of it, "happen" made an article's
     # title hold all of the question ("attack"), and its sentences crowded out the other's
     assert quoted(seed_engine.ask("When did the attack happen?"), A, "early on Friday evening")

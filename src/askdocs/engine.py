@@ -42,7 +42,7 @@ from askdocs.embedding import (
     resolve_model_path,
 )
 from askdocs.errors import IndexCorruptError, IndexMismatchError, InputError
-from askdocs.keywords import ASKING, near_share, weight_share
+from askdocs.keywords import asking_terms, near_share, weight_share
 from askdocs.lexicon import lexicon
 from askdocs.numbers import Agreement, Quantity, agreement, asks_quantity, quantities
 from askdocs.retrieval import DEPTH, Hit, Searcher, Weights
@@ -190,9 +190,10 @@ class AskDocs:
 
     def answer_terms(self, query: str) -> tuple[list[str], dict[str, float], dict[str, str]]:
         """The query's terms that decide whether to answer (its search terms but the verbs a
-        question asks with, keywords.ASKING), their IDF, and the word the query writes each as
+        question asks with, keywords.asking_terms), their IDF, and the word the query writes each as
         (wordvectors.written_as), for `coverage` and the features. Called under self.lock."""
-        terms = [t for t in self.searcher.query_terms(query) if t not in ASKING]
+        asking = asking_terms(query, self.searcher.tokenize)
+        terms = [t for t in self.searcher.query_terms(query) if t not in asking]
         return terms, self.searcher.vocabulary.idf(terms), written_as(query, self.searcher.tokenize)
 
     def coverage(self, idf: dict[str, float], hit: Hit, said: dict[str, str]
