@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import gzip
 import json
-import re
 import threading
 import warnings
 from pathlib import Path
 
+# a word as the question's words are read (wordvectors.written_as), so both sides split alike
+from askdocs.wordvectors import WORD
+
 TABLE = Path(__file__).with_name("data") / "lexicon.json.gz"
-WORD = re.compile(r"[^\W\d_][\w'’-]*")
 # morphy's rules for nouns, verbs and adjectives, tried on every word (the part of speech is
 # not known): a rule counts only if what it gives is a WordNet word
 SUFFIXES = (("s", ""), ("ses", "s"), ("ves", "f"), ("xes", "x"), ("zes", "z"), ("ches", "ch"),
