@@ -35,7 +35,7 @@ from pathlib import Path
 import numpy as np
 from common import CACHE, ROOT, SQUAD, squad_index, tuning_half
 
-from askdocs.answer import CANDIDATES, JUDGED
+from askdocs.answer import CANDIDATES, JUDGED, clean_question
 from askdocs.answerability import FEATURES
 from askdocs.engine import AskDocs
 from askdocs.evaluation import SEPARATOR, load_squad
@@ -90,9 +90,9 @@ def gather(squad2: str, squad: str, strip: bool = False) -> dict[str, np.ndarray
     rng = random.Random(13)
     documents2, questions2, index2 = squad_index(squad2, name="squad2")
     _, questions1 = load_squad(squad)
-    if strip:  # as askdocs.ask reads them (answer.clean_question)
-        questions2 = [replace(q, text=q.text.strip()) for q in questions2]
-        questions1 = [replace(q, text=q.text.strip()) for q in questions1]
+    if strip:  # as askdocs.ask reads them
+        questions2 = [replace(q, text=clean_question(q.text)) for q in questions2]
+        questions1 = [replace(q, text=clean_question(q.text)) for q in questions1]
     indexed = {q.source for q in questions2}
     titles2 = {q.source.split("_", 1)[1] for q in questions2}
     engine2 = AskDocs.load(index2)
