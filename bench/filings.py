@@ -68,6 +68,14 @@ QUESTIONS = [  # (templates, statement row)
 ]
 NARRATIVE_PAGES = 22
 LINES_PER_PAGE = 48
+UNREPORTED_YEARS = (2013, 2014, 2015, 2019, 2020)  # no report's tables give these
+
+
+def statement_pages() -> dict[str, int]:
+    """The page (1-based) of each statement row, the same in every report: after the title page
+    and the first half of the narrative pages."""
+    first = NARRATIVE_PAGES // 2 + 3
+    return {row: first + n for n, rows in enumerate(STATEMENTS.values()) for row in rows}
 
 
 def report(company: str, prose: list[str], rng: random.Random) -> tuple[bytes, dict[str, int]]:
@@ -118,6 +126,7 @@ def report(company: str, prose: list[str], rng: random.Random) -> tuple[bytes, d
                 pdf.drawString(50, 780 - 15 * row_number, line)
         pdf.showPage()
     pdf.save()
+    assert where == statement_pages()
     return out.getvalue(), where
 
 
@@ -146,6 +155,30 @@ def collection(companies: int) -> tuple[Path, list[dict]]:
                               "source": name, "page": where[row]})
     questions_file.write_text(json.dumps(questions, indent=1))
     return docs, questions
+
+
+def training_questions(companies: int) -> list[dict]:
+    """For fitting the answerability model (bench/fit_answerability.py), not for this script's
+    figures: every wording of every question about the first `companies` reports, for each year
+    the tables give, and near misses the reports do not answer: a year no table gives, and a
+    company that has no report in the collection."""
+    rng = random.Random(2019)
+    pages, names = statement_pages(), COMPANIES[:companies]
+    questions = []
+    for number, company in enumerate(names):
+        source = company.replace(" ", "_") + "_2018_annual_report.pdf"
+        for templates, row in QUESTIONS:
+            for template in templates:
+                questions += [{"question": template.format(company=company, year=year),
+                               "source": source, "page": pages[row], "company": number,
+                               "impossible": False} for year in YEARS]
+            for year, other in ((rng.choice(UNREPORTED_YEARS), company),
+                                (rng.choice(YEARS), rng.choice(COMPANIES[companies:]))):
+                questions.append({"question": rng.choice(templates).format(company=other,
+                                                                           year=year),
+                                  "source": source, "page": pages[row], "company": number,
+                                  "impossible": True})
+    return questions
 
 
 def evaluate(engine: AskDocs, questions: list[dict]) -> dict:
