@@ -42,14 +42,20 @@ def test_what_names_the_document_counts_as_found():
                                                 "Harbor Lights Inc | 2018 Annual Report")
     assert named["missing_names"] == 0 and named["missing_numbers"] == 0
     assert named["missing_idf"] == 0.0  # "fy2018" is a number, left to missing_numbers
+    # and the words it says count toward the sentence's share of the question's words
+    assert named["sentence_coverage"] > alone["sentence_coverage"]
+    assert named["sentence_missing_names"] == 0 and alone["sentence_missing_names"] == 2
     swapped = feature_row(question, row, identity="Bluefin Foods Corp | 2018 Annual Report")
     assert swapped["missing_names"] == 2
+    assert swapped["sentence_coverage"] < named["sentence_coverage"]
 
 
 @pytest.mark.parametrize("question, kind", [
     ("how many children died?", "number"), ("What percentage of votes did he get?", "number"),
     ("When did the Normans arrive?", "date"), ("In what year was it built?", "date"),
-    ("Who ruled Normandy?", "name"), ("Where did the missile land?", "name"),
+    ("Who ruled Normandy?", "person"), ("Where did the missile land?", "name"),
+    ("Who is the regional governor?", "person"), ("Who is Oleksandr Vilkul?", None),
+    ("who was Marco Rubio", None),
     ("What did Russia claim it targeted?", None)])
 def test_the_kind_of_answer_a_question_asks_for(question, kind):
     assert asked_type(question) == kind
@@ -71,6 +77,27 @@ def test_a_swapped_name_and_a_missing_number_are_seen():
     assert right["missing_names"] == 0 and right["missing_numbers"] == 0
     assert swapped["missing_names"] == 1 and swapped["missing_numbers"] == 1
     assert swapped["missing_idf"] > right["missing_idf"]
+
+
+def test_the_answering_sentence_itself_must_hold_the_names_and_numbers():
+    """A passage can hold the question's name in one sentence and its 'answer' in another; a
+    number of the question the sentence lacks while it gives another is a swap."""
+    passage = ("Bohemond besieged Antioch for months. In 1066 Duke William of Normandy defeated "
+               "Harold at Hastings.")
+    sentence = "In 1066 Duke William of Normandy defeated Harold at Hastings."
+    right = feature_row("Who did William defeat at Hastings?", sentence, passage)
+    swapped = feature_row("Who did Bohemond defeat at Hastings?", sentence, passage)
+    assert right["sentence_missing_names"] == 0 and swapped["sentence_missing_names"] == 1
+    assert swapped["missing_names"] == 0  # the passage says it
+    named = feature_row("Who did Bohemond defeat at Hastings?", sentence, passage,
+                        identity="Bohemond of Taranto")
+    assert named["sentence_missing_names"] == 0  # what names the document counts
+    assert feature_row("Who won at Hastings in 1067?", sentence)["swapped_number"] == 1
+    assert feature_row("Who won at Hastings in 1066?", sentence)["swapped_number"] == 0
+    assert feature_row("Who won at Hastings in 1067?", "William won at Hastings.")[
+        "swapped_number"] == 0  # no other number: missing, not swapped
+    assert feature_row("Who won at Hastings in 1067?", sentence,
+                       identity="1067 chronicle")["swapped_number"] == 0
 
 
 def test_a_follow_up_may_name_the_earlier_subject_in_part_or_not_at_all():
@@ -99,9 +126,13 @@ def test_a_how_many_question_needs_a_quantity_and_a_negation_must_match():
         "type_missing_sentence"] == 1
     assert feature_row(question, "At least 50 people were wounded.")["type_missing_sentence"] == 0
     assert feature_row("Which city was not attacked?", "Kharkiv was attacked.")[
-        "negation_mismatch"] == 1
+        "negated_question"] == 1
+    assert feature_row("Which city was not attacked?", "Kherson was not attacked.")[
+        "negated_question"] == 0
     assert feature_row("Which city was attacked?", "Kharkiv was attacked.")[
-        "negation_mismatch"] == 0
+        "negated_question"] == 0
+    assert feature_row("Which city was attacked?", "Kherson was not attacked.")[
+        "negated_question"] == 0  # a negation only the sentence has tells nothing
 
 
 def test_the_model_prefers_a_sentence_whose_details_match():
