@@ -11,6 +11,7 @@ import pytest
 import askdocs.answerability
 import askdocs.engine
 import askdocs.lexicon
+from askdocs.answer import ABOUT
 from askdocs.answerability import FEATURES, features
 from askdocs.keywords import Tokenizer
 from askdocs.lexicon import Lexicon, lexicon
@@ -97,12 +98,17 @@ def test_a_table_is_read_as_data():
 
 
 @pytest.mark.model
-def test_without_the_lexicon_askdocs_answers_by_exact_words_and_vectors(seed_engine,
-                                                                        monkeypatch):
+def test_without_the_lexicon_askdocs_answers_by_exact_words(seed_engine,
+                                                         monkeypatch):
     monkeypatch.setattr(askdocs.engine, "lexicon", lambda: None)
     monkeypatch.setattr(askdocs.answerability, "lexicon", lambda: None)
-    assert seed_engine.ask("how many kids lost their lives").answered  # the word vectors
+    # the word vectors still find "kids" in "children", so the passages are about it; the
+    # second step, fitted with the lexicon's words found, then declines it (answered with it)
+    kids = seed_engine.ask("how many kids lost their lives")
+    assert not kids.answered and kids.notes[0] == ABOUT
+    assert seed_engine.ask("How many people were killed in Kryvyi Rih?").answered  # exact words
     assert not seed_engine.ask("Who was hurt?").answered  # "wounded" needs the lexicon
     monkeypatch.undo()
     assert seed_engine.ask("Who was hurt?").answered
+    assert seed_engine.ask("how many kids lost their lives").answered
 
