@@ -71,6 +71,10 @@ LINES_PER_PAGE = 48
 UNREPORTED_YEARS = (2013, 2014, 2015, 2019, 2020)  # no report's tables give these
 
 
+def report_name(company: str) -> str:
+    return company.replace(" ", "_") + "_2018_annual_report.pdf"
+
+
 def statement_pages() -> dict[str, int]:
     """The page (1-based) of each statement row, the same in every report: after the title page
     and the first half of the narrative pages."""
@@ -146,7 +150,7 @@ def collection(companies: int) -> tuple[Path, list[dict]]:
         for article in articles[number::len(COMPANIES)][:2]:
             prose += article.split("\n\n")
         data, where = report(company, prose, rng)
-        name = company.replace(" ", "_") + "_2018_annual_report.pdf"
+        name = report_name(company)
         (docs / name).write_bytes(data)
         for templates, row in QUESTIONS:
             template = rng.choice(templates)
@@ -166,7 +170,7 @@ def training_questions(companies: int) -> list[dict]:
     pages, names = statement_pages(), COMPANIES[:companies]
     questions = []
     for number, company in enumerate(names):
-        source = company.replace(" ", "_") + "_2018_annual_report.pdf"
+        source = report_name(company)
         for templates, row in QUESTIONS:
             for template in templates:
                 questions += [{"question": template.format(company=company, year=year),

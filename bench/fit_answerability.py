@@ -55,7 +55,6 @@ SQUAD2 = str((ROOT / "../shared/data/squad2-dev-public.json").resolve())
 CACHED = CACHE / "answerability.npz"
 OFF_TOPIC = 800
 REPORTS = 8  # bench/filings.py's collection
-GROUPS = {0: "SQuAD 2.0 public", 1: "off-topic", 3: "in the 48 articles", 4: "reports"}
 
 
 @dataclass(frozen=True)
@@ -114,11 +113,11 @@ def moved_questions(questions, documents: dict[str, str], documents48: dict[str,
 
 
 def reports() -> AskDocs:
-    """bench/filings.py's reports, indexed (once, cached beside them)."""
+    """bench/filings.py's reports, indexed beside them (as filings.py does; only what changed is
+    embedded again)."""
     docs, _ = filings.collection(REPORTS)
     index = docs.parent / "index"
-    if not (index / "manifest.json").exists():
-        build_index(docs, index, embedder=cached_embedder())
+    build_index(docs, index, embedder=cached_embedder())
     return AskDocs.load(index)
 
 
@@ -317,15 +316,15 @@ def main():
     off_topic = data["group"] == 1
     print(f"# off-topic questions: answered {100 * (held_out[off_topic] >= threshold).mean():.1f}%"
           f" (without the gate: {100 * (ungated[off_topic] >= threshold).mean():.1f}%)")
-    reports_ = data["group"] == 4
-    if reports_.any():
+    in_reports = data["group"] == 4
+    if in_reports.any():
         answered = held_out >= threshold
-        mine = reports_ & ~impossible
+        mine = in_reports & ~impossible
         print(f"# reports, each held out: answered {100 * answered[mine].mean():.1f}% of "
               f"{mine.sum()} answerable (first quote on the evidence page "
               f"{100 * (answered & first)[mine].mean():.1f}%), "
-              f"{100 * answered[reports_ & impossible].mean():.1f}% of "
-              f"{(reports_ & impossible).sum()} near misses")
+              f"{100 * answered[in_reports & impossible].mean():.1f}% of "
+              f"{(in_reports & impossible).sum()} near misses")
     print(f"ANSWER_THRESHOLD = {threshold:.3f}  ({100 * args.answered:.0f}% answered, held out)")
     # confidence: Platt scaling of the held-out probability into "the first quote is right"
     both = (data["group"] <= 1) & gate

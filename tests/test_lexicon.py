@@ -98,8 +98,7 @@ def test_a_table_is_read_as_data():
 
 
 @pytest.mark.model
-def test_without_the_lexicon_askdocs_answers_by_exact_words(seed_engine,
-                                                         monkeypatch):
+def test_without_the_lexicon_askdocs_answers_by_exact_words(seed_engine, monkeypatch):
     monkeypatch.setattr(askdocs.engine, "lexicon", lambda: None)
     monkeypatch.setattr(askdocs.answerability, "lexicon", lambda: None)
     # the word vectors still find "kids" in "children", so the passages are about it; the
@@ -111,4 +110,3 @@ def test_without_the_lexicon_askdocs_answers_by_exact_words(seed_engine,
     monkeypatch.undo()
     assert seed_engine.ask("Who was hurt?").answered
     assert seed_engine.ask("how many kids lost their lives").answered
-

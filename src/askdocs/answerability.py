@@ -185,7 +185,8 @@ def features(question: str, terms: list[str], idf: dict[str, float], sentence: s
                     in_sentence.add(term)
                 if term not in in_passage and kin & passage_bases:
                     in_passage.add(term)
-    sentence_coverage = weight_share(idf, in_sentence | identity_terms)
+    named = in_sentence | identity_terms  # the sentence's words and its document's name
+    sentence_coverage = weight_share(idf, named)
     top_idf = max((idf.get(t, 0.0) for t in terms), default=1.0) or 1.0
     # a term with digits ("fy2018") is a number, which missing_numbers counts
     missing_idf = max((idf.get(t, 0.0) for t in terms
@@ -205,7 +206,6 @@ def features(question: str, terms: list[str], idf: dict[str, float], sentence: s
     # sentence (or its document's name) says; a number of the question the sentence lacks while
     # it gives one other in its place (1067 asked, 1066 said). A sentence of several numbers is
     # not read so: in a table row, the year asked heads a column.
-    named = in_sentence | identity_terms
     name_terms = [set(tokenize(n)) for n in own]
     sentence_missing_names = sum(bool(t) and not t & named for t in name_terms)
     others = set(NUMBER.findall(sentence)) - set(NUMBER.findall(question))
