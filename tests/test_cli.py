@@ -90,6 +90,10 @@ def test_readable_output_and_abstention(capsys, seed_index):
     code, out, _ = run(capsys, "ask", "What is the capital of France?", "--index",
                        str(seed_index))
     assert code == 0 and "The documents don't answer this." in out
+    # a name no document says is reported, answered or not
+    code, out, _ = run(capsys, "ask", "What did Boris Johnson say about Kryvyi Rih?", "--index",
+                       str(seed_index))
+    assert code == 0 and "Note: No document mentions “Boris” or “Johnson”." in out
 
 
 @pytest.mark.model

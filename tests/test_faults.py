@@ -200,7 +200,7 @@ def test_odd_questions_get_an_answer_or_an_honest_no(engine, question):
     from askdocs.answer import ABOUT, NO_ANSWER
 
     answer = engine.ask(question)
-    assert answer.answered or answer.notes in ((NO_ANSWER,), (ABOUT,))
+    assert answer.answered or answer.notes[0] in (NO_ANSWER, ABOUT)
 
 
 @pytest.mark.parametrize("question", ["", "   ", "\x00\x1f\x7f", "x" * (1 << 20)])

@@ -71,8 +71,22 @@ def test_what_happened_asks_about_the_place_not_the_word_happened(seed_engine):
 def test_off_topic_questions_are_not_answered(seed_engine, question):
     answer = seed_engine.ask(question)
     assert not answer.answered and answer.quotes == ()
-    assert answer.notes == ("The documents don't answer this.",)
+    assert answer.notes[0] == "The documents don't answer this."
     assert len(answer.nearest) == 3 and "nearest" not in answer.to_dict()
+
+
+def test_a_name_no_document_mentions_is_said(seed_engine):
+    # the seeds never say Paris: whatever the quotes, the reader is told so
+    answer = seed_engine.ask("How many children died in Paris?")
+    assert "No document mentions “Paris”." in answer.notes
+    declined = seed_engine.ask("What did Boris Johnson say about Kryvyi Rih?")
+    assert declined.notes[1:] == ("No document mentions “Boris” or “Johnson”.",)
+    # names the documents say, a near spelling of one ("Kharkov" for Kharkiv), the question's
+    # first word and a word that is only capitalised there ("What") are not reported
+    for question in ["How many children died in Kryvyi Rih?", "What happened in Kharkov?",
+                     "Kherson: what happened there?", "WHat happened in Kherson?"]:
+        notes = seed_engine.ask(question).notes
+        assert not any(n.startswith("No document mentions") for n in notes), question
 
 
 @pytest.mark.skipif(not SEED_QUESTIONS.exists(), reason="shared/eval is not beside the repo")

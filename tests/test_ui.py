@@ -31,10 +31,14 @@ def test_document_text_is_escaped_in_replies():
 
 
 def test_closest_passages_are_labelled_not_an_answer_and_escaped():
-    html = reply_html("q", Answer("q", False, (), ("The documents don't answer this.",),
+    html = reply_html("q", Answer("q", False, (), ("The documents don't answer this.",
+                                                   "No document mentions “<b>Paris</b>”."),
                                   (quote("near <b>miss</b>"),)))
     assert "Closest passages — not an answer" in html and "near &lt;b&gt;miss" in html
     assert "<mark>" not in html
+    # the first note is the summary line; the others follow as notes, escaped
+    assert html.count("The documents don&#x27;t answer this.") == 1
+    assert '<div class="note">No document mentions “&lt;b&gt;Paris&lt;/b&gt;”.</div>' in html
 
 
 def test_summary_says_what_was_found_from_the_agreement_not_the_notes_wording():

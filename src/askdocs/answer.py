@@ -130,7 +130,7 @@ class Answer:
     # answer". Not part of the JSON contract, whose keys are fixed.
     nearest: tuple[Quote, ...] = ()
     # How likely the first quote answers the question, 0..1, calibrated on held-out articles
-    # (of answers given 0.4-0.6, 48% were right); also given when not answered.
+    # (of answers given 0.4-0.6, 49% were right); also given when not answered.
     confidence: float = 0.0
     # When two or more sources give the number asked for: those numbers (notes says it too).
     agreement: Agreement | None = None

@@ -141,6 +141,19 @@ def names_in(question: str) -> set[str]:
             if not DIGIT.search(m.group(0))}
 
 
+NAMED = re.compile(r"[A-Z][\w'’-]*(?:[ \t]+[A-Z][\w'’-]*)*")
+
+
+def question_names(question: str) -> list[str]:
+    """The names a question writes (runs of capitalised words after its first word: "Kryvyi
+    Rih", "Paris"), possessives dropped, in order; a word with digits is a number, not a name."""
+    first = re.match(r"\W*[\w'’-]+", question)
+    rest = question[first.end():] if first else question
+    names = [POSSESSIVE.sub("", m.group(0)) for m in NAMED.finditer(rest)
+             if not DIGIT.search(m.group(0))]
+    return list(dict.fromkeys(n for n in names if n))
+
+
 def bigram_share(terms: list[str], tokens: list[str]) -> float:
     """Share of the question's neighbouring term pairs that are neighbours in the passage."""
     pairs = {(a, b) for a, b in zip(terms, terms[1:]) if a != b}

@@ -135,6 +135,7 @@ def format_answer(answer) -> str:
     lines = [f"Q: {printable(answer.question)}"]
     if not answer.answered:
         lines.append(printable(answer.summary()))
+        lines += [f"Note: {printable(note)}" for note in answer.notes[1:]]
         if answer.nearest:
             lines.append("\nClosest passages (not an answer):")
             for quote in answer.nearest:

@@ -4,6 +4,7 @@ wires the parts together: the store's segments, the searcher's hits, answer.py's
 
 from __future__ import annotations
 
+import re
 import threading
 from functools import cached_property
 from pathlib import Path
@@ -32,7 +33,7 @@ from askdocs.answer import (
     threshold,
     window,
 )
-from askdocs.answerability import MODEL, calibrated, features
+from askdocs.answerability import MODEL, calibrated, features, question_names
 from askdocs.documents import Document
 from askdocs.embedding import (
     DEFAULT_MODEL,
@@ -150,20 +151,44 @@ class AskDocs:
         check_k(k)
         query = search_query(question, previous)
         hits = self.search(query, CANDIDATES)
+        unmentioned = self.unmentioned(question)
         if not hits:
-            return Answer(question, False, (), (NO_ANSWER,))
+            return Answer(question, False, (), (NO_ANSWER, *unmentioned))
         rows, margins = self.judged(query, hits, JUDGED, asked=question)
         chances = [MODEL.probability(row) for row in rows]
         sure = calibrated(max(chances))
         about = any(margin >= ABOUT_MARGIN for margin in margins)
         if not about or max(chances) < ANSWER_THRESHOLD:  # any judged sentence, as fitted
             nearest = tuple(self.quote([h]) for h in hits[:NEAREST])
-            return Answer(question, False, (), (ABOUT if about else NO_ANSWER,), nearest, sure)
+            return Answer(question, False, (), (ABOUT if about else NO_ANSWER, *unmentioned),
+                          nearest, sure)
         evidence = [h for h, p in zip(hits, chances) if p >= ANSWER_THRESHOLD]
         quotes = dedupe([self.quote(run) for run in choose(hits, evidence, k)])
         agreed = self.agreement(question, quotes)
-        return Answer(question, True, tuple(quotes), (agreed.note(),) if agreed else (),
+        return Answer(question, True, tuple(quotes),
+                      (*unmentioned, agreed.note()) if agreed else unmentioned,
                       confidence=sure, agreement=agreed)
+
+    def unmentioned(self, question: str) -> tuple[str, ...]:
+        """A note naming the question's names that no document says, not even as a near spelling
+        ("How many children died in Paris?" of texts that never say Paris): the quotes may still
+        be close, but the reader should know. Empty when every name is found."""
+        missing = []
+        with self.lock:
+            searcher = self.searcher
+            for name in question_names(question):
+                for word in re.findall(r"[^\W_]+", name):  # "Super Bowl-related": each word
+                    if any(not (searcher.vocabulary.known(t) or searcher.chunk_vocabulary.known(t)
+                                or t in searcher.named_by
+                                or searcher.vocabulary.expand([t]) != [t])
+                           for t in searcher.tokenize(word)):
+                        missing.append(word)
+        missing = list(dict.fromkeys(missing))
+        if not missing:
+            return ()
+        listed = ", ".join(f"“{n}”" for n in missing[:-1])
+        listed = f"{listed} or “{missing[-1]}”" if listed else f"“{missing[-1]}”"
+        return (f"No document mentions {listed}.",)
 
     def judged(self, query: str, hits: list[Hit], depth: int,
                asked: str | None = None) -> tuple[list[list[float]], list[float]]:

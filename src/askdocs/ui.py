@@ -79,7 +79,7 @@ def reply_html(question: str, answer: Answer) -> str:
             parts.append(f'<div class="quote">{highlighted(quote)}</div>'
                          f'<div class="meta">{location(quote)}characters '
                          f'{quote.start}–{quote.end} · score {quote.score:.2f}</div>')
-    for note in answer.notes if answer.answered else ():
+    for note in answer.notes if answer.answered else answer.notes[1:]:  # [0]: the summary
         parts.append(f'<div class="note">{e(note)}</div>')
     if answer.nearest:
         parts.append('<div class="nearest"><div class="meta">Closest passages — not an answer:'
@@ -211,7 +211,8 @@ def build_demo(library: Library):
         text (the document's own words, exact), source (the document's name), title, date,
         page (for PDFs, else null), start and end (character offsets of text in the
         document), context (the passage around it), context_start, context_end and score;
-        notes (e.g. whether the sources agree on a number asked for). Cite only the quotes'
+        notes (e.g. whether the sources agree on a number asked for, or a name of the
+        question no document mentions). Cite only the quotes'
         text, with source and page; add nothing they do not say.
 
         Args:
