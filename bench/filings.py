@@ -66,6 +66,21 @@ QUESTIONS = [  # (templates, statement row)
     (["What were net sales for {company} in fiscal {year}?",
       "What was the revenue of {company} in {year}?"], "Net sales"),
 ]
+# how an analyst or an agent wraps such a question in instructions on the answer, naming the
+# statement the evidence is in ({statement}); askdocs should read the question inside them
+INSTRUCTED = [
+    "{question} Answer in USD millions.",
+    "{bare} (in USD millions)?",
+    "{question} Give a response to the question by relying on the details shown in the "
+    "{statement}.",
+    "According to the information provided in the {statement}, {lower}",
+    "Assume that you are a financial analyst. Using the {statement}, answer the following "
+    "question: {lower}",
+    "{question} Please round your answer to two decimal places and explain your reasoning.",
+]
+SPOKEN = {"Consolidated Statement of Income": "income statement",
+          "Consolidated Balance Sheet": "balance sheet",
+          "Consolidated Statement of Cash Flows": "cash flow statement"}
 NARRATIVE_PAGES = 22
 LINES_PER_PAGE = 48
 UNREPORTED_YEARS = (2013, 2014, 2015, 2019, 2020)  # no report's tables give these
@@ -185,8 +200,29 @@ def training_questions(companies: int) -> list[dict]:
     return questions
 
 
+def instructed(questions: list[dict]) -> list[dict]:
+    """Every question in every INSTRUCTED wrapping, naming the statement its evidence page is."""
+    spoken = {page: SPOKEN[title] for title, rows in STATEMENTS.items()
+              for row, page in statement_pages().items() if row in rows}
+    return [{**item, "question": style.format(
+        question=item["question"], bare=item["question"].rstrip("?"),
+        lower=item["question"][0].lower() + item["question"][1:],
+        statement=spoken[item["page"]])} for style in INSTRUCTED for item in questions]
+
+
+def asked(engine: AskDocs, questions: list[dict]) -> tuple[float, float]:
+    """The shares of questions `ask` answers, and answers quoting the evidence page."""
+    answered = quoted = 0
+    for item in questions:
+        answer = engine.ask(item["question"])
+        answered += answer.answered
+        quoted += any((q.source, q.page) == (item["source"], item["page"])
+                      for q in answer.quotes)
+    return round(100 * answered / len(questions), 1), round(100 * quoted / len(questions), 1)
+
+
 def evaluate(engine: AskDocs, questions: list[dict]) -> dict:
-    first = top5 = answered = quoted = 0
+    first = top5 = 0
     for item in questions:
         pages = []
         for quote in engine.rank(item["question"], k=50):
@@ -195,13 +231,14 @@ def evaluate(engine: AskDocs, questions: list[dict]) -> dict:
         evidence = (item["source"], item["page"])
         first += pages[:1] == [evidence]
         top5 += evidence in pages[:5]
-        answer = engine.ask(item["question"])
-        answered += answer.answered
-        quoted += any((q.source, q.page) == evidence for q in answer.quotes)
     n = len(questions)
+    answered, quoted = asked(engine, questions)
+    wrapped = asked(engine, instructed(questions))
     return {"questions": n, "page_first": round(100 * first / n, 1),
-            "page_top5": round(100 * top5 / n, 1), "ask_answered": round(100 * answered / n, 1),
-            "ask_quotes_evidence_page": round(100 * quoted / n, 1)}
+            "page_top5": round(100 * top5 / n, 1), "ask_answered": answered,
+            "ask_quotes_evidence_page": quoted,
+            "instructed": {"questions": n * len(INSTRUCTED), "ask_answered": wrapped[0],
+                           "ask_quotes_evidence_page": wrapped[1]}}
 
 
 def main():
@@ -235,7 +272,10 @@ def main():
           f"({result['sentences']} sentences indexed): evidence page first "
           f"{result['page_first']}%, in the top 5 {result['page_top5']}%; ask answers "
           f"{result['ask_answered']}%, quotes the evidence page "
-          f"{result['ask_quotes_evidence_page']}%")
+          f"{result['ask_quotes_evidence_page']}%; the same in {len(INSTRUCTED)} wrappings of "
+          f"instructions ({result['instructed']['questions']} questions): ask answers "
+          f"{result['instructed']['ask_answered']}%, quotes the evidence page "
+          f"{result['instructed']['ask_quotes_evidence_page']}%")
     Path(args.json).write_text(json.dumps(result, indent=1) + "\n")
 
 

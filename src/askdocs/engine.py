@@ -43,6 +43,7 @@ from askdocs.embedding import (
     resolve_model_path,
 )
 from askdocs.errors import IndexCorruptError, IndexMismatchError, InputError
+from askdocs.instructions import without_instructions
 from askdocs.keywords import asking_terms, near_share, weight_share
 from askdocs.lexicon import lexicon
 from askdocs.numbers import Agreement, Quantity, agreement, asks_quantity, quantities
@@ -139,22 +140,25 @@ class AskDocs:
         """The k best single sentences, best first, with no abstention (for evaluation)."""
         question = clean_question(question)
         check_k(k)
-        return [self.quote([h]) for h in self.search(question, k)]
+        return [self.quote([h]) for h in self.search(without_instructions(question), k)]
 
     def ask(self, question: str, *, k: int = 5, previous: str | None = None) -> Answer:
         """Answer with up to k verbatim quotes, or say the documents don't answer.
 
         `previous` is the question asked before; a follow-up such as "and how many were
-        wounded?" is searched together with it.
+        wounded?" is searched together with it. What a question says about how to answer
+        ("Answer in USD millions.") is left out of the search and the judging
+        (instructions.without_instructions); the answer keeps the question as asked.
         """
         question = clean_question(question)
         check_k(k)
-        query = search_query(question, previous)
+        asked = without_instructions(question)  # "… Answer in USD millions." asks no more
+        query = search_query(asked, previous and without_instructions(previous))
         hits = self.search(query, CANDIDATES)
-        unmentioned = self.unmentioned(question)
+        unmentioned = self.unmentioned(asked)
         if not hits:
             return Answer(question, False, (), (NO_ANSWER, *unmentioned))
-        rows, margins = self.judged(query, hits, JUDGED, asked=question)
+        rows, margins = self.judged(query, hits, JUDGED, asked=asked)
         chances = [MODEL.probability(row) for row in rows]
         sure = calibrated(max(chances))
         about = any(margin >= ABOUT_MARGIN for margin in margins)
@@ -164,7 +168,7 @@ class AskDocs:
                           nearest, sure)
         evidence = [h for h, p in zip(hits, chances) if p >= ANSWER_THRESHOLD]
         quotes = dedupe([self.quote(run) for run in choose(hits, evidence, k)])
-        agreed = self.agreement(question, quotes)
+        agreed = self.agreement(asked, quotes)
         return Answer(question, True, tuple(quotes),
                       (*unmentioned, agreed.note()) if agreed else unmentioned,
                       confidence=sure, agreement=agreed)

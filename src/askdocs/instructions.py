@@ -1,0 +1,53 @@
+"""What a question asks, apart from how it wants the answer.
+
+People and agents write instructions around a question: "What was the FY2018 capital
+expenditure (in USD millions) for 3M? Give a response by relying on the details shown in the
+cash flow statement.", "Assume you are an analyst. Answer in USD billions.", "Please round
+your answer and explain your reasoning." No document says "response", "relying" or "round",
+so read as part of the question those words count as missing, and a question the text answers
+is declined. askdocs searches and judges the question without them, keeping the part of the
+document they point to ("the cash flow statement"), which the evidence page does say; the
+answer still shows the question as it was asked. Pure text, no I/O.
+"""
+
+from __future__ import annotations
+
+import re
+
+# "(in USD millions)", "(as a percentage)": the unit the answer should be given in
+UNIT_ASIDE = re.compile(r"\s*\((?:in|as|expressed\s+in|answer\s+in)\s[^()]{1,40}\)",
+                        re.IGNORECASE)
+# a clause (up to . ? ! : ;) that tells how to answer, not what is asked
+INSTRUCTION = re.compile(
+    r"^\W*(?:please\s+|kindly\s+)?(?:"
+    r"answer\b|respond\b|reply\b|round\b|express\b|rely\b|base\s+your\b|assume\b|"
+    r"(?:give|provide)\s+(?:me\s+)?(?:a|an|your|the)\s+(?:\w+\s+)?(?:response|answer|reply)\b|"
+    r"(?:use|using)\s+(?:only\s+)?(?:the|this|these|its)\b[^,:]*(?:[,:]|$)|"
+    r"show\s+your\b|explain\s+your\b|keep\s+your\b|state\s+that\b|"
+    r"(?:do\s+not|don't)\s+(?:round|explain|include|use|add|guess|make)\b|"
+    r"if\s[^.?!]*\b(?:not|n't)\s+(?:a\s+)?(?:useful|relevant|applicable|meaningful)\b)",
+    re.IGNORECASE)
+# what an instruction points to, kept: "the cash flow statement", "the balance sheet"
+DOCUMENT_PART = re.compile(
+    r"\b(?:the|its|this|that|these)\s+(?:[\w&'’-]+\s+){0,3}?(?:statements?|sheets?|tables?|notes?|"
+    r"sections?|chapters?|appendix|exhibits?|10-?[KQ]|P&L)\b", re.IGNORECASE)
+CLAUSE_END = re.compile(r"(?<=[.?!:;])\s+")
+ASKS = re.compile(r"\?|\b(?:what|how|which|who|whom|whose|when|where|why|is|are|was|were|did|"
+                  r"does|do|can|could|has|have|had|will|would|should|list|name)\b",
+                  re.IGNORECASE)
+
+
+def without_instructions(question: str) -> str:
+    """The question without the clauses that say how to answer (and the unit asked for), with
+    the parts of the document those clauses name; the question itself when it has none, or
+    when nothing that asks would be left."""
+    text = UNIT_ASIDE.sub("", question)
+    clauses = [c for c in CLAUSE_END.split(text) if c.strip()]
+    kept = [c for c in clauses if not INSTRUCTION.match(c)]
+    if text == question and len(kept) == len(clauses):
+        return question
+    if not kept or not any(ASKS.search(c) for c in kept):
+        return question
+    pointed = [m.group(0) for c in clauses if INSTRUCTION.match(c)
+               for m in DOCUMENT_PART.finditer(c)]
+    return " ".join(kept + pointed)

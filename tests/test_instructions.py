@@ -1,0 +1,63 @@
+"""Instructions around a question (how to answer) are not part of what it asks."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from conftest import CHILDREN, SHARED
+
+from askdocs.instructions import without_instructions
+
+
+@pytest.mark.parametrize("question, asked", [
+    ("What is the FY2018 capital expenditure amount (in USD millions) for 3M? Give a response "
+     "to the question by relying on the details shown in the cash flow statement.",
+     "What is the FY2018 capital expenditure amount for 3M? the cash flow statement"),
+    ("Assume that you are a public equities analyst. Answer the following question by "
+     "primarily using information that is shown in the balance sheet: what is the year end "
+     "FY2018 net PPNE for 3M? Answer in USD billions.",
+     "what is the year end FY2018 net PPNE for 3M? the balance sheet"),
+    ("Using the cash flow statement, answer the following question: how much did Acme pay in "
+     "dividends in 2016?", "how much did Acme pay in dividends in 2016? the cash flow statement"),
+    ("What drove operating margin change as of FY2022 for 3M? If operating margin is not a "
+     "useful metric for a company like this, then please state that and explain why.",
+     "What drove operating margin change as of FY2022 for 3M?"),
+    ("How many children died? Please round your answer and explain your reasoning.",
+     "How many children died?"),
+])
+def test_instructions_are_left_out_and_the_part_they_point_to_kept(question, asked):
+    assert without_instructions(question) == asked
+
+
+@pytest.mark.parametrize("question", [
+    "How many children died?", "Explain why the dollar fell.", "Answer", "Round the figure.",
+    "According to the AAA, what share of gas stations ran out?",
+    "Do not resuscitate orders: what are they?", "What is X.25? Who made it?",
+    "Can a packet be sent empty?  If so, is it billable?",
+])
+def test_questions_without_instructions_are_read_as_written(question):
+    # also when nothing that asks would be left
+    assert without_instructions(question) == question
+
+
+def test_no_squad_question_is_read_as_an_instruction():
+    # 13,398 questions people wrote about Wikipedia articles: none says how to answer
+    path = SHARED / "data" / "squad-dev-v1.1.json"
+    if not path.exists():
+        pytest.skip("shared/data is not beside the repo")
+    changed = [q["question"] for article in json.loads(path.read_text())["data"]
+               for paragraph in article["paragraphs"] for q in paragraph["qas"]
+               if without_instructions(q["question"].strip()) != q["question"].strip()]
+    assert changed == []
+
+
+@pytest.mark.model
+def test_an_instruction_does_not_turn_an_answer_into_a_refusal(seed_engine):
+    plain = seed_engine.ask(CHILDREN)
+    asked = f"{CHILDREN} Answer with a number only. Please explain your reasoning."
+    instructed = seed_engine.ask(asked)
+    assert instructed.question == asked and instructed.answered
+    assert [q.text for q in instructed.quotes] == [q.text for q in plain.quotes]
+    assert [q.text for q in seed_engine.rank(asked, 5)] == \
+        [q.text for q in seed_engine.rank(CHILDREN, 5)]
