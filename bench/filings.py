@@ -202,8 +202,8 @@ def training_questions(companies: int) -> list[dict]:
 
 def instructed(questions: list[dict]) -> list[dict]:
     """Every question in every INSTRUCTED wrapping, naming the statement its evidence page is."""
-    spoken = {page: SPOKEN[title] for title, rows in STATEMENTS.items()
-              for row, page in statement_pages().items() if row in rows}
+    pages = statement_pages()
+    spoken = {pages[row]: SPOKEN[title] for title, rows in STATEMENTS.items() for row in rows}
     return [{**item, "question": style.format(
         question=item["question"], bare=item["question"].rstrip("?"),
         lower=item["question"][0].lower() + item["question"][1:],

@@ -144,6 +144,11 @@ class Answer:
         sources = len({q.source for q in self.quotes})
         return f"{sources} sources answer." if sources > 1 else "1 source answers."
 
+    def remarks(self) -> tuple[str, ...]:
+        """The notes shown beside the summary line: every note of an answer; when declined,
+        those after the first, which is the summary itself."""
+        return self.notes if self.answered else self.notes[1:]
+
     def to_dict(self) -> dict:
         """The JSON contract of `askdocs ask --json` and the app's /ask endpoint."""
         return {"question": self.question, "answered": self.answered,

@@ -135,7 +135,7 @@ def format_answer(answer) -> str:
     lines = [f"Q: {printable(answer.question)}"]
     if not answer.answered:
         lines.append(printable(answer.summary()))
-        lines += [f"Note: {printable(note)}" for note in answer.notes[1:]]
+        lines += [f"Note: {printable(note)}" for note in answer.remarks()]
         if answer.nearest:
             lines.append("\nClosest passages (not an answer):")
             for quote in answer.nearest:
@@ -155,7 +155,7 @@ def format_answer(answer) -> str:
                                    subsequent_indent="    "))
         lines.append(f"    {printable(quote.title)}"
                      + (f" ({printable(quote.date)})" if quote.date else ""))
-    for note in answer.notes:
+    for note in answer.remarks():
         lines.append(f"\nNote: {printable(note)}")
     return "\n".join(lines)
 

@@ -42,12 +42,12 @@ def without_instructions(question: str) -> str:
     the parts of the document those clauses name; the question itself when it has none, or
     when nothing that asks would be left."""
     text = UNIT_ASIDE.sub("", question)
-    clauses = [c for c in CLAUSE_END.split(text) if c.strip()]
-    kept = [c for c in clauses if not INSTRUCTION.match(c)]
-    if text == question and len(kept) == len(clauses):
+    kept, dropped = [], []
+    for clause in CLAUSE_END.split(text):
+        if clause.strip():
+            (dropped if INSTRUCTION.match(clause) else kept).append(clause)
+    if text == question and not dropped:
         return question
     if not kept or not any(ASKS.search(c) for c in kept):
         return question
-    pointed = [m.group(0) for c in clauses if INSTRUCTION.match(c)
-               for m in DOCUMENT_PART.finditer(c)]
-    return " ".join(kept + pointed)
+    return " ".join(kept + [m.group(0) for c in dropped for m in DOCUMENT_PART.finditer(c)])

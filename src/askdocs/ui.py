@@ -79,7 +79,7 @@ def reply_html(question: str, answer: Answer) -> str:
             parts.append(f'<div class="quote">{highlighted(quote)}</div>'
                          f'<div class="meta">{location(quote)}characters '
                          f'{quote.start}–{quote.end} · score {quote.score:.2f}</div>')
-    for note in answer.notes if answer.answered else answer.notes[1:]:  # [0]: the summary
+    for note in answer.remarks():
         parts.append(f'<div class="note">{e(note)}</div>')
     if answer.nearest:
         parts.append('<div class="nearest"><div class="meta">Closest passages — not an answer:'
