@@ -77,6 +77,9 @@ INSTRUCTED = [
     "Assume that you are a financial analyst. Using the {statement}, answer the following "
     "question: {lower}",
     "{question} Please round your answer to two decimal places and explain your reasoning.",
+    "{question} Base your judgments on the information provided primarily in the {statement}.",
+    "{question} Please utilize information provided primarily within the {statement}.",
+    "{question} If the figure is not explicitly outlined then state 0.",
 ]
 SPOKEN = {"Consolidated Statement of Income": "income statement",
           "Consolidated Balance Sheet": "balance sheet",

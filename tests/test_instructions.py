@@ -25,6 +25,21 @@ from askdocs.instructions import without_instructions
      "What drove operating margin change as of FY2022 for 3M?"),
     ("How many children died? Please round your answer and explain your reasoning.",
      "How many children died?"),
+    ("What is the FY2019 fixed asset turnover ratio for Acme? Round your answer to two decimal "
+     "places. Base your judgments on the information provided primarily in the statement of "
+     "income and the statement of financial position.",
+     "What is the FY2019 fixed asset turnover ratio for Acme? the statement of income "
+     "the statement of financial position"),
+    ("What were Acme's total assets in FY2018? Please utilize information provided primarily "
+     "within the balance sheet.", "What were Acme's total assets in FY2018? the balance sheet"),
+    ("What is the FY2017 capex as a % of revenue for Acme? Calculate (or extract) the answer "
+     "from the statement of income and the cash flow statement.",
+     "What is the FY2017 capex as a % of revenue for Acme? the statement of income "
+     "the cash flow statement"),
+    ("What were Acme's restructuring costs in FY2022? If restructuring costs are not explicitly "
+     "outlined then state 0.", "What were Acme's restructuring costs in FY2022?"),
+    ("You are an analyst. How much did Acme pay in dividends in 2016? If no dividend was paid, "
+     "say so.", "How much did Acme pay in dividends in 2016?"),
 ])
 def test_instructions_are_left_out_and_the_part_they_point_to_kept(question, asked):
     assert without_instructions(question) == asked
@@ -35,6 +50,8 @@ def test_instructions_are_left_out_and_the_part_they_point_to_kept(question, ask
     "According to the AAA, what share of gas stations ran out?",
     "Do not resuscitate orders: what are they?", "What is X.25? Who made it?",
     "Can a packet be sent empty?  If so, is it billable?",
+    "If the dam had not failed, how many would have died?",
+    "Who wrote the report? If it was the board, when did it answer the auditors?",
 ])
 def test_questions_without_instructions_are_read_as_written(question):
     # also when nothing that asks would be left

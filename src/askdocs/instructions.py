@@ -23,14 +23,30 @@ INSTRUCTION = re.compile(
     r"answer\b|respond\b|reply\b|round\b|express\b|rely\b|base\s+your\b|assume\b|"
     r"(?:give|provide)\s+(?:me\s+)?(?:a|an|your|the)\s+(?:\w+\s+)?(?:response|answer|reply)\b|"
     r"(?:use|using)\s+(?:only\s+)?(?:the|this|these|its)\b[^,:]*(?:[,:]|$)|"
+    # "Please utilize information provided primarily within the balance sheet."
+    r"(?:utili[sz]e|use|refer\s+to|consult|draw\s+on|look\s+at|focus\s+on)\s+(?:only\s+)?"
+    r"(?:the\s+)?(?:information|details|data|figures|numbers)\b|"
+    # "Calculate (or extract) the answer from the statement of income."
+    r"(?:calculate|compute|derive|extract)\s+(?:\([^()]*\)\s+)?(?:the|your)\s+answer\b|"
     r"show\s+your\b|explain\s+your\b|keep\s+your\b|state\s+that\b|"
+    r"you\s+are\s+an?\b|act\s+as\b|imagine\s+(?:that\s+)?you\b|"
     r"(?:do\s+not|don't)\s+(?:round|explain|include|use|add|guess|make)\b|"
-    r"if\s[^.?!]*\b(?:not|n't)\s+(?:a\s+)?(?:useful|relevant|applicable|meaningful)\b)",
+    # "If operating margin is not a useful metric …", "If they are not outlined, state 0.";
+    # never a clause that asks ("If so, is it billable?")
+    r"if\s(?=[^?]*$)[^.?!]*\b(?:not|n't)\s+(?:\w+\s+)?(?:a\s+)?(?:useful|relevant|applicable|"
+    r"meaningful|outlined|stated|disclosed|given|available|provided|reported|mentioned|listed|"
+    r"specified)\b|"
+    r"if\s(?=[^?]*$)[^.?!]*[\s,](?:then\s+)?(?:state|say|answer|respond|return|write|reply)\b)",
     re.IGNORECASE)
 # what an instruction points to, kept: "the cash flow statement", "the balance sheet"
 DOCUMENT_PART = re.compile(
-    r"\b(?:the|its|this|that|these)\s+(?:[\w&'’-]+\s+){0,3}?(?:statements?|sheets?|tables?|notes?|"
-    r"sections?|chapters?|appendix|exhibits?|10-?[KQ]|P&L)\b", re.IGNORECASE)
+    r"\b(?:the|its|this|that|these)\s+"
+    r"(?:(?!(?:the|a|an|and|or|from|in|of|on|by|with|within)\b)[\w&'’-]+\s+){0,3}?"
+    r"(?:statements?|sheets?|tables?|notes?|sections?|chapters?|appendix|exhibits?|10-?[KQ]|"
+    r"P&L)\b"
+    # "the statement of cash flows", "the statement of changes in equity"
+    r"(?:\s+of\s+(?!the\b|a\b|an\b)[\w&'’-]+(?:\s+(?!and\b|or\b|for\b|to\b|from\b|"
+    r"as\b|at\b|of\b)[\w&'’-]+){0,2}(?<![,.;:]))?", re.IGNORECASE)
 CLAUSE_END = re.compile(r"(?<=[.?!:;])\s+")
 ASKS = re.compile(r"\?|\b(?:what|how|which|who|whom|whose|when|where|why|is|are|was|were|did|"
                   r"does|do|can|could|has|have|had|will|would|should|list|name)\b",
