@@ -84,6 +84,19 @@ INSTRUCTED = [
 SPOKEN = {"Consolidated Statement of Income": "income statement",
           "Consolidated Balance Sheet": "balance sheet",
           "Consolidated Statement of Cash Flows": "cash flow statement"}
+# reports of four more companies whose statements are titled as other filings title them,
+# asked with the names people use for each statement (the other reports use one title each)
+RETITLED = [("Consolidated Statements of Operations", "Consolidated Balance Sheets",
+             "Consolidated Statements of Cash Flows"),
+            ("Consolidated Statement of Earnings", "Consolidated Statement of Financial Position",
+             "Consolidated Statement of Cash Flows"),
+            ("Consolidated Income Statement", "Consolidated Balance Sheet",
+             "Consolidated Cash Flow Statement"),
+            ("Consolidated Statements of Income", "Consolidated Statements of Financial Condition",
+             "Consolidated Statements of Cash Flows")]
+NAMED = [["income statement", "P&L statement", "statement of income", "statement of operations"],
+         ["balance sheet", "statement of financial position"],
+         ["cash flow statement", "statement of cash flows"]]
 NARRATIVE_PAGES = 22
 LINES_PER_PAGE = 48
 UNREPORTED_YEARS = (2013, 2014, 2015, 2019, 2020)  # no report's tables give these
@@ -100,8 +113,10 @@ def statement_pages() -> dict[str, int]:
     return {row: first + n for n, rows in enumerate(STATEMENTS.values()) for row in rows}
 
 
-def report(company: str, prose: list[str], rng: random.Random) -> tuple[bytes, dict[str, int]]:
-    """The PDF of one annual report, and the page (1-based) of each statement row."""
+def report(company: str, prose: list[str], rng: random.Random,
+           titles: tuple[str, ...] | None = None) -> tuple[bytes, dict[str, int]]:
+    """The PDF of one annual report, and the page (1-based) of each statement row; titles: the
+    statements' own (STATEMENTS' by default)."""
     from reportlab.pdfgen import canvas
 
     out = io.BytesIO()
@@ -114,7 +129,7 @@ def report(company: str, prose: list[str], rng: random.Random) -> tuple[bytes, d
         [f"{company}", "Annual Report 2018", "Form 10-K", "For the fiscal year ended "
          "December 31, 2018"]]
     body = [lines[i:i + LINES_PER_PAGE] for i in range(0, len(lines), LINES_PER_PAGE)]
-    statements = list(STATEMENTS.items())
+    statements = list(zip(titles or STATEMENTS, STATEMENTS.values()))
     where = {}
     for number in range(NARRATIVE_PAGES):
         pages.append(body[number % len(body)])
@@ -175,6 +190,38 @@ def collection(companies: int) -> tuple[Path, list[dict]]:
             year = rng.choice(YEARS)
             questions.append({"question": template.format(company=company, year=year),
                               "source": name, "page": where[row]})
+    questions_file.write_text(json.dumps(questions, indent=1))
+    return docs, questions
+
+
+def retitled() -> tuple[Path, list[dict]]:
+    """RETITLED's reports (one per company after the first eight) and their questions: every
+    wording of each, once for each name of its statement, wrapped in the first INSTRUCTED style
+    that names it, and once plain (cached under bench/.cache)."""
+    folder = CACHE / "filings-retitled"
+    docs, questions_file = folder / "docs", folder / "questions.json"
+    if questions_file.exists():
+        return docs, json.loads(questions_file.read_text())
+    articles = list(load_squad(SQUAD)[0].values())
+    rng = random.Random(7)
+    docs.mkdir(parents=True, exist_ok=True)
+    kind = {row: n for n, rows in enumerate(STATEMENTS.values()) for row in rows}
+    style = next(s for s in INSTRUCTED if "{statement}" in s)
+    questions = []
+    for number, (company, titles) in enumerate(zip(COMPANIES[8:], RETITLED), start=8):
+        prose = []
+        for article in articles[number::len(COMPANIES)][:2]:
+            prose += article.split("\n\n")
+        data, where = report(company, prose, rng, titles)
+        (docs / report_name(company)).write_bytes(data)
+        for templates, row in QUESTIONS:
+            for template in templates:
+                question = template.format(company=company, year=rng.choice(YEARS))
+                item = {"source": report_name(company), "page": where[row]}
+                questions.append({**item, "question": question})
+                questions += [{**item, "question": style.format(question=question,
+                                                                statement=name)}
+                              for name in NAMED[kind[row]]]
     questions_file.write_text(json.dumps(questions, indent=1))
     return docs, questions
 
@@ -279,6 +326,16 @@ def main():
           f"instructions ({result['instructed']['questions']} questions): ask answers "
           f"{result['instructed']['ask_answered']}%, quotes the evidence page "
           f"{result['instructed']['ask_quotes_evidence_page']}%")
+    if not args.distractors:
+        docs, questions = retitled()
+        build_index(docs, docs.parent / "index", embedder=embedder)
+        engine = AskDocs.load(docs.parent / "index")
+        answered, quoted = asked(engine, questions)
+        result["retitled"] = {"questions": len(questions), "ask_answered": answered,
+                              "ask_quotes_evidence_page": quoted}
+        print(f"{len(RETITLED)} more reports, statements titled otherwise ({len(questions)} "
+              f"questions, plain and naming the statement as people do): ask answers "
+              f"{answered}%, quotes the evidence page {quoted}%")
     Path(args.json).write_text(json.dumps(result, indent=1) + "\n")
 
 

@@ -31,6 +31,7 @@ import math
 import re
 from dataclasses import dataclass
 
+from askdocs.glossary import found
 from askdocs.keywords import weight_share
 from askdocs.lexicon import lexicon
 from askdocs.numbers import QUANTITY, asks_quantity
@@ -186,6 +187,9 @@ def features(question: str, terms: list[str], idf: dict[str, float], sentence: s
     passage_tokens = tokenize(passage)
     identity_terms = set(tokenize(identity))
     in_sentence, in_passage = set(sentence_tokens), set(passage_tokens) | identity_terms
+    # a figure the text names in its own words ("Net sales" for "revenue"): glossary.py
+    in_sentence |= found(question, sentence, tokenize)
+    in_passage |= found(question, passage, tokenize) | in_sentence
     # a question word the text says in other words (lexicon.kin: "wounded" for "hurt") is found
     words = lexicon() if said else None
     sentence_bases = words.text_bases(sentence) if words else set()

@@ -43,6 +43,7 @@ from askdocs.embedding import (
     resolve_model_path,
 )
 from askdocs.errors import IndexCorruptError, IndexMismatchError, InputError
+from askdocs.glossary import expanded, found
 from askdocs.instructions import without_instructions
 from askdocs.keywords import asking_terms, near_share, weight_share
 from askdocs.lexicon import lexicon
@@ -140,7 +141,7 @@ class AskDocs:
         """The k best single sentences, best first, with no abstention (for evaluation)."""
         question = clean_question(question)
         check_k(k)
-        return [self.quote([h]) for h in self.search(without_instructions(question), k)]
+        return [self.quote([h]) for h in self.search(expanded(without_instructions(question)), k)]
 
     def ask(self, question: str, *, k: int = 5, previous: str | None = None) -> Answer:
         """Answer with up to k verbatim quotes, or say the documents don't answer.
@@ -154,7 +155,7 @@ class AskDocs:
         check_k(k)
         asked = without_instructions(question)  # "… Answer in USD millions." asks no more
         query = search_query(asked, previous and without_instructions(previous))
-        hits = self.search(query, CANDIDATES)
+        hits = self.search(expanded(query), CANDIDATES)  # "capex": "purchases of PP&E" too
         unmentioned = self.unmentioned(asked)
         if not hits:
             return Answer(question, False, (), (NO_ANSWER, *unmentioned))
@@ -208,7 +209,7 @@ class AskDocs:
             rows, margins = [], []
             for hit in hits[:depth]:
                 text = self.numbered(hit.document).text
-                exact, near = self.coverage(idf, hit, said)
+                exact, near = self.coverage(idf, hit, said, query)
                 rows.append(features(
                     query, terms, idf, text[hit.start:hit.end],
                     text[hit.passage_start:hit.passage_end], self.searcher.tokenize,
@@ -225,15 +226,16 @@ class AskDocs:
         terms = [t for t in self.searcher.query_terms(query) if t not in asking]
         return terms, self.searcher.vocabulary.idf(terms), written_as(query, self.searcher.tokenize)
 
-    def coverage(self, idf: dict[str, float], hit: Hit, said: dict[str, str]
-                 ) -> tuple[float, float]:
+    def coverage(self, idf: dict[str, float], hit: Hit, said: dict[str, str],
+                 query: str = "") -> tuple[float, float]:
         """The share of the query terms' weight (idf) that the hit's first passage holds: with
         exact words, and with near words, where a term it lacks counts in part: as much as the
         closest passage word by the word vectors (said: wordvectors.written_as; NEAR_WORD), or
         RELATED_WORD if the passage holds a word WordNet relates to the question's word for it
         (lexicon.kin: "wounded" for "hurt"), whichever is more. Called under self.lock."""
         lead = self.searcher.lead_text(hit)
-        tokens = set(self.searcher.tokenize(lead))
+        # a figure the passage names in its own words counts as said (glossary.found)
+        tokens = set(self.searcher.tokenize(lead)) | found(query, lead, self.searcher.tokenize)
         exact = weight_share(idf, tokens)
         missing = [t for t in idf if t not in tokens and t in said]
         if not missing:

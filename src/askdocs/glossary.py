@@ -1,0 +1,100 @@
+"""Financial reporting's own synonyms: what a question calls "capital expenditure" a cash flow
+statement calls "Purchases of property, plant and equipment"; "revenue" is "Net sales", "the
+P&L" is the statement of operations.
+
+Company filings are a main use of askdocs, and their questions and their tables say the same
+figure in different words, which neither the word vectors nor WordNet (lexicon.py) relate: to
+them "capital expenditure" and "purchases of property" share nothing, and abbreviations such as
+"PP&E" or "SG&A" split into letters. A question that names a figure one way is searched with the
+other ways too (`expanded`), and its words count as found in a passage that says one of them
+(`found`). The table is small, written by hand from the line items of US GAAP and IFRS
+statements, and pure data: no I/O.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+# each line: one figure or statement, in the ways questions and statements name it; a question
+# is searched with the first two ways it does not say itself, so the commonest come first
+GROUPS = (
+    ("capital expenditure", "purchases of property, plant and equipment", "capex",
+     "capital spending", "purchases of property and equipment",
+     "additions to property, plant and equipment", "additions to property and equipment",
+     "payments for property, plant and equipment", "payments for property and equipment",
+     "expenditures for property, plant and equipment"),
+    ("PP&E", "property, plant and equipment", "PPNE", "property and equipment"),
+    ("revenue", "net sales", "total revenue", "net revenue"),
+    ("net income", "net earnings", "net profit"),
+    ("cost of goods sold", "cost of sales", "COGS", "cost of revenue", "cost of products sold"),
+    ("operating income", "operating profit", "income from operations", "operating earnings"),
+    ("operating cash flow", "cash provided by operating activities", "cash from operations",
+     "cash flow from operations", "cash from operating activities",
+     "cash flows from operating activities", "cash provided by operations"),
+    ("D&A", "depreciation and amortization", "depreciation and amortisation",
+     "depreciation, depletion and amortization"),
+    ("SG&A", "selling, general and administrative"),
+    ("R&D", "research and development"),
+    ("EPS", "earnings per share"),
+    ("accounts receivable", "trade receivables", "trade accounts receivable"),
+    ("accounts payable", "trade payables", "trade accounts payable"),
+    ("share repurchases", "repurchases of common stock", "purchases of treasury stock",
+     "share buybacks", "stock buybacks", "stock repurchases", "buybacks",
+     "repurchase of shares", "purchases of common stock"),
+    ("income statement", "statement of operations", "statement of income", "P&L",
+     "profit and loss statement", "statement of earnings", "statement of comprehensive income"),
+    ("balance sheet", "statement of financial position", "statement of financial condition"),
+    ("cash flow statement", "statement of cash flows"),
+    ("shareholders' equity", "stockholders' equity", "total equity"),
+    ("income tax expense", "provision for income taxes", "income taxes"),
+)
+
+SEARCHED = 2  # the other ways a question is searched with, per figure
+
+
+def _pattern(form: str) -> re.Pattern:
+    """A form as a pattern: any case, a plural or possessive on each word, commas and spaces
+    alike ("Purchases of property, plant and equipment", "capital expenditures")."""
+    words = re.findall(r"[\w&']+", form)
+    parts = [re.escape(w.rstrip("'")) + (r"(?:s|es)?['’]?" if w[-1].isalpha() or w[-1] == "'"
+                                         else "") for w in words]
+    return re.compile(r"(?<![\w&])" + r"[\s,–-]+".join(parts) + r"(?![\w&])", re.IGNORECASE)
+
+
+@lru_cache(maxsize=1)
+def _compiled() -> tuple[tuple[tuple[str, re.Pattern], ...], ...]:
+    return tuple(tuple((form, _pattern(form)) for form in group) for group in GROUPS)
+
+
+@lru_cache(maxsize=256)
+def named(text: str) -> tuple[tuple[int, tuple[str, ...]], ...]:
+    """The groups `text` names a figure of: (group number, the words it uses for it)."""
+    found = []
+    for number, group in enumerate(_compiled()):
+        said = tuple(m.group(0) for _, pattern in group for m in pattern.finditer(text))
+        if said:
+            found.append((number, said))
+    return tuple(found)
+
+
+def expanded(question: str) -> str:
+    """The question with the other ways to say each figure it names appended, for searching:
+    "… capital expenditure …" also looks for "purchases of property, plant and equipment"."""
+    extra = [word for number, _ in named(question)
+             for form in [f for f, pattern in _compiled()[number]
+                          if not pattern.search(question)][:SEARCHED]
+             for word in form.replace(",", "").split()]
+    extra = [w for w in dict.fromkeys(extra) if w.lower() not in question.lower()]
+    return f"{question} {' '.join(extra)}" if extra else question
+
+
+def found(question: str, text: str, tokenize) -> set[str]:
+    """The question's terms (tokenize: the index's) that `text` says in other words: those of
+    a figure the question names that the text names some way of its own."""
+    terms: set[str] = set()
+    for number, said in named(question):
+        if any(pattern.search(text) for _, pattern in _compiled()[number]):
+            for words in said:
+                terms.update(tokenize(words))
+    return terms
