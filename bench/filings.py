@@ -81,9 +81,6 @@ INSTRUCTED = [
     "{question} Please utilize information provided primarily within the {statement}.",
     "{question} If the figure is not explicitly outlined then state 0.",
 ]
-SPOKEN = {"Consolidated Statement of Income": "income statement",
-          "Consolidated Balance Sheet": "balance sheet",
-          "Consolidated Statement of Cash Flows": "cash flow statement"}
 # reports of four more companies whose statements are titled as other filings title them,
 # asked with the names people use for each statement (the other reports use one title each)
 RETITLED = [("Consolidated Statements of Operations", "Consolidated Balance Sheets",
@@ -97,6 +94,8 @@ RETITLED = [("Consolidated Statements of Operations", "Consolidated Balance Shee
 NAMED = [["income statement", "P&L statement", "statement of income", "statement of operations"],
          ["balance sheet", "statement of financial position"],
          ["cash flow statement", "statement of cash flows"]]
+# how INSTRUCTED names each of STATEMENTS: the commonest of its names
+SPOKEN = {title: names[0] for title, names in zip(STATEMENTS, NAMED)}
 NARRATIVE_PAGES = 22
 LINES_PER_PAGE = 48
 UNREPORTED_YEARS = (2013, 2014, 2015, 2019, 2020)  # no report's tables give these
@@ -167,6 +166,12 @@ def report(company: str, prose: list[str], rng: random.Random,
     return out.getvalue(), where
 
 
+def narrative(articles: list[str], number: int) -> list[str]:
+    """The paragraphs of the report of company `number`: two SQuAD articles of its own."""
+    return [paragraph for article in articles[number::len(COMPANIES)][:2]
+            for paragraph in article.split("\n\n")]
+
+
 def collection(companies: int) -> tuple[Path, list[dict]]:
     """The reports folder and the questions (cached under bench/.cache)."""
     folder = CACHE / f"filings{companies}"
@@ -179,10 +184,7 @@ def collection(companies: int) -> tuple[Path, list[dict]]:
     docs.mkdir(parents=True, exist_ok=True)
     questions = []
     for number, company in enumerate(COMPANIES[:companies]):
-        prose = []
-        for article in articles[number::len(COMPANIES)][:2]:
-            prose += article.split("\n\n")
-        data, where = report(company, prose, rng)
+        data, where = report(company, narrative(articles, number), rng)
         name = report_name(company)
         (docs / name).write_bytes(data)
         for templates, row in QUESTIONS:
@@ -209,10 +211,7 @@ def retitled() -> tuple[Path, list[dict]]:
     style = next(s for s in INSTRUCTED if "{statement}" in s)
     questions = []
     for number, (company, titles) in enumerate(zip(COMPANIES[8:], RETITLED), start=8):
-        prose = []
-        for article in articles[number::len(COMPANIES)][:2]:
-            prose += article.split("\n\n")
-        data, where = report(company, prose, rng, titles)
+        data, where = report(company, narrative(articles, number), rng, titles)
         (docs / report_name(company)).write_bytes(data)
         for templates, row in QUESTIONS:
             for template in templates:

@@ -128,7 +128,9 @@ class AskDocs:
             return self.embedder.embed([text])
 
     def search(self, question: str, k: int) -> list[Hit]:
-        """The k best sentences for a (clean) question."""
+        """The k best sentences for a (clean) question, searched with the other ways to say the
+        figures it names (glossary.expanded: "capex" also finds "purchases of PP&E")."""
+        question = expanded(question)
         vector = self.embed_question(question)
         with self.lock:  # the searcher's selectors and text cache are shared between threads
             return self.searcher.search(question, vector, k=k)
@@ -141,7 +143,7 @@ class AskDocs:
         """The k best single sentences, best first, with no abstention (for evaluation)."""
         question = clean_question(question)
         check_k(k)
-        return [self.quote([h]) for h in self.search(expanded(without_instructions(question)), k)]
+        return [self.quote([h]) for h in self.search(without_instructions(question), k)]
 
     def ask(self, question: str, *, k: int = 5, previous: str | None = None) -> Answer:
         """Answer with up to k verbatim quotes, or say the documents don't answer.
@@ -155,7 +157,7 @@ class AskDocs:
         check_k(k)
         asked = without_instructions(question)  # "… Answer in USD millions." asks no more
         query = search_query(asked, previous and without_instructions(previous))
-        hits = self.search(expanded(query), CANDIDATES)  # "capex": "purchases of PP&E" too
+        hits = self.search(query, CANDIDATES)
         unmentioned = self.unmentioned(asked)
         if not hits:
             return Answer(question, False, (), (NO_ANSWER, *unmentioned))

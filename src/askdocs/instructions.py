@@ -46,7 +46,7 @@ DOCUMENT_PART = re.compile(
     r"P&L)\b"
     # "the statement of cash flows", "the statement of changes in equity"
     r"(?:\s+of\s+(?!the\b|a\b|an\b)[\w&'’-]+(?:\s+(?!and\b|or\b|for\b|to\b|from\b|"
-    r"as\b|at\b|of\b)[\w&'’-]+){0,2}(?<![,.;:]))?", re.IGNORECASE)
+    r"as\b|at\b|of\b)[\w&'’-]+){0,2})?", re.IGNORECASE)
 CLAUSE_END = re.compile(r"(?<=[.?!:;])\s+")
 ASKS = re.compile(r"\?|\b(?:what|how|which|who|whom|whose|when|where|why|is|are|was|were|did|"
                   r"does|do|can|could|has|have|had|will|would|should|list|name)\b",
