@@ -34,6 +34,11 @@ TITLE_WORD = re.compile(r"[^\W\d_][\w'’&-]*")
 MINOR_WORDS = frozenset("a an and as at by for from in into of on or the to with per vs".split())
 NUMBER_END = frozenset("0123456789)%")
 SHORT_LINE = 40  # a line under this many characters ends a unit: a heading, a last line
+# a page's heading (page_headings): at most this many lines, each a title, a caption of at most
+# CAPTION_WORDS words, or a line that ends in two or more years (the column header)
+HEADING_LINES = 5
+CAPTION_WORDS = 8
+YEARS_LINE = re.compile(r"(?:^|\s)(?:(?:19|20)\d\d\s+)+(?:19|20)\d\d\s*$")
 MAX_SENTENCE_CHARS = 1000  # longer runs are cut at a space so quotes stay readable
 
 
@@ -178,6 +183,69 @@ def running_lines(text: str, pages: tuple[int, ...], edge: int = 2) -> frozenset
                      for s in starts[key])
 
 
+def page_headings(text: str, pages: tuple[int, ...],
+                  running: frozenset[int] | None = None) -> list[tuple[int, int] | None]:
+    """Per page, the span of the lines that head it, or None: its title ("CONSOLIDATED
+    STATEMENT OF CASH FLOWS"), short captions ("(Millions, except per share amounts)", "Years
+    ended December 31") and a column header of years ("2018 2017 2016"), from its first line
+    that is not a running header up to the first that is none of these (a table row, prose).
+    A statement's rows far down its page say neither what it is nor which year each column is;
+    this says both. At least one title line, or no heading; a line above it with no word (a
+    page number) is passed over."""
+    if not pages:
+        return []
+    running = running_lines(text, pages) if running is None else running
+    bounds, headings = (*pages, len(text) + 1), []
+    for number, page_start in enumerate(pages):
+        lines = [span for span in line_spans(text, page_start,
+                                             max(page_start, bounds[number + 1] - 1))
+                 if span[0] not in running]
+        kept, titled = [], False
+        for start, end in lines[:HEADING_LINES]:
+            line = text[start:end]
+            if not kept and not TITLE_WORD.search(line):  # a page number above the title
+                continue
+            title = is_heading(line) or is_capitals(line)
+            if not (title or YEARS_LINE.search(line) or is_caption(line)):
+                break
+            kept.append((start, end))
+            titled = titled or title
+            if YEARS_LINE.search(line):  # the column header ends the heading
+                break
+        headings.append((kept[0][0], kept[-1][1]) if titled else None)
+    return headings
+
+
+def chunk_texts(text: str, pages: tuple[int, ...], chunks: list[Chunk]) -> list[str]:
+    """What each chunk is embedded and keyword-indexed as: its text, after its page's heading
+    (page_headings) when it starts below it, so that a statement's rows far down the page are
+    found by the statement's title, its company and its years. Its quote and context stay the
+    document's own text at the chunk's offsets."""
+    headings = page_headings(text, pages)
+    texts = []
+    for chunk in chunks:
+        own = text[chunk.start:chunk.end]
+        heading = headings[bisect.bisect_right(pages, chunk.start) - 1] if headings else None
+        texts.append(f"{text[heading[0]:heading[1]]}\n{own}"
+                     if heading and chunk.start >= heading[1] else own)
+    return texts
+
+
+def is_capitals(line: str) -> bool:
+    """A line in capitals ("CONSOLIDATED BALANCE SHEETS", "3M COMPANY")."""
+    letters = [c for c in line if c.isalpha()]
+    return len(letters) >= 3 and all(c.isupper() for c in letters) and \
+        len(TITLE_WORD.findall(line)) <= 12
+
+
+def is_caption(line: str) -> bool:
+    """A short line that is no sentence and no table row ("Years ended December 31")."""
+    stripped = line.rstrip()
+    return (0 < len(TITLE_WORD.findall(line)) <= CAPTION_WORDS
+            and not stripped.endswith((".", "?", "!"))
+            and not (stripped[-1:] in NUMBER_END and TABLE_ROW.search(stripped)))
+
+
 def is_heading(line: str) -> bool:
     """A line in Title Case ("Consolidated Statement of Income"): a heading, not wrapped prose."""
     words = TITLE_WORD.findall(line)
@@ -261,6 +329,11 @@ def split_sentences(text: str, pages: tuple[int, ...] = (),
     """
     running = running_lines(text, pages)
     layout = PageLayout.of(text, pages) if pages else None
+    # a table's heading (its title, captions and column years) says what its rows are, and
+    # is found through them (chunk_texts), but answers nothing itself
+    headers = [(a, b) for a, b in filter(None, page_headings(text, pages, running))
+               if YEARS_LINE.search(text[a:b])]
+    header_starts = [a for a, _ in headers]
     if lines_are_paragraphs:
         units = [[span] for span in line_spans(text, body_start(text), len(text))]
     else:
@@ -271,8 +344,10 @@ def split_sentences(text: str, pages: tuple[int, ...] = (),
         for s_start, s_end in unit:
             header = s_start in running
             for start, end in sentence_spans(text, s_start, s_end):
-                sentences.append(Sentence(start, end, number,
-                                          not header and is_quotable(text[start:end])))
+                at = bisect.bisect_right(header_starts, start) - 1
+                heading = at >= 0 and start < headers[at][1]
+                sentences.append(Sentence(start, end, number, not header and not heading
+                                          and is_quotable(text[start:end])))
     return sentences
 
 

@@ -34,6 +34,7 @@ from askdocs.answer import (
     window,
 )
 from askdocs.answerability import MODEL, calibrated, features, question_names
+from askdocs.chunking import page_headings
 from askdocs.documents import Document
 from askdocs.embedding import (
     DEFAULT_MODEL,
@@ -53,6 +54,7 @@ from askdocs.store import StoredIndex, load_stored, rebuild_hint
 from askdocs.wordvectors import WordVectors, load_word_vectors, written_as
 
 DEFAULT_WEIGHTS = Weights()
+HEADINGS_CACHED = 1024  # documents whose pages' headings are kept
 
 
 class AskDocs:
@@ -83,6 +85,7 @@ class AskDocs:
             self.searcher = Searcher(stored, weights, depth)
         self.threshold = threshold(len(self.searcher))
         self.lock = threading.Lock()  # the model and FAISS are shared between UI threads
+        self.headings: dict[int, list] = {}  # document number -> its pages' headings
 
     @classmethod
     def load(cls, index_dir: str | Path = "index", *, model: str | None = None,
@@ -216,7 +219,7 @@ class AskDocs:
                     query, terms, idf, text[hit.start:hit.end],
                     text[hit.passage_start:hit.passage_end], self.searcher.tokenize,
                     confidence(hit, exact) - self.threshold,
-                    self.searcher.identity(hit.document), asked, said))
+                    f"{self.searcher.identity(hit.document)}\n{self.heading(hit)}", asked, said))
                 margins.append(confidence(hit, near) - self.threshold)
             return rows, margins
 
@@ -235,7 +238,7 @@ class AskDocs:
         closest passage word by the word vectors (said: wordvectors.written_as; NEAR_WORD), or
         RELATED_WORD if the passage holds a word WordNet relates to the question's word for it
         (lexicon.kin: "wounded" for "hurt"), whichever is more. Called under self.lock."""
-        lead = self.searcher.lead_text(hit)
+        lead = f"{self.heading(hit)}\n{self.searcher.lead_text(hit)}"
         # a figure the passage names in its own words counts as said (glossary.found)
         tokens = set(self.searcher.tokenize(lead)) | found(query, lead, self.searcher.tokenize)
         exact = weight_share(idf, tokens)
@@ -252,6 +255,22 @@ class AskDocs:
                          if words.kin(said[t]) & bases)
         return exact, near_share(idf, tokens, lambda t: close[t]
                                  if close.get(t, 0.0) >= NEAR_WORD else 0.0)
+
+    def heading(self, hit: Hit) -> str:
+        """The heading of the hit's page when the hit is below it (chunking.page_headings):
+        which statement a table row is in, and which year each column is. Called under
+        self.lock."""
+        document = self.numbered(hit.document)
+        if not document.pages:
+            return ""
+        headings = self.headings.get(hit.document)
+        if headings is None:
+            if len(self.headings) >= HEADINGS_CACHED:
+                self.headings.clear()
+            headings = self.headings[hit.document] = page_headings(document.text,
+                                                                   document.pages)
+        span = headings[document.page_of(hit.start) - 1]
+        return document.text[span[0]:span[1]] if span and hit.start >= span[1] else ""
 
     @cached_property
     def word_vectors(self) -> WordVectors | None:

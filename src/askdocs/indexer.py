@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from askdocs.chunking import make_chunks, split_sentences
+from askdocs.chunking import chunk_texts, make_chunks, split_sentences
 from askdocs.documents import (
     Document,
     Skipped,
@@ -42,8 +42,9 @@ from askdocs.store import (
 )
 from askdocs.stores.segment import DocumentRecord, Segment
 
-# "splitter" is the version of the sentence splitting: a new one rebuilds old indexes in full
-CHUNK_SETTINGS = {"chunk_target": 500, "chunk_limit": 1000, "chunk_min_break": 200, "splitter": 2}
+# "splitter" is the version of the sentence splitting and of what a chunk is indexed as
+# (chunking.chunk_texts): a new one rebuilds old indexes in full
+CHUNK_SETTINGS = {"chunk_target": 500, "chunk_limit": 1000, "chunk_min_break": 200, "splitter": 3}
 
 
 @dataclass(frozen=True)
@@ -169,7 +170,7 @@ def embed_documents(documents: list[Document], embedder: Embedder,
     texts = []
     for doc, (sentences, chunks) in zip(documents, splits):
         texts += [doc.text[s.start:s.end] for s in sentences]
-        texts += [doc.text[c.start:c.end] for c in chunks]
+        texts += chunk_texts(doc.text, doc.pages, chunks)
     distinct = dict.fromkeys(texts)
     unique = embedder.embed(list(distinct), progress=progress)
     row_of = {text: row for row, text in enumerate(distinct)}

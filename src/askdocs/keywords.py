@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from askdocs.chunking import DIGITS, running_lines
+from askdocs.chunking import DIGITS, MINOR_WORDS, TITLE_WORD, line_spans, running_lines
 from askdocs.documents import Document
 
 WORD = re.compile(r"\w+")
@@ -24,6 +24,10 @@ ANAPHOR = re.compile(r"[\"“‘']?(?:such|this|these|that|those|it|its|they|the
 
 
 RECENT_TEXTS = 4096
+# a paged document's cover, read for its names (title_page_names): its first lines, each short
+TITLE_PAGE_LINES = 40
+TITLE_LINE_WORDS = 6
+LETTER = re.compile(r"[^\W\d_]")
 # Stems of verbs a question asks with, not about: "what happened in Kherson?" asks about Kherson,
 # and the sentences that answer it say what happened ("a drone attack at a thermal power
 # plant"), rarely that it "happened". Left out of the terms whose coverage decides whether to
@@ -94,6 +98,7 @@ def identity_text(document: Document) -> str:
     nor the year a question asks about; the document around it does."""
     words = [re.sub(r"[_\W]+", " ", document.id.rsplit(".", 1)[0]), document.title]
     if document.pages:
+        words += title_page_names(document.text, document.pages)
         text, lines = document.text, {}
         for start in sorted(running_lines(text, document.pages)):
             end = text.find("\n", start)
@@ -103,6 +108,22 @@ def identity_text(document: Document) -> str:
         words += [next(iter(same)) if len(same) == 1 else DIGITS.sub("", key.replace("#", ""))
                   for key, same in lines.items()]
     return " ".join(dict.fromkeys(words))
+
+
+def title_page_names(text: str, pages: tuple[int, ...]) -> list[str]:
+    """The short capitalised lines of a paged document's first page, numbers left out: what its
+    cover calls it ("3M COMPANY", "Form 10-K"). An SEC filing names the company there and, with
+    no running header, on few of its other pages; not the cover's prose or its lowercase
+    labels ("(Exact name of registrant as specified in its charter)")."""
+    end = pages[1] - 1 if len(pages) > 1 else len(text)
+    names = []
+    for start, stop in line_spans(text, pages[0], max(pages[0], end))[:TITLE_PAGE_LINES]:
+        line = " ".join(w for w in text[start:stop].split() if LETTER.search(w)).strip(",;:()")
+        words = TITLE_WORD.findall(line)
+        if 1 <= len(words) <= TITLE_LINE_WORDS and all(
+                w[0].isupper() for w in words if w.lower() not in MINOR_WORDS):
+            names.append(line)
+    return names
 
 
 def lucene_idf(df: int | np.ndarray, n: int):

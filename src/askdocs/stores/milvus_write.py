@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from askdocs.chunking import chunk_texts
 from askdocs.documents import no_documents
 from askdocs.embedding import Embedder, describe, same_model
 from askdocs.errors import IndexMismatchError
@@ -88,7 +89,8 @@ def write_documents(index: MilvusIndex, records: list[DocumentRecord],
     for record in records:
         text = record.document.text
         s_tokens += sentence_tokens(tokenize, [text[s.start:s.end] for s in record.sentences])
-        c_tokens += [tokenize(text[c.start:c.end]) for c in record.chunks]
+        c_tokens += [tokenize(t) for t in chunk_texts(text, record.document.pages,
+                                                      record.chunks)]
     s_weights, c_weights = bm25_weights(s_tokens), bm25_weights(c_tokens)
     s_at = c_at = 0
     written = []

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from askdocs.chunking import Chunk, Sentence
+from askdocs.chunking import Chunk, Sentence, chunk_texts
 from askdocs.documents import Document
 from askdocs.keywords import Bm25Index, Tokenizer, identity_text, save_bm25, sentence_tokens
 from askdocs.stores.faiss_store import FaissStore
@@ -98,7 +98,7 @@ def write_segment(folder: Path, records: list[DocumentRecord], dimension: int) -
                                     for c in record.chunks], dtype=np.int64).reshape(-1, 5))
             s_tokens += sentence_tokens(tokenize, [doc.text[s.start:s.end]
                                                    for s in record.sentences])
-            c_tokens += [tokenize(doc.text[c.start:c.end]) for c in record.chunks]
+            c_tokens += [tokenize(t) for t in chunk_texts(doc.text, doc.pages, record.chunks)]
             lines.append(json.dumps({
                 "id": doc.id, "title": doc.title, "date": doc.date, "size": doc.size,
                 "sha256": doc.sha256, "pages": list(doc.pages), "chars": len(doc.text),
