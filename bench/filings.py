@@ -15,6 +15,11 @@ It prints, through the public API: the share of questions whose evidence page is
 first five distinct pages `rank` returns (and first), and for `ask`: how often it answers, and
 how often one of its quotes is on the evidence page.
 
+Without --distractors it also builds two more sets and prints their figures: 4 reports whose
+statements carry other filings' titles (retitled), and 6 laid out as SEC filings are
+(sec_collection: the company named on the cover only, longer statements, the same figures again
+in selected data, MD&A prose and notes), where it also counts quotes holding the figure asked for.
+
 With --distractors, the reports are indexed among many pages that answer none of the questions
 (by default the Python documentation, common.PYTHON_DOCS, about 200,000 sentences): a large
 collection, where the abstention threshold, which grows with the number of sentences, is far
@@ -225,6 +230,188 @@ def retitled() -> tuple[Path, list[dict]]:
     return docs, questions
 
 
+# Reports laid out as SEC filings are (sec_collection): a cover page that names the company, no
+# running header, statements of a dozen rows in capitals titles, and the same figures again in
+# the selected financial data, the MD&A's prose and the notes (segments, quarters)
+SEC_STATEMENTS = {
+    "CONSOLIDATED STATEMENT OF INCOME": [
+        "Net sales", "Cost of sales", "Selling, general and administrative expenses",
+        "Research, development and related expenses", "Operating income",
+        "Other expense (income), net", "Income before income taxes",
+        "Provision for income taxes", "Net income", "Earnings per share, basic",
+        "Earnings per share, diluted"],
+    "CONSOLIDATED BALANCE SHEET": [
+        "Cash and cash equivalents", "Accounts receivable", "Inventories",
+        "Total current assets", "Property, plant and equipment, net", "Goodwill", "Total assets",
+        "Accounts payable", "Total current liabilities", "Long-term debt", "Total liabilities",
+        "Total equity"],
+    "CONSOLIDATED STATEMENT OF CASH FLOWS": [
+        "Net income", "Depreciation and amortization",
+        "Net cash provided by operating activities",
+        "Purchases of property, plant and equipment (PP&E)",
+        "Acquisitions, net of cash acquired", "Net cash used in investing activities",
+        "Dividends paid to shareholders", "Purchases of treasury stock",
+        "Net cash used in financing activities"],
+}
+SEC_QUESTIONS = [  # (template, statement, row); asked plain and in SEC_WRAPPINGS
+    ("What is the FY{year} capital expenditure amount (in USD millions) for {company}?", 2,
+     "Purchases of property, plant and equipment (PP&E)"),
+    ("What is the FY{year} net income attributable to shareholders for {company}?", 0,
+     "Net income"),
+    ("What is {company}'s FY{year} total revenue (in USD millions)?", 0, "Net sales"),
+    ("How much cash and cash equivalents did {company} have at the end of FY{year}?", 1,
+     "Cash and cash equivalents"),
+    ("What were {company}'s total assets at the end of FY{year}?", 1, "Total assets"),
+    ("What amount of dividends did {company} pay in FY{year}?", 2,
+     "Dividends paid to shareholders"),
+    ("What was {company}'s FY{year} depreciation and amortization expense?", 2,
+     "Depreciation and amortization"),
+    ("What is {company}'s FY{year} cost of goods sold?", 0, "Cost of sales"),
+    ("What was {company}'s long-term debt at the end of FY{year}?", 1, "Long-term debt"),
+    ("What was {company}'s FY{year} operating income?", 0, "Operating income"),
+]
+SEC_WRAPPINGS = [INSTRUCTED[2], INSTRUCTED[6]]
+NEGATIVE = ("Purchases", "paid", "Cost", "expenses", "Acquisitions", "used", "Provision")
+
+
+def shown(value: int, row: str) -> str:
+    """A statement's figure as printed: per-share amounts in dollars, outflows in brackets."""
+    if "per share" in row:
+        return f"{value / 1000:.2f}"
+    return f"({value:,})" if any(word in row for word in NEGATIVE) else f"{value:,}"
+
+
+def sec_report(company: str, prose: list[str], rng: random.Random
+               ) -> tuple[bytes, dict[str, int], dict]:
+    """The PDF of one report laid out as an SEC filing, the page (1-based) of each statement
+    row, and the figures {(row, year): value}."""
+    from reportlab.pdfgen import canvas
+
+    rows = {row for rows in SEC_STATEMENTS.values() for row in rows}
+    years = (*YEARS, 2015, 2014)
+    value = {(row, year): rng.randint(100, 9999) for row in rows for year in years}
+    lines = []
+    for paragraph in prose:
+        lines += textwrap.wrap(paragraph, 92) + [""]
+    body = [lines[i:i + LINES_PER_PAGE] for i in range(0, len(lines), LINES_PER_PAGE)]
+    pages: list = [["UNITED STATES", "SECURITIES AND EXCHANGE COMMISSION",
+                    "Washington, D.C. 20549", "FORM 10-K", "ANNUAL REPORT PURSUANT TO SECTION 13 "
+                    "OR 15(d) OF THE SECURITIES EXCHANGE ACT OF 1934",
+                    "For the fiscal year ended December 31, 2018", "Commission file number 1-3285",
+                    company.upper(), "(Exact name of registrant as specified in its charter)"]]
+    pages += [(["Item 1. Business"] if n == 0 else []) + body[n % len(body)] for n in range(8)]
+    selected = {"Net sales": "Net sales", "Net income": "Net income",
+                "Total assets": "Total assets", "Long-term debt": "Long-term debt",
+                "Purchases of property, plant and equipment (PP&E)": "Capital expenditures",
+                "Dividends paid to shareholders": "Cash dividends paid"}
+    pages.append((["Item 6. Selected Financial Data",
+                   "(Dollars in millions, except per share amounts)"], years,
+                  [(label, [shown(value[row, y], row) for y in years])
+                   for row, label in selected.items()]))
+
+    def dollars(row, year):
+        return f"${value[row, year]:,} million"
+    capex = "Purchases of property, plant and equipment (PP&E)"
+    mdna = [
+        "Item 7. Management's Discussion and Analysis of Financial Condition and Results of "
+        "Operations",
+        f"Net sales in 2018 were {dollars('Net sales', 2018)}, compared with "
+        f"{dollars('Net sales', 2017)} in 2017, reflecting organic growth in every business "
+        "segment and favorable currency effects.",
+        f"Operating income was {dollars('Operating income', 2018)} in 2018 and "
+        f"{dollars('Operating income', 2017)} in 2017.",
+        f"Net income for 2018 was {dollars('Net income', 2018)}.",
+        "Cash flows from operating activities were "
+        f"{dollars('Net cash provided by operating activities', 2018)} in 2018.",
+        f"Capital expenditures were {dollars(capex, 2018)} in 2018, compared with "
+        f"{dollars(capex, 2017)} in 2017, primarily for expanding manufacturing capacity.",
+        f"The Company paid dividends of {dollars('Dividends paid to shareholders', 2018)} in "
+        "2018 and repurchased shares of its common stock.",
+        f"At December 31, 2018, the Company had {dollars('Cash and cash equivalents', 2018)} of "
+        f"cash and cash equivalents and total debt of {dollars('Long-term debt', 2018)}."]
+    mdna_lines = []
+    for paragraph in mdna + prose[:6]:
+        mdna_lines += textwrap.wrap(paragraph, 92) + [""]
+    pages += [mdna_lines[:LINES_PER_PAGE], mdna_lines[LINES_PER_PAGE:2 * LINES_PER_PAGE]]
+    where = {}
+    for n, (title, statement) in enumerate(SEC_STATEMENTS.items()):
+        period = "At December 31" if n == 1 else "Years ended December 31"
+        pages.append(([title, company, f"(Millions, except per share amounts) {period}"], YEARS,
+                      [(row, [shown(value[row, y], row) for y in YEARS]) for row in statement]))
+        where[n] = len(pages)
+    segments = ("Industrial", "Consumer", "Health Care")
+    pages.append((["NOTE 18. Business Segments", "(Millions)"], YEARS,
+                  [(f"{row}, {segment}", [f"{rng.randint(100, 4999):,}" for _ in YEARS])
+                   for row in ("Net sales", "Operating income") for segment in segments]))
+    pages.append((["NOTE 19. Quarterly Data (Unaudited)", "(Millions) 2018"],
+                  ("First", "Second", "Third", "Fourth"),
+                  [(row, [f"{rng.randint(100, 2999):,}" for _ in range(4)])
+                   for row in ("Net sales", "Cost of sales", "Net income")]))
+    pages += [body[n % len(body)] for n in range(8, 14)]
+    out = io.BytesIO()
+    pdf = canvas.Canvas(out)
+    for number, page in enumerate(pages, start=1):
+        pdf.setFont("Helvetica", 8)
+        pdf.drawString(290, 30, str(number))
+        if isinstance(page, tuple):
+            heading, columns, table = page
+            pdf.setFont("Helvetica-Bold", 11)
+            pdf.drawString(50, 780, heading[0])
+            pdf.setFont("Helvetica", 9)
+            for n, line in enumerate(heading[1:], start=1):
+                pdf.drawString(50, 780 - 16 * n, line)
+            xs = [300 + 60 * i for i in range(len(columns))]
+            top = 780 - 16 * len(heading)
+            for x, column in zip(xs, columns):
+                pdf.drawString(x, top, str(column))
+            for n, (label, cells) in enumerate(table, start=1):
+                pdf.drawString(50, top - 16 * n, label)
+                for x, cell in zip(xs, cells):
+                    pdf.drawString(x, top - 16 * n, cell)
+        else:
+            pdf.setFont("Helvetica", 9)
+            for n, line in enumerate(page):
+                pdf.drawString(50, 780 - 15 * n, line)
+        pdf.showPage()
+    pdf.save()
+    pages_of = {(n, row): where[n] for n, rows in enumerate(SEC_STATEMENTS.values())
+                for row in rows}
+    return out.getvalue(), pages_of, value
+
+
+def sec_collection() -> tuple[Path, list[dict]]:
+    """Six reports laid out as SEC filings (sec_report), named as EDGAR's are named
+    ("HARBORLIGHTS_2018_10K.pdf"), and their questions, each plain and in SEC_WRAPPINGS, the
+    company named without "Inc" or "Corp" (cached under bench/.cache)."""
+    folder = CACHE / "filings-sec"
+    docs, questions_file = folder / "docs", folder / "questions.json"
+    if questions_file.exists():
+        return docs, json.loads(questions_file.read_text())
+    articles = list(load_squad(SQUAD)[0].values())
+    rng = random.Random(5)
+    docs.mkdir(parents=True, exist_ok=True)
+    questions = []
+    for number, company in enumerate(COMPANIES[:6]):
+        data, where, value = sec_report(company, narrative(articles, number), rng)
+        name = company.rsplit(" ", 1)[0] if company.split()[-1] in ("Inc", "Corp", "Ltd",
+                                                                       "Group") else company
+        source = name.replace(" ", "").upper() + "_2018_10K.pdf"
+        (docs / source).write_bytes(data)
+        statements = list(SEC_STATEMENTS)
+        for template, statement, row in SEC_QUESTIONS:
+            year = rng.choice(YEARS)
+            question = template.format(year=year, company=name)
+            spoken = SPOKEN[list(STATEMENTS)[statement]]
+            item = {"source": source, "page": where[statement, row], "row": row,
+                    "statement": statements[statement],
+                    "figure": shown(value[row, year], row).strip("()")}
+            questions += [{**item, "question": style.format(question=question,
+                                                            statement=spoken)}
+                          for style in ["{question}", *SEC_WRAPPINGS]]
+    questions_file.write_text(json.dumps(questions, indent=1))
+    return docs, questions
+
+
 def training_questions(companies: int) -> list[dict]:
     """For fitting the answerability model (bench/fit_answerability.py), not for this script's
     figures: every wording of every question about the first `companies` reports, for each year
@@ -268,6 +455,27 @@ def asked(engine: AskDocs, questions: list[dict]) -> tuple[float, float]:
         quoted += any((q.source, q.page) == (item["source"], item["page"])
                       for q in answer.quotes)
     return round(100 * answered / len(questions), 1), round(100 * quoted / len(questions), 1)
+
+
+def sec_figures(engine: AskDocs, questions: list[dict]) -> dict:
+    """How often `ask` answers, quotes the evidence page, quotes it first, and quotes the figure
+    asked for (the row's number for the year, on any page: the MD&A's sentence says it too);
+    and how often `rank` has the evidence page first."""
+    counts = dict.fromkeys(("ask_answered", "ask_quotes_evidence_page",
+                            "ask_first_quote_on_evidence_page", "ask_quotes_figure",
+                            "page_first"), 0)
+    for item in questions:
+        evidence = (item["source"], item["page"])
+        answer = engine.ask(item["question"])
+        pages = [(q.source, q.page) for q in answer.quotes]
+        counts["ask_answered"] += answer.answered
+        counts["ask_quotes_evidence_page"] += evidence in pages
+        counts["ask_first_quote_on_evidence_page"] += pages[:1] == [evidence]
+        counts["ask_quotes_figure"] += any(item["figure"] in q.text for q in answer.quotes)
+        ranked = engine.rank(item["question"], k=1)
+        counts["page_first"] += [(q.source, q.page) for q in ranked] == [evidence]
+    n = len(questions)
+    return {"questions": n, **{k: round(100 * v / n, 1) for k, v in counts.items()}}
 
 
 def evaluate(engine: AskDocs, questions: list[dict]) -> dict:
@@ -335,6 +543,15 @@ def main():
         print(f"{len(RETITLED)} more reports, statements titled otherwise ({len(questions)} "
               f"questions, plain and naming the statement as people do): ask answers "
               f"{answered}%, quotes the evidence page {quoted}%")
+        docs, questions = sec_collection()
+        build_index(docs, docs.parent / "index", embedder=embedder)
+        sec = result["sec"] = sec_figures(AskDocs.load(docs.parent / "index"), questions)
+        print(f"6 reports laid out as SEC filings ({sec['questions']} questions, plain and in "
+              f"{len(SEC_WRAPPINGS)} wrappings): ask answers {sec['ask_answered']}%, quotes the "
+              f"evidence page {sec['ask_quotes_evidence_page']}% (first "
+              f"{sec['ask_first_quote_on_evidence_page']}%), quotes the figure asked for "
+              f"{sec['ask_quotes_figure']}%; rank has the evidence page first "
+              f"{sec['page_first']}%")
     Path(args.json).write_text(json.dumps(result, indent=1) + "\n")
 
 
