@@ -42,6 +42,11 @@ def test_a_leading_date_line_is_metadata_not_a_sentence():
     assert find_title(text) == "At least 50 people have been wounded."
 
 
+def test_a_page_number_above_the_first_line_is_not_the_title():
+    assert find_title("1\r\nUNITED STATES\r\nSECURITIES AND EXCHANGE COMMISSION") == "UNITED STATES"
+    assert find_title("12\n\n34") == "12"  # no line has a word: the first, as before
+
+
 def test_chunks_overlap_by_one_sentence_inside_a_paragraph():
     text = " ".join(f"Sentence number {i} is here with some words to fill it out."
                     for i in range(40))

@@ -73,9 +73,11 @@ def find_date(text: str) -> str | None:
 
 
 def find_title(text: str) -> str:
-    """The first line (or its first sentence), trimmed, without markdown heading marks."""
-    body = text[body_start(text):].lstrip()
-    line = body.split("\n", 1)[0].strip().lstrip("#").strip()
+    """The first line with a letter (not a page number), or its first sentence, trimmed,
+    without markdown heading marks."""
+    lines = text[body_start(text):].lstrip().split("\n", 20)[:20]
+    line = next((n for n in lines if re.search(r"[^\W\d_]", n)), lines[0])
+    line = line.strip().lstrip("#").strip()
     sentence = re.split(r"(?<=[.!?])\s+", line, maxsplit=1)[0]
     if len(sentence) > TITLE_CHARS:
         sentence = sentence[: TITLE_CHARS - 1].rstrip() + "…"
