@@ -205,12 +205,12 @@ def page_headings(text: str, pages: tuple[int, ...],
             line = text[start:end]
             if not kept and not TITLE_WORD.search(line):  # a page number above the title
                 continue
-            title = is_heading(line) or is_capitals(line)
-            if not (title or YEARS_LINE.search(line) or is_caption(line)):
+            title, years = is_heading(line) or is_capitals(line), YEARS_LINE.search(line)
+            if not (title or years or is_caption(line)):
                 break
             kept.append((start, end))
             titled = titled or title
-            if YEARS_LINE.search(line):  # the column header ends the heading
+            if years:  # the column header ends the heading
                 break
         headings.append((kept[0][0], kept[-1][1]) if titled else None)
     return headings
@@ -225,10 +225,17 @@ def chunk_texts(text: str, pages: tuple[int, ...], chunks: list[Chunk]) -> list[
     texts = []
     for chunk in chunks:
         own = text[chunk.start:chunk.end]
-        heading = headings[bisect.bisect_right(pages, chunk.start) - 1] if headings else None
-        texts.append(f"{text[heading[0]:heading[1]]}\n{own}"
-                     if heading and chunk.start >= heading[1] else own)
+        heading = heading_above(text, pages, headings, chunk.start)
+        texts.append(f"{heading}\n{own}" if heading else own)
     return texts
+
+
+def heading_above(text: str, pages: tuple[int, ...], headings: list[tuple[int, int] | None],
+                  offset: int) -> str:
+    """The heading (page_headings) of the page holding offset, if offset is below it; else
+    empty."""
+    span = headings[bisect.bisect_right(pages, offset) - 1] if headings else None
+    return text[span[0]:span[1]] if span and offset >= span[1] else ""
 
 
 def is_capitals(line: str) -> bool:

@@ -34,7 +34,7 @@ from askdocs.answer import (
     window,
 )
 from askdocs.answerability import MODEL, calibrated, features, question_names
-from askdocs.chunking import page_headings
+from askdocs.chunking import heading_above, page_headings
 from askdocs.documents import Document
 from askdocs.embedding import (
     DEFAULT_MODEL,
@@ -269,8 +269,7 @@ class AskDocs:
                 self.headings.clear()
             headings = self.headings[hit.document] = page_headings(document.text,
                                                                    document.pages)
-        span = headings[document.page_of(hit.start) - 1]
-        return document.text[span[0]:span[1]] if span and hit.start >= span[1] else ""
+        return heading_above(document.text, document.pages, headings, hit.start)
 
     @cached_property
     def word_vectors(self) -> WordVectors | None:
