@@ -287,7 +287,8 @@ def sec_report(company: str, prose: list[str], rng: random.Random
     row, and the figures {(row, year): value}."""
     from reportlab.pdfgen import canvas
 
-    rows = {row for rows in SEC_STATEMENTS.values() for row in rows}
+    # in a fixed order: a set's order of strings changes from one run to the next
+    rows = dict.fromkeys(row for rows in SEC_STATEMENTS.values() for row in rows)
     years = (*YEARS, 2015, 2014)
     value = {(row, year): rng.randint(100, 9999) for row in rows for year in years}
     lines = []
