@@ -179,24 +179,32 @@ def narrative(articles: list[str], number: int) -> list[str]:
 
 def collection(companies: int) -> tuple[Path, list[dict]]:
     """The reports folder and the questions (cached under bench/.cache)."""
-    folder = CACHE / f"filings{companies}"
+    def make(docs: Path, articles: list[str]) -> list[dict]:
+        rng = random.Random(2018)
+        questions = []
+        for number, company in enumerate(COMPANIES[:companies]):
+            data, where = report(company, narrative(articles, number), rng)
+            name = report_name(company)
+            (docs / name).write_bytes(data)
+            for templates, row in QUESTIONS:
+                template = rng.choice(templates)
+                year = rng.choice(YEARS)
+                questions.append({"question": template.format(company=company, year=year),
+                                  "source": name, "page": where[row]})
+        return questions
+    return cached(f"filings{companies}", make)
+
+
+def cached(name: str, make) -> tuple[Path, list[dict]]:
+    """A collection under bench/.cache/name: its documents folder and its questions, which
+    make(docs, articles) writes and returns the first time (articles: the SQuAD articles'
+    texts, for the reports' narrative)."""
+    folder = CACHE / name
     docs, questions_file = folder / "docs", folder / "questions.json"
     if questions_file.exists():
         return docs, json.loads(questions_file.read_text())
-    documents, _ = load_squad(SQUAD)
-    articles = list(documents.values())
-    rng = random.Random(2018)
     docs.mkdir(parents=True, exist_ok=True)
-    questions = []
-    for number, company in enumerate(COMPANIES[:companies]):
-        data, where = report(company, narrative(articles, number), rng)
-        name = report_name(company)
-        (docs / name).write_bytes(data)
-        for templates, row in QUESTIONS:
-            template = rng.choice(templates)
-            year = rng.choice(YEARS)
-            questions.append({"question": template.format(company=company, year=year),
-                              "source": name, "page": where[row]})
+    questions = make(docs, list(load_squad(SQUAD)[0].values()))
     questions_file.write_text(json.dumps(questions, indent=1))
     return docs, questions
 
@@ -205,29 +213,24 @@ def retitled() -> tuple[Path, list[dict]]:
     """RETITLED's reports (one per company after the first eight) and their questions: every
     wording of each, once for each name of its statement, wrapped in the first INSTRUCTED style
     that names it, and once plain (cached under bench/.cache)."""
-    folder = CACHE / "filings-retitled"
-    docs, questions_file = folder / "docs", folder / "questions.json"
-    if questions_file.exists():
-        return docs, json.loads(questions_file.read_text())
-    articles = list(load_squad(SQUAD)[0].values())
-    rng = random.Random(7)
-    docs.mkdir(parents=True, exist_ok=True)
-    kind = {row: n for n, rows in enumerate(STATEMENTS.values()) for row in rows}
-    style = next(s for s in INSTRUCTED if "{statement}" in s)
-    questions = []
-    for number, (company, titles) in enumerate(zip(COMPANIES[8:], RETITLED), start=8):
-        data, where = report(company, narrative(articles, number), rng, titles)
-        (docs / report_name(company)).write_bytes(data)
-        for templates, row in QUESTIONS:
-            for template in templates:
-                question = template.format(company=company, year=rng.choice(YEARS))
-                item = {"source": report_name(company), "page": where[row]}
-                questions.append({**item, "question": question})
-                questions += [{**item, "question": style.format(question=question,
-                                                                statement=name)}
-                              for name in NAMED[kind[row]]]
-    questions_file.write_text(json.dumps(questions, indent=1))
-    return docs, questions
+    def make(docs: Path, articles: list[str]) -> list[dict]:
+        rng = random.Random(7)
+        kind = {row: n for n, rows in enumerate(STATEMENTS.values()) for row in rows}
+        style = next(s for s in INSTRUCTED if "{statement}" in s)
+        questions = []
+        for number, (company, titles) in enumerate(zip(COMPANIES[8:], RETITLED), start=8):
+            data, where = report(company, narrative(articles, number), rng, titles)
+            (docs / report_name(company)).write_bytes(data)
+            for templates, row in QUESTIONS:
+                for template in templates:
+                    question = template.format(company=company, year=rng.choice(YEARS))
+                    item = {"source": report_name(company), "page": where[row]}
+                    questions.append({**item, "question": question})
+                    questions += [{**item, "question": style.format(question=question,
+                                                                    statement=name)}
+                                  for name in NAMED[kind[row]]]
+        return questions
+    return cached("filings-retitled", make)
 
 
 # Reports laid out as SEC filings are (sec_collection): a cover page that names the company, no
@@ -384,33 +387,28 @@ def sec_collection() -> tuple[Path, list[dict]]:
     """Six reports laid out as SEC filings (sec_report), named as EDGAR's are named
     ("HARBORLIGHTS_2018_10K.pdf"), and their questions, each plain and in SEC_WRAPPINGS, the
     company named without "Inc" or "Corp" (cached under bench/.cache)."""
-    folder = CACHE / "filings-sec"
-    docs, questions_file = folder / "docs", folder / "questions.json"
-    if questions_file.exists():
-        return docs, json.loads(questions_file.read_text())
-    articles = list(load_squad(SQUAD)[0].values())
-    rng = random.Random(5)
-    docs.mkdir(parents=True, exist_ok=True)
-    questions = []
-    for number, company in enumerate(COMPANIES[:6]):
-        data, where, value = sec_report(company, narrative(articles, number), rng)
-        name = company.rsplit(" ", 1)[0] if company.split()[-1] in ("Inc", "Corp", "Ltd",
-                                                                       "Group") else company
-        source = name.replace(" ", "").upper() + "_2018_10K.pdf"
-        (docs / source).write_bytes(data)
-        statements = list(SEC_STATEMENTS)
-        for template, statement, row in SEC_QUESTIONS:
-            year = rng.choice(YEARS)
-            question = template.format(year=year, company=name)
-            spoken = SPOKEN[list(STATEMENTS)[statement]]
-            item = {"source": source, "page": where[statement, row], "row": row,
-                    "statement": statements[statement],
-                    "figure": shown(value[row, year], row).strip("()")}
-            questions += [{**item, "question": style.format(question=question,
-                                                            statement=spoken)}
-                          for style in ["{question}", *SEC_WRAPPINGS]]
-    questions_file.write_text(json.dumps(questions, indent=1))
-    return docs, questions
+    def make(docs: Path, articles: list[str]) -> list[dict]:
+        rng = random.Random(5)
+        questions = []
+        for number, company in enumerate(COMPANIES[:6]):
+            data, where, value = sec_report(company, narrative(articles, number), rng)
+            name = company.rsplit(" ", 1)[0] if company.split()[-1] in ("Inc", "Corp", "Ltd",
+                                                                           "Group") else company
+            source = name.replace(" ", "").upper() + "_2018_10K.pdf"
+            (docs / source).write_bytes(data)
+            statements = list(SEC_STATEMENTS)
+            for template, statement, row in SEC_QUESTIONS:
+                year = rng.choice(YEARS)
+                question = template.format(year=year, company=name)
+                spoken = SPOKEN[list(STATEMENTS)[statement]]
+                item = {"source": source, "page": where[statement, row], "row": row,
+                        "statement": statements[statement],
+                        "figure": shown(value[row, year], row).strip("()")}
+                questions += [{**item, "question": style.format(question=question,
+                                                                statement=spoken)}
+                              for style in ["{question}", *SEC_WRAPPINGS]]
+        return questions
+    return cached("filings-sec", make)
 
 
 def training_questions(companies: int) -> list[dict]:
