@@ -18,7 +18,9 @@ how often one of its quotes is on the evidence page.
 Without --distractors it also builds two more sets and prints their figures: 4 reports whose
 statements carry other filings' titles (retitled), and 6 laid out as SEC filings are
 (sec_collection: the company named on the cover only, longer statements, the same figures again
-in selected data, MD&A prose and notes), where it also counts quotes holding the figure asked for.
+in selected data, MD&A prose and notes), where it also counts quotes holding the figure asked for;
+and it asks the SEC-layout set and the reports again filed one text file per page (page_files),
+as the issue measured the held-back filings.
 
 With --distractors, the reports are indexed among many pages that answer none of the questions
 (by default the Python documentation, common.PYTHON_DOCS, about 200,000 sentences): a large
@@ -411,6 +413,29 @@ def sec_collection() -> tuple[Path, list[dict]]:
     return cached("filings-sec", make)
 
 
+def page_files(docs: Path, questions: list[dict]) -> tuple[Path, list[dict]]:
+    """The reports of a collection filed one text file per page, as the issue's held-back filings
+    were measured ("HARBORLIGHTS_2018_10K/page_13.txt", the text askdocs reads from the PDF's
+    page), and its questions with the evidence page's file as their source (page: None; the
+    report's page number kept as report_page)."""
+    import pypdfium2 as pdfium
+
+    from askdocs.readers.pdf import page_texts
+
+    folder = docs.parent.with_name(docs.parent.name + "-pages") / "docs"
+    if not folder.exists():
+        staged = folder.with_name("docs.partial")
+        for path in sorted(docs.glob("*.pdf")):
+            pdf = pdfium.PdfDocument(path.read_bytes())
+            (staged / path.stem).mkdir(parents=True, exist_ok=True)
+            for number, text in enumerate(page_texts(pdf), start=1):
+                (staged / path.stem / f"page_{number}.txt").write_text(text, encoding="utf-8")
+            pdf.close()
+        staged.rename(folder)
+    return folder, [{**q, "source": f"{q['source'].rsplit('.', 1)[0]}/page_{q['page']}.txt",
+                     "page": None, "report_page": q["page"]} for q in questions]
+
+
 def training_questions(companies: int) -> list[dict]:
     """For fitting the answerability model (bench/fit_answerability.py), not for this script's
     figures: every wording of every question about the first `companies` reports, for each year
@@ -442,7 +467,8 @@ def instructed(questions: list[dict]) -> list[dict]:
     return [{**item, "question": style.format(
         question=item["question"], bare=item["question"].rstrip("?"),
         lower=item["question"][0].lower() + item["question"][1:],
-        statement=spoken[item["page"]])} for style in INSTRUCTED for item in questions]
+        statement=spoken[item.get("report_page", item["page"])])}
+        for style in INSTRUCTED for item in questions]
 
 
 def asked(engine: AskDocs, questions: list[dict]) -> tuple[float, float]:
@@ -542,15 +568,27 @@ def main():
         print(f"{len(RETITLED)} more reports, statements titled otherwise ({len(questions)} "
               f"questions, plain and naming the statement as people do): ask answers "
               f"{answered}%, quotes the evidence page {quoted}%")
-        docs, questions = sec_collection()
+        sec_docs, sec_questions = sec_collection()
+        for key, (docs, questions), filed in (
+                ("sec", (sec_docs, sec_questions), "as PDFs"),
+                ("sec_pages", page_files(sec_docs, sec_questions), "one text file per page")):
+            build_index(docs, docs.parent / "index", embedder=embedder)
+            sec = result[key] = sec_figures(AskDocs.load(docs.parent / "index"), questions)
+            print(f"6 reports laid out as SEC filings, {filed} ({sec['questions']} questions, "
+                  f"plain and in {len(SEC_WRAPPINGS)} wrappings): ask answers "
+                  f"{sec['ask_answered']}%, quotes the evidence page "
+                  f"{sec['ask_quotes_evidence_page']}% (first "
+                  f"{sec['ask_first_quote_on_evidence_page']}%), quotes the figure asked for "
+                  f"{sec['ask_quotes_figure']}%; rank has the evidence page first "
+                  f"{sec['page_first']}%")
+        docs, questions = page_files(*collection(args.companies))
         build_index(docs, docs.parent / "index", embedder=embedder)
-        sec = result["sec"] = sec_figures(AskDocs.load(docs.parent / "index"), questions)
-        print(f"6 reports laid out as SEC filings ({sec['questions']} questions, plain and in "
-              f"{len(SEC_WRAPPINGS)} wrappings): ask answers {sec['ask_answered']}%, quotes the "
-              f"evidence page {sec['ask_quotes_evidence_page']}% (first "
-              f"{sec['ask_first_quote_on_evidence_page']}%), quotes the figure asked for "
-              f"{sec['ask_quotes_figure']}%; rank has the evidence page first "
-              f"{sec['page_first']}%")
+        pages = result["pages"] = evaluate(AskDocs.load(docs.parent / "index"), questions)
+        print(f"The {args.companies} reports, one text file per page: evidence page first "
+              f"{pages['page_first']}%, in the top 5 {pages['page_top5']}%; ask answers "
+              f"{pages['ask_answered']}%, quotes it {pages['ask_quotes_evidence_page']}%; in "
+              f"wrappings {pages['instructed']['ask_answered']}% and "
+              f"{pages['instructed']['ask_quotes_evidence_page']}%")
     Path(args.json).write_text(json.dumps(result, indent=1) + "\n")
 
 

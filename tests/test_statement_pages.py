@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 
 from askdocs.chunking import Chunk, chunk_texts, page_headings, split_sentences
-from askdocs.keywords import title_page_names
+from askdocs.keywords import Tokenizer, joined_names, spelled_out, title_page_names
 
 COVER = ("UNITED STATES\nSECURITIES AND EXCHANGE COMMISSION\nWashington, D.C. 20549\n"
          "FORM 10-K\nFor the fiscal year ended December 31, 2018\n"
@@ -34,7 +34,9 @@ def test_a_statement_page_is_headed_by_its_title_captions_and_years():
     assert text[slice(*headings[2])] == ("CONSOLIDATED STATEMENT OF CASH FLOWS\nAcme Tools Inc\n"
                                          "(Millions) Years ended December 31\n2018 2017 2016")
     assert headings[1] is None  # prose going on from the page before
-    assert page_headings(text, ()) == []
+    # a text without pages (a page filed as its own text file) is one page
+    heading = page_headings(STATEMENT, ())
+    assert STATEMENT[slice(*heading[0])].endswith("December 31\n2018 2017 2016")
     # a page that starts with a table row has no heading
     text, pages = paged(COVER, "Net income 4,858 5,363 4,833\nTotal assets 1 2\n")
     assert page_headings(text, pages)[1] is None
@@ -60,7 +62,21 @@ def test_a_chunk_below_its_pages_heading_is_indexed_with_it():
     assert headed.startswith("CONSOLIDATED STATEMENT OF CASH FLOWS\n")
     assert headed.endswith("\nDividends paid to shareholders (3,193) (2,803) (2,678)")
     assert own == text[prose.start:prose.end]
-    assert chunk_texts(text, (), [below]) == [text[below.start:below.end]]
+    row = STATEMENT.index("Dividends")
+    alone = Chunk(row, STATEMENT.index("\n", row), 0, 0)
+    assert chunk_texts(STATEMENT, (), [alone])[0].startswith("CONSOLIDATED STATEMENT")
+    assert chunk_texts(PROSE, (), [prose]) == [PROSE[prose.start:prose.end]]
+
+
+def test_a_name_a_path_writes_run_together_is_found():
+    tokenize = Tokenizer()
+    question = "What was Harbor Lights's net income in 2017?"
+    assert joined_names(question, tokenize) == [("harborlight", "Harbor Lights")]
+    named = spelled_out("HARBORLIGHTS 2018 10K page 13", question, tokenize)
+    assert named.splitlines() == ["HARBORLIGHTS 2018 10K page 13", "Harbor Lights"]
+    # a name the path does not write, or writes apart, is left as it was
+    assert spelled_out("BLUEFIN 2018 10K", question, tokenize) == "BLUEFIN 2018 10K"
+    assert spelled_out("Harbor Lights 2018", question, tokenize) == "Harbor Lights 2018"
 
 
 def test_the_cover_names_the_document():
@@ -132,6 +148,38 @@ def test_a_row_far_down_a_statement_is_found_by_the_company_on_the_cover(tmp_pat
     assert (first.source, first.page) == ("BOREALISFOODS_2018_10K.pdf", 5)
     assert "Dividends paid to shareholders 3,107 3,117 3,127" in first.text.splitlines()
     # a year the statement does not give, a company no report is of
+    for near_miss in ("What amount of dividends did Borealis Foods pay in FY2013?",
+                      "What amount of dividends did Cinder Motors pay in FY2017?"):
+        assert not engine.ask(near_miss).answered, near_miss
+
+
+def test_a_report_filed_one_text_file_per_page_is_answered(tmp_path, real_embedder):
+    """The statement's page names neither the company nor which year a column is: its folder
+    writes the company run together, its heading says the years."""
+    from askdocs import AskDocs, build_index
+
+    docs = tmp_path / "docs"
+    for seed, company in enumerate(("Acme Tools Inc", "Borealis Foods Corp"), start=1):
+        report = docs / (company.rsplit(" ", 1)[0].replace(" ", "").upper() + "_2018_10K")
+        report.mkdir(parents=True)
+        (report / "page_1.txt").write_text(COVER.replace("ACME TOOLS INC", company.upper()))
+        for page in range(2, 5):  # prose, as a report's pages are
+            (report / f"page_{page}.txt").write_text("".join(
+                f"{company}'s {n + 1}th plant on site {page} makes hand tools, fasteners and "
+                "abrasives for builders.\n" for n in range(30)))
+        rows = "\n".join(f"{row} {1000 * seed + 100 * r + 7:,} {1000 * seed + 100 * r + 17:,} "
+                         f"{1000 * seed + 100 * r + 27:,}" for r, row in enumerate(ROWS))
+        (report / "page_5.txt").write_text(
+            "CONSOLIDATED STATEMENT OF CASH FLOWS\n(Millions) Years ended December 31\n"
+            f"2018 2017 2016\n{rows}\n5\n")
+    index = tmp_path / "index"
+    build_index(docs, index, embedder=real_embedder)
+    engine = AskDocs.load(index, embedder=real_embedder)
+    answer = engine.ask("What amount of dividends did Borealis Foods pay in FY2017?")
+    assert answer.answered
+    assert answer.quotes[0].source == "BOREALISFOODS_2018_10K/page_5.txt"
+    assert answer.quotes[0].text.startswith("Dividends paid to shareholders 3,107 3,117 3,127")
+    assert not engine.unmentioned("What amount of dividends did Borealis Foods pay in FY2017?")
     for near_miss in ("What amount of dividends did Borealis Foods pay in FY2013?",
                       "What amount of dividends did Cinder Motors pay in FY2017?"):
         assert not engine.ask(near_miss).answered, near_miss

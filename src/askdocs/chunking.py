@@ -191,9 +191,9 @@ def page_headings(text: str, pages: tuple[int, ...],
     that is not a running header up to the first that is none of these (a table row, prose).
     A statement's rows far down its page say neither what it is nor which year each column is;
     this says both. At least one title line, or no heading; a line above it with no word (a
-    page number) is passed over."""
-    if not pages:
-        return []
+    page number) is passed over. A document without pages is one page (a page filed as its own
+    text file)."""
+    pages = pages or (0,)
     running = running_lines(text, pages) if running is None else running
     bounds, headings = (*pages, len(text) + 1), []
     for number, page_start in enumerate(pages):
@@ -234,7 +234,7 @@ def heading_above(text: str, pages: tuple[int, ...], headings: list[tuple[int, i
                   offset: int) -> str:
     """The heading (page_headings) of the page holding offset, if offset is below it; else
     empty."""
-    span = headings[bisect.bisect_right(pages, offset) - 1] if headings else None
+    span = headings[bisect.bisect_right(pages or (0,), offset) - 1] if headings else None
     return text[span[0]:span[1]] if span and offset >= span[1] else ""
 
 

@@ -46,7 +46,7 @@ from askdocs.embedding import (
 from askdocs.errors import IndexCorruptError, IndexMismatchError, InputError
 from askdocs.glossary import expanded, found
 from askdocs.instructions import without_instructions
-from askdocs.keywords import asking_terms, near_share, weight_share
+from askdocs.keywords import asking_terms, joined_names, near_share, spelled_out, weight_share
 from askdocs.lexicon import lexicon
 from askdocs.numbers import Agreement, Quantity, agreement, asks_quantity, quantities
 from askdocs.retrieval import DEPTH, Hit, Searcher, Weights
@@ -186,12 +186,16 @@ class AskDocs:
         missing = []
         with self.lock:
             searcher = self.searcher
+            # words a document's path writes run together ("HARBORLIGHTS_2018_10K.pdf")
+            joined = {word for token, words in joined_names(question, searcher.tokenize)
+                      if token in searcher.named_by for word in words.split()}
             for name in question_names(question):
                 for word in re.findall(r"[^\W_]+", name):  # "Super Bowl-related": each word
-                    if any(not (searcher.vocabulary.known(t) or searcher.chunk_vocabulary.known(t)
-                                or t in searcher.named_by
-                                or searcher.vocabulary.expand([t]) != [t])
-                           for t in searcher.tokenize(word)):
+                    if word not in joined and any(
+                            not (searcher.vocabulary.known(t) or searcher.chunk_vocabulary.known(t)
+                                 or t in searcher.named_by
+                                 or searcher.vocabulary.expand([t]) != [t])
+                            for t in searcher.tokenize(word)):
                         missing.append(word)
         missing = list(dict.fromkeys(missing))
         if not missing:
@@ -219,9 +223,15 @@ class AskDocs:
                     query, terms, idf, text[hit.start:hit.end],
                     text[hit.passage_start:hit.passage_end], self.searcher.tokenize,
                     confidence(hit, exact) - self.threshold,
-                    f"{self.searcher.identity(hit.document)}\n{self.heading(hit)}", asked, said))
+                    f"{self.named(hit.document, query)}\n{self.heading(hit)}", asked, said))
                 margins.append(confidence(hit, near) - self.threshold)
             return rows, margins
+
+    def named(self, document: int, question: str) -> str:
+        """What names a document (keywords.identity_text), with the question's names that its
+        path writes joined (keywords.spelled_out: "Harbor Lights" for
+        "HARBORLIGHTS_2018_10K/page_13.txt"). Called under self.lock."""
+        return spelled_out(self.searcher.identity(document), question, self.searcher.tokenize)
 
     def answer_terms(self, query: str) -> tuple[list[str], dict[str, float], dict[str, str]]:
         """The query's terms that decide whether to answer (its search terms but the verbs a
@@ -261,8 +271,6 @@ class AskDocs:
         which statement a table row is in, and which year each column is. Called under
         self.lock."""
         document = self.numbered(hit.document)
-        if not document.pages:
-            return ""
         headings = self.headings.get(hit.document)
         if headings is None:
             if len(self.headings) >= HEADINGS_CACHED:

@@ -28,6 +28,9 @@ RECENT_TEXTS = 4096
 TITLE_PAGE_LINES = 40
 TITLE_LINE_WORDS = 6
 LETTER = re.compile(r"[^\W\d_]")
+# a run of capitalised words in a question ("Harbor Lights", "American Express")
+CAPITALISED_RUN = re.compile(r"[A-Z][^\W_]*(?:[ \t]+[A-Z][^\W_]*)+")
+JOINED_WORDS = 3  # a name is looked for joined up to this many words at a time
 # Stems of verbs a question asks with, not about: "what happened in Kherson?" asks about Kherson,
 # and the sentences that answer it say what happened ("a drone attack at a thermal power
 # plant"), rarely that it "happened". Left out of the terms whose coverage decides whether to
@@ -124,6 +127,32 @@ def title_page_names(text: str, pages: tuple[int, ...]) -> list[str]:
                 w[0].isupper() for w in words if w.lower() not in MINOR_WORDS):
             names.append(line)
     return names
+
+
+def joined_names(question: str, tokenize) -> list[tuple[str, str]]:
+    """The names a question writes in two or more capitalised words, as a file name writes them
+    run together ("HARBORLIGHTS_2018_10K.pdf", "AMERICANEXPRESS_2022_10K"): per run of two or
+    three adjacent words, the joined run's token and the words. A page filed as its
+    own text file is named only by its path, and "harborlights" is neither "harbor" nor
+    "lights"."""
+    joined = []
+    for run in CAPITALISED_RUN.findall(question):
+        words = re.sub(r"['’]s$", "", run).split()
+        for size in range(2, JOINED_WORDS + 1):
+            for first in range(len(words) - size + 1):
+                part = words[first:first + size]
+                token = tokenize("".join(part))
+                if len(token) == 1:
+                    joined.append((token[0], " ".join(part)))
+    return joined
+
+
+def spelled_out(identity: str, question: str, tokenize) -> str:
+    """What names a document (identity_text), with the question's names it writes joined
+    (joined_names) also written as the question writes them."""
+    tokens = set(tokenize(identity))
+    found = [words for token, words in joined_names(question, tokenize) if token in tokens]
+    return "\n".join([identity, *found]) if found else identity
 
 
 def lucene_idf(df: int | np.ndarray, n: int):

@@ -13,7 +13,7 @@ import numpy as np
 
 from askdocs.documents import Document
 from askdocs.errors import IndexMissingError, InputError
-from askdocs.keywords import Tokenizer, Vocabulary, lucene_idf
+from askdocs.keywords import Tokenizer, Vocabulary, joined_names, lucene_idf
 from askdocs.retrieval import DEPTH, Hit, Keyword, Part, Searcher, Weights
 from askdocs.store import StoredIndex
 from askdocs.stores import VectorStore
@@ -182,7 +182,8 @@ class MilvusSearcher(Searcher):
             return None
         part = Part(slice_, np.ones(len(self.records), dtype=bool), 0, 0)
         part.ids = ids
-        keyword = Keyword([np.arange(len(ids))], [dot(s_terms, sparse)], best, idf)
+        keyword = Keyword([np.arange(len(ids))], [dot(s_terms, sparse)], best, idf,
+                          joined_names(question, self.tokenize))
         chunk_keyword = Keyword([np.arange(len(c_terms))], [dot(c_terms, chunk_sparse)],
                                 chunk_best, chunk_idf)
         rows = np.arange(len(ids))

@@ -12,12 +12,12 @@ it alone, so its fused score is exactly the one an exhaustive scorer gives it
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from askdocs.documents import Document
-from askdocs.keywords import Tokenizer, Vocabulary
+from askdocs.keywords import Tokenizer, Vocabulary, joined_names
 from askdocs.store import StoredIndex
 from askdocs.stores.segment import (
     CHUNK_HI,
@@ -94,6 +94,9 @@ class Keyword:
     scores: list[np.ndarray]
     best: float  # the best live row's score, what scores are relative to
     idf: dict[str, float]  # each query term's collection IDF
+    # names the question writes in words that a document's path may write joined
+    # (keywords.joined_names): ("harborlight", "Harbor Lights")
+    joined: list[tuple[str, str]] = field(default_factory=list)
 
     def lookup(self, part: int, rows: np.ndarray) -> np.ndarray:
         """The relative scores of these rows of a part (0 where no term occurs)."""
@@ -186,14 +189,21 @@ class Searcher:
                 best = max(best, float(s.max()))
         return Keyword(rows, scores, best, idf)
 
-    def document_match(self, weights: dict[str, float], documents: np.ndarray) -> np.ndarray:
-        """Per document, the share of the query's keyword weight (IDF) its identity holds."""
+    def document_match(self, weights: dict[str, float], documents: np.ndarray,
+                       joined: list[tuple[str, str]] = ()) -> np.ndarray:
+        """Per document, the share of the query's keyword weight (IDF) its identity holds; a
+        name its path writes joined (Keyword.joined) holds the name's words."""
         total = sum(weights.values())
+        named = {token: self.named_by.get(token) for token in weights}
+        for token, words in joined:
+            by = self.named_by.get(token)
+            for word in self.tokenize(words) if by is not None else ():
+                if word in named:
+                    named[word] = by if named[word] is None else np.union1d(named[word], by)
         match = np.zeros(len(documents), dtype=np.float32)
         for token, weight in weights.items():
-            named = self.named_by.get(token)
-            if named is not None:
-                match += np.isin(documents, named) * np.float32(weight / total)
+            if named[token] is not None:
+                match += np.isin(documents, named[token]) * np.float32(weight / total)
         return match
 
     def candidates(self, p: int, vector: np.ndarray, keyword: Keyword,
@@ -226,6 +236,7 @@ class Searcher:
             return None
         query = self.query_terms(question)
         keyword, chunk_keyword = self.keyword(query, False), self.keyword(query, True)
+        keyword.joined = joined_names(question, self.tokenize)
         scored = []
         for p, part in enumerate(self.parts):
             rows = (np.flatnonzero(part.live) if self.depth is None
@@ -259,7 +270,7 @@ class Searcher:
         np.maximum.at(passage_kw, owner, chunk_kw)
         documents = part.doc_base + table[:, DOC].astype(np.int64)
         sentence_kw = keyword.lookup(p, rows)
-        named = self.document_match(keyword.idf, documents)
+        named = self.document_match(keyword.idf, documents, keyword.joined)
         w = self.weights
         fused = (w.dense_sentence * dense + w.dense_passage * passage
                  + w.keyword_sentence * sentence_kw + w.keyword_passage * passage_kw
