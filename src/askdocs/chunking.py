@@ -37,6 +37,7 @@ SHORT_LINE = 40  # a line under this many characters ends a unit: a heading, a l
 # a page's heading (page_headings): at most this many lines, each a title, a caption of at most
 # CAPTION_WORDS words, or a line that ends in two or more years (the column header)
 HEADING_LINES = 5
+HEADING_SCAN = 4096  # characters of a page read for its heading: a long text is one page
 CAPTION_WORDS = 8
 YEARS_LINE = re.compile(r"(?:^|\s)(?:(?:19|20)\d\d\s+)+(?:19|20)\d\d\s*$")
 MAX_SENTENCE_CHARS = 1000  # longer runs are cut at a space so quotes stay readable
@@ -197,8 +198,8 @@ def page_headings(text: str, pages: tuple[int, ...],
     running = running_lines(text, pages) if running is None else running
     bounds, headings = (*pages, len(text) + 1), []
     for number, page_start in enumerate(pages):
-        lines = [span for span in line_spans(text, page_start,
-                                             max(page_start, bounds[number + 1] - 1))
+        end = min(bounds[number + 1] - 1, page_start + HEADING_SCAN)
+        lines = [span for span in line_spans(text, page_start, max(page_start, end))
                  if span[0] not in running]
         kept, titled = [], False
         for start, end in lines[:HEADING_LINES]:
