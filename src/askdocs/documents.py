@@ -21,6 +21,7 @@ from askdocs.readers import Extracted, Unreadable, described, extract, format_fo
 from askdocs.readers.text import decode
 
 TITLE_CHARS = 120
+LETTER = re.compile(r"[^\W\d_]")  # a letter: a line or word with none is a number
 
 # A leading metadata line such as "date 2025-04-04" or "Date: 2025-04-04".
 DATE_PREFIX = re.compile(r"\A\s*date\s*:?\s*(\d{4}-\d{2}-\d{2})\b\s*", re.IGNORECASE)
@@ -76,7 +77,7 @@ def find_title(text: str) -> str:
     """The first line with a letter (not a page number), or its first sentence, trimmed,
     without markdown heading marks."""
     lines = text[body_start(text):].lstrip().split("\n", 20)[:20]
-    line = next((n for n in lines if re.search(r"[^\W\d_]", n)), lines[0])
+    line = next((n for n in lines if LETTER.search(n)), lines[0])
     line = line.strip().lstrip("#").strip()
     sentence = re.split(r"(?<=[.!?])\s+", line, maxsplit=1)[0]
     if len(sentence) > TITLE_CHARS:

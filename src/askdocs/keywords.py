@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from askdocs.chunking import DIGITS, MINOR_WORDS, TITLE_WORD, line_spans, running_lines
-from askdocs.documents import Document
+from askdocs.documents import LETTER, Document
 
 WORD = re.compile(r"\w+")
 # "inter-national", also split at a line end as text from a PDF is: also indexed joined up
@@ -27,7 +27,6 @@ RECENT_TEXTS = 4096
 # a paged document's cover, read for its names (title_page_names): its first lines, each short
 TITLE_PAGE_LINES = 40
 TITLE_LINE_WORDS = 6
-LETTER = re.compile(r"[^\W\d_]")
 # a run of capitalised words in a question ("Harbor Lights", "American Express")
 CAPITALISED_RUN = re.compile(r"[A-Z][^\W_]*(?:[ \t]+[A-Z][^\W_]*)+")
 JOINED_WORDS = 3  # a name is looked for joined up to this many words at a time
@@ -137,7 +136,7 @@ def joined_names(question: str, tokenize) -> list[tuple[str, str]]:
     "lights"."""
     joined = []
     for run in CAPITALISED_RUN.findall(question):
-        words = re.sub(r"['’]s$", "", run).split()
+        words = run.split()  # a run stops at an apostrophe: "Harbor Lights's"
         for size in range(2, JOINED_WORDS + 1):
             for first in range(len(words) - size + 1):
                 part = words[first:first + size]
