@@ -119,6 +119,13 @@ def statement_pages() -> dict[str, int]:
     return {row: first + n for n, rows in enumerate(STATEMENTS.values()) for row in rows}
 
 
+def draw_lines(pdf, lines: list[str]) -> None:
+    """A page of text, a line at a time from the top (a narrative page, the cover)."""
+    pdf.setFont("Helvetica", 9)
+    for n, line in enumerate(lines):
+        pdf.drawString(50, 780 - 15 * n, line)
+
+
 def report(company: str, prose: list[str], rng: random.Random,
            titles: tuple[str, ...] | None = None) -> tuple[bytes, dict[str, int]]:
     """The PDF of one annual report, and the page (1-based) of each statement row; titles: the
@@ -164,9 +171,7 @@ def report(company: str, prose: list[str], rng: random.Random,
                     pdf.drawString(x, y, f"({shown})" if "Purchases" in row or "paid" in row
                                    or "Repurchases" in row or "Cost" in row else shown)
         else:
-            pdf.setFont("Helvetica", 9)
-            for row_number, line in enumerate(page):
-                pdf.drawString(50, 780 - 15 * row_number, line)
+            draw_lines(pdf, page)
         pdf.showPage()
     pdf.save()
     assert where == statement_pages()
@@ -375,9 +380,7 @@ def sec_report(company: str, prose: list[str], rng: random.Random
                 for x, cell in zip(xs, cells):
                     pdf.drawString(x, top - 16 * n, cell)
         else:
-            pdf.setFont("Helvetica", 9)
-            for n, line in enumerate(page):
-                pdf.drawString(50, 780 - 15 * n, line)
+            draw_lines(pdf, page)
         pdf.showPage()
     pdf.save()
     pages_of = {(n, row): where[n] for n, rows in enumerate(SEC_STATEMENTS.values())
