@@ -416,26 +416,32 @@ def sec_collection() -> tuple[Path, list[dict]]:
     return cached("filings-sec", make)
 
 
-def page_files(docs: Path, questions: list[dict]) -> tuple[Path, list[dict]]:
+def page_files(docs: Path, questions: list[dict], flat: bool = False
+               ) -> tuple[Path, list[dict]]:
     """The reports of a collection filed one text file per page, as the issue's held-back filings
     were measured ("HARBORLIGHTS_2018_10K/page_13.txt", the text askdocs reads from the PDF's
-    page), and its questions with the evidence page's file as their source (page: None; the
-    report's page number kept as report_page)."""
+    page; flat: every report's pages in one folder, "HARBORLIGHTS_2018_10K_page_13.txt"), and
+    its questions with the evidence page's file as their source (page: None; the report's page
+    number kept as report_page)."""
     import pypdfium2 as pdfium
 
     from askdocs.readers.pdf import page_texts
 
-    folder = docs.parent.with_name(docs.parent.name + "-pages") / "docs"
+    def name(stem: str, number: int) -> str:
+        return f"{stem}_page_{number}.txt" if flat else f"{stem}/page_{number}.txt"
+
+    suffix = "-flat" if flat else "-pages"
+    folder = docs.parent.with_name(docs.parent.name + suffix) / "docs"
     if not folder.exists():
         staged = folder.with_name("docs.partial")
         for path in sorted(docs.glob("*.pdf")):
             pdf = pdfium.PdfDocument(path.read_bytes())
-            (staged / path.stem).mkdir(parents=True, exist_ok=True)
             for number, text in enumerate(page_texts(pdf), start=1):
-                (staged / path.stem / f"page_{number}.txt").write_text(text, encoding="utf-8")
+                (staged / name(path.stem, number)).parent.mkdir(parents=True, exist_ok=True)
+                (staged / name(path.stem, number)).write_text(text, encoding="utf-8")
             pdf.close()
         staged.rename(folder)
-    return folder, [{**q, "source": f"{q['source'].rsplit('.', 1)[0]}/page_{q['page']}.txt",
+    return folder, [{**q, "source": name(q["source"].rsplit(".", 1)[0], q["page"]),
                      "page": None, "report_page": q["page"]} for q in questions]
 
 
@@ -584,14 +590,17 @@ def main():
                   f"{sec['ask_first_quote_on_evidence_page']}%), quotes the figure asked for "
                   f"{sec['ask_quotes_figure']}%; rank has the evidence page first "
                   f"{sec['page_first']}%")
-        docs, questions = page_files(*collection(args.companies))
-        build_index(docs, docs.parent / "index", embedder=embedder)
-        pages = result["pages"] = evaluate(AskDocs.load(docs.parent / "index"), questions)
-        print(f"The {args.companies} reports, one text file per page: evidence page first "
-              f"{pages['page_first']}%, in the top 5 {pages['page_top5']}%; ask answers "
-              f"{pages['ask_answered']}%, quotes it {pages['ask_quotes_evidence_page']}%; in "
-              f"wrappings {pages['instructed']['ask_answered']}% and "
-              f"{pages['instructed']['ask_quotes_evidence_page']}%")
+        for key, flat, filed in (("pages", False, "a folder each"),
+                                 ("pages_flat", True, "all in one folder")):
+            docs, questions = page_files(*collection(args.companies), flat=flat)
+            build_index(docs, docs.parent / "index", embedder=embedder)
+            pages = result[key] = evaluate(AskDocs.load(docs.parent / "index"), questions)
+            print(f"The {args.companies} reports, one text file per page, {filed}: evidence "
+                  f"page first {pages['page_first']}%, in the top 5 {pages['page_top5']}%; "
+                  f"ask answers {pages['ask_answered']}%, quotes it "
+                  f"{pages['ask_quotes_evidence_page']}%; in wrappings "
+                  f"{pages['instructed']['ask_answered']}% and "
+                  f"{pages['instructed']['ask_quotes_evidence_page']}%")
     Path(args.json).write_text(json.dumps(result, indent=1) + "\n")
 
 

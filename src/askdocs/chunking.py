@@ -40,6 +40,7 @@ HEADING_LINES = 5
 HEADING_SCAN = 4096  # characters of a page read for its heading: a long text is one page
 CAPTION_WORDS = 8
 YEARS_LINE = re.compile(r"(?:^|\s)(?:(?:19|20)\d\d\s+)+(?:19|20)\d\d\s*$")
+PAGE_NUMBER = re.compile(r"[\W_]*\d{1,4}[\W_]*")  # "14", "- 14 -": a page number's own line
 MAX_SENTENCE_CHARS = 1000  # longer runs are cut at a space so quotes stay readable
 
 
@@ -165,23 +166,56 @@ def line_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
     return [span for span in spans if span[1] > span[0]]
 
 
-def running_lines(text: str, pages: tuple[int, ...], edge: int = 2) -> frozenset[int]:
+EDGE_LINE_CHARS = 120  # a longer line is prose, never a running header or footer
+
+
+def line_key(text: str, start: int, end: int) -> str:
+    """A line's wording as pages repeat it: spaces collapsed, lower case, numbers as "#"
+    ("Page 3" and "Page 4" are one line)."""
+    return DIGITS.sub("#", " ".join(text[start:end].split()).lower())
+
+
+def edge_lines(text: str, start: int, end: int, edge: int = 2) -> list[tuple[int, int]]:
+    """The spans of the first and last `edge` lines between start and end (once each), where a
+    running header or footer would be."""
+    lines = line_spans(text, start, max(start, end))
+    return [span for span in dict.fromkeys(lines[:edge] + lines[-edge:])
+            if span[1] - span[0] <= EDGE_LINE_CHARS]
+
+
+def edge_keys(text: str, edge: int = 2) -> tuple[str, ...]:
+    """The keys (line_key) of a document's first and last `edge` lines: what
+    documents.shared_lines compares across pages filed one text file each. Not of a line that
+    ends a sentence (a short note's first line is its content, not a header), nor of a document
+    of one line."""
+    if len(line_spans(text, 0, min(len(text), HEADING_SCAN))) < 2:
+        return ()
+    return tuple(dict.fromkeys(line_key(text, a, b) for a, b in edge_lines(text, 0, len(text),
+                                                                           edge)
+                               if not text[a:b].endswith((".", "!", "?"))))
+
+
+def running_lines(text: str, pages: tuple[int, ...], edge: int = 2,
+                  shared: tuple[str, ...] = ()) -> frozenset[int]:
     """Start offsets of running headers and footers: lines among the first or last `edge` lines
-    of a page whose wording (numbers aside: "Page 3") recurs on at least 40% of the pages."""
+    of a page whose wording (numbers aside: "Page 3") recurs on at least 40% of the pages; in a
+    page filed as its own text file, its first or last lines whose wording (line_key) `shared`
+    holds: the lines it shares with the other pages of its report (documents.shared_lines)."""
+    own = frozenset(a for a, b in edge_lines(text, 0, len(text), edge)
+                    if line_key(text, a, b) in shared) if shared else frozenset()
     if len(pages) < 3:
-        return frozenset()
+        return own
     bounds = (*pages, len(text) + 1)
     seen: dict[str, set[int]] = {}
     starts: dict[str, list[int]] = {}
     for number, page_start in enumerate(pages):
-        lines = line_spans(text, page_start, max(page_start, bounds[number + 1] - 1))
-        for line_start, line_end in dict.fromkeys(lines[:edge] + lines[-edge:]):
-            key = DIGITS.sub("#", " ".join(text[line_start:line_end].split()).lower())
+        for line_start, line_end in edge_lines(text, page_start, bounds[number + 1] - 1, edge):
+            key = line_key(text, line_start, line_end)
             seen.setdefault(key, set()).add(number)
             starts.setdefault(key, []).append(line_start)
     needed = max(3, -(-4 * len(pages) // 10))
-    return frozenset(s for key, pages_seen in seen.items() if len(pages_seen) >= needed
-                     for s in starts[key])
+    return own | frozenset(s for key, pages_seen in seen.items() if len(pages_seen) >= needed
+                           for s in starts[key])
 
 
 def page_headings(text: str, pages: tuple[int, ...],
@@ -191,11 +225,13 @@ def page_headings(text: str, pages: tuple[int, ...],
     ended December 31") and a column header of years ("2018 2017 2016"), from its first line
     that is not a running header up to the first that is none of these (a table row, prose).
     A statement's rows far down its page say neither what it is nor which year each column is;
-    this says both. At least one title line, or no heading; a line above it with no word (a
-    page number) is passed over. A document without pages is one page (a page filed as its own
-    text file)."""
-    pages = pages or (0,)
+    this says both. At least one title line, or no heading; a line above it with no word, or a
+    page number's own line anywhere in it (a page filed as text: its running header, its
+    number, then the statement's title), is passed over. A document without pages is one page
+    (a page filed as its own text file: the running header it shares with its report's other
+    pages, running_lines, heads it too, for there is no other page to say whose it is)."""
     running = running_lines(text, pages) if running is None else running
+    pages = pages or (0,)
     bounds, headings = (*pages, len(text) + 1), []
     for number, page_start in enumerate(pages):
         end = min(bounds[number + 1] - 1, page_start + HEADING_SCAN)
@@ -204,8 +240,8 @@ def page_headings(text: str, pages: tuple[int, ...],
         kept, titled = [], False
         for start, end in lines[:HEADING_LINES]:
             line = text[start:end]
-            if not kept and not TITLE_WORD.search(line):  # a page number above the title
-                continue
+            if (not kept and not TITLE_WORD.search(line)) or PAGE_NUMBER.fullmatch(line):
+                continue  # a page number above the title, or under a running header
             title, years = is_heading(line) or is_capitals(line), YEARS_LINE.search(line)
             if not (title or years or is_caption(line)):
                 break
@@ -327,19 +363,21 @@ def is_quotable(sentence: str) -> bool:
     return ends and TWO_WORDS.search(sentence) is not None
 
 
-def split_sentences(text: str, pages: tuple[int, ...] = (),
-                    lines_are_paragraphs: bool = False) -> list[Sentence]:
+def split_sentences(text: str, pages: tuple[int, ...] = (), lines_are_paragraphs: bool = False,
+                    shared: tuple[str, ...] = ()) -> list[Sentence]:
     """All sentences of a document, in order, with paragraph numbers.
 
     `pages`: where each page of a paged document starts; its running headers and footers are
-    never quotable and never cut a sentence. `lines_are_paragraphs`: every line is a paragraph
+    never quotable and never cut a sentence; so are those of a page filed as its own text file
+    that `shared` names (running_lines). `lines_are_paragraphs`: every line is a paragraph
     (text read from Word files and web pages).
     """
-    running = running_lines(text, pages)
+    paged = running_lines(text, pages)
+    running = paged | running_lines(text, (), shared=shared) if shared else paged
     layout = PageLayout.of(text, pages) if pages else None
     # a table's heading (its title, captions and column years) says what its rows are, and
     # is found through them (chunk_texts), but answers nothing itself
-    headers = [(a, b) for a, b in filter(None, page_headings(text, pages, running))
+    headers = [(a, b) for a, b in filter(None, page_headings(text, pages, paged))
                if YEARS_LINE.search(text[a:b])]
     header_starts = [a for a, _ in headers]
     if lines_are_paragraphs:

@@ -39,6 +39,10 @@ class Document:
     size: int
     sha256: str
     pages: tuple[int, ...] = ()  # paged formats (PDF): offset in `text` where each page starts
+    # a document without pages filed beside others (a report's pages, one text file each): the
+    # wording (chunking.line_key) of its first and last lines that recur across them, its
+    # running header and footer (shared_lines)
+    shared: tuple[str, ...] = ()
 
     def page_of(self, offset: int) -> int | None:
         """The 1-based page holding a text offset, or None for a document without pages."""
@@ -181,6 +185,38 @@ def load_folder(folder: str | Path) -> tuple[list[Document], list[Skipped]]:
             continue
         documents.append(document)
     return documents, skipped
+
+
+SHARED_FILES = 3  # a line runs across pages filed one file each if at least this many files
+SHARED_PERCENT = 40  # and this share of the group repeat it first or last (as PDF pages must)
+DIGIT_RUN = re.compile(r"\d+")
+
+
+def shared_lines(edges: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
+    """Per document, which of its first and last lines (edges: their chunking.line_key, per
+    document id, for documents without pages) run across the pages of one report filed one text
+    file each, as a PDF repeats its running header ("Harbor Lights | 2018 Annual Report") and
+    page numbers on each page: they are not quoted, and they name the document
+    (keywords.identity_text). A report's pages are the files whose paths differ only in their
+    numbers ("HARBOR_2018_10K/page_13.txt", "HARBOR_2018_10K_p13.txt"); a line must be first or
+    last in at least SHARED_FILES of them and SHARED_PERCENT."""
+    groups: dict[str, list[str]] = {}
+    for doc_id in edges:
+        groups.setdefault(DIGIT_RUN.sub("#", doc_id), []).append(doc_id)
+    shared = {}
+    for ids in groups.values():
+        if len(ids) < SHARED_FILES:
+            continue
+        counts: dict[str, int] = {}
+        for doc_id in ids:
+            for key in set(edges[doc_id]):
+                counts[key] = counts.get(key, 0) + 1
+        needed = max(SHARED_FILES, -(-SHARED_PERCENT * len(ids) // 100))
+        for doc_id in ids:
+            own = tuple(k for k in edges[doc_id] if counts[k] >= needed)
+            if own:
+                shared[doc_id] = own
+    return shared
 
 
 def sha256_file(path: Path) -> str:

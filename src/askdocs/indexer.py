@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from askdocs.chunking import chunk_texts, make_chunks, split_sentences
+from askdocs.chunking import chunk_texts, edge_keys, make_chunks, split_sentences
 from askdocs.documents import (
     Document,
     Skipped,
@@ -20,6 +20,7 @@ from askdocs.documents import (
     read_document,
     scan_folder,
     sha256_file,
+    shared_lines,
 )
 from askdocs.embedding import (
     DEFAULT_MODEL,
@@ -44,7 +45,7 @@ from askdocs.stores.segment import DocumentRecord, Segment
 
 # "splitter" is the version of the sentence splitting and of what a chunk is indexed as
 # (chunking.chunk_texts): a new one rebuilds old indexes in full
-CHUNK_SETTINGS = {"chunk_target": 500, "chunk_limit": 1000, "chunk_min_break": 200, "splitter": 4}
+CHUNK_SETTINGS = {"chunk_target": 500, "chunk_limit": 1000, "chunk_min_break": 200, "splitter": 5}
 
 
 @dataclass(frozen=True)
@@ -151,11 +152,33 @@ def read_sources(sources: list[SourceFile], previous: Previous) -> Reading:
     return reading
 
 
+def share_lines(reading: Reading, sources: list[SourceFile]) -> None:
+    """Give each document without pages the first and last lines it shares with the other pages
+    of its report (documents.shared_lines: a report filed one text file per page, its running
+    header). An unchanged document whose shared lines are no longer the same (a page was added
+    beside it) is read and embedded again; one that cannot be read now keeps its old ones."""
+    edges = {d.id: edge_keys(d.text) for d in reading.fresh if not d.pages}
+    edges.update({doc_id: info.edges for doc_id, info in reading.kept.items() if info.edges})
+    shared = shared_lines(edges)
+    reading.fresh = [replace(d, shared=shared.get(d.id, ())) for d in reading.fresh]
+    changed = {doc_id for doc_id, info in reading.kept.items()
+               if info.shared != shared.get(doc_id, ())}
+    for source in sources:
+        if source.id in changed:
+            try:
+                document, _ = read_document(source.id, source.path.read_bytes())
+            except (OSError, Unreadable):
+                continue
+            reading.fresh.append(replace(document, shared=shared.get(source.id, ())))
+            del reading.kept[source.id]
+
+
 def split_document(document: Document) -> tuple[list, list]:
     """A document's sentences and chunks, split as its format needs."""
     fmt = format_for(document.id)
     sentences = split_sentences(document.text, document.pages,
-                                lines_are_paragraphs=bool(fmt and fmt.lines_are_paragraphs))
+                                lines_are_paragraphs=bool(fmt and fmt.lines_are_paragraphs),
+                                shared=document.shared)
     chunks = make_chunks(sentences, target=CHUNK_SETTINGS["chunk_target"],
                          limit=CHUNK_SETTINGS["chunk_limit"],
                          min_break=CHUNK_SETTINGS["chunk_min_break"])
@@ -285,6 +308,7 @@ def update(docs_dir: Path, index_dir: Path, embedder: Embedder, previous: Previo
     reading = read_sources(sources, previous)
     if not reading.order:
         raise no_documents(docs_dir)
+    share_lines(reading, sources)
     fresh = embed_documents(reading.fresh, embedder, progress)
     old = previous.documents
     indexed = set(reading.order)
@@ -347,7 +371,9 @@ def plan_merge(segments: list[Segment], staying: dict[str, np.ndarray], fresh: b
 
 
 def info_of(document: Document) -> DocumentInfo:
-    return DocumentInfo(document.sha256, document.title, document.date, document.size)
+    return DocumentInfo(document.sha256, document.title, document.date, document.size,
+                        edges=() if document.pages else edge_keys(document.text),
+                        shared=document.shared)
 
 
 def live_counts(kept: list[Segment], staying: dict[str, np.ndarray],

@@ -28,6 +28,7 @@ RECENT_TEXTS = 4096
 TITLE_PAGE_LINES = 40
 TITLE_LINE_WORDS = 6
 # a run of capitalised words in a question ("Harbor Lights", "American Express")
+NOT_A_YEAR = re.compile(r"(?<!\d)(?!(?:19|20)\d\d(?!\d))\d+")
 CAPITALISED_RUN = re.compile(r"[A-Z][^\W_]*(?:[ \t]+[A-Z][^\W_]*)+")
 JOINED_WORDS = 3  # a name is looked for joined up to this many words at a time
 # Stems of verbs a question asks with, not about: "what happened in Kherson?" asks about Kherson,
@@ -95,21 +96,24 @@ def sentence_tokens(tokenize: Tokenizer, texts: list[str]) -> list[list[str]]:
 
 
 def identity_text(document: Document) -> str:
-    """What names a document: its path's words, its title and, in a paged document, its running
-    headers and footers ("3M Company | 2018 Form 10-K"). A table row names neither the company
-    nor the year a question asks about; the document around it does."""
+    """What names a document: its path's words, its title and its running headers and footers
+    ("3M Company | 2018 Form 10-K"), in a paged document or across the pages of a report filed
+    one text file each (Document.shared). A table row names neither the company nor the year a
+    question asks about; the document around it does."""
     words = [re.sub(r"[_\W]+", " ", document.id.rsplit(".", 1)[0]), document.title]
     if document.pages:
         words += title_page_names(document.text, document.pages)
-        text, lines = document.text, {}
-        for start in sorted(running_lines(text, document.pages)):
-            end = text.find("\n", start)
-            line = text[start:end if end >= 0 else len(text)].strip()
-            lines.setdefault(DIGITS.sub("#", line), set()).add(line)
-        # a line the same on every page keeps its numbers (the year); page numbers go
-        words += [next(iter(same)) if len(same) == 1 else DIGITS.sub("", key.replace("#", ""))
-                  for key, same in lines.items()]
-    return " ".join(dict.fromkeys(words))
+    text, lines = document.text, {}
+    for start in sorted(running_lines(text, document.pages, shared=document.shared)):
+        end = text.find("\n", start)
+        line = text[start:end if end >= 0 else len(text)].strip()
+        lines.setdefault(DIGITS.sub("#", line), set()).add(line)
+    # a line the same on every page keeps its numbers (the year); page numbers go. A page filed
+    # alone shows one page's line: it keeps only what reads as a year.
+    words += [DIGITS.sub("", key.replace("#", "")) if len(same) > 1 else
+              next(iter(same)) if document.pages else NOT_A_YEAR.sub("", next(iter(same)))
+              for key, same in lines.items()]
+    return " ".join(dict.fromkeys(w for w in words if w.strip()))
 
 
 def title_page_names(text: str, pages: tuple[int, ...]) -> list[str]:

@@ -76,6 +76,11 @@ class DocumentInfo:
     date: str | None
     size: int
     segment: str = ""  # the segment holding its live copy (older copies elsewhere are deleted)
+    # a document without pages: the wording of its first and last lines (chunking.edge_keys),
+    # and those of them that run across its folder (Document.shared); a later build compares
+    # them with new files' (indexer.share_lines) without reading it again
+    edges: tuple[str, ...] = ()
+    shared: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -187,6 +192,13 @@ def _text(owner: dict, key: str) -> str:
     return value
 
 
+def _texts(owner: dict, key: str) -> tuple[str, ...]:
+    value = owner.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ManifestError(f"{key} is not a list of strings")
+    return tuple(value)
+
+
 def _whole(owner: dict, key: str) -> int:
     value = owner.get(key)
     if type(value) is not int or value < 0:  # bool is an int subclass: excluded on purpose
@@ -207,7 +219,7 @@ def _document(value: object, doc_id: str) -> DocumentInfo:
     if date is not None and not isinstance(date, str):
         raise ManifestError(f"date of {doc_id[:80]!r} is not a string")
     return DocumentInfo(_hash(doc, "sha256"), _text(doc, "title"), date, _whole(doc, "size"),
-                        _text(doc, "segment"))
+                        _text(doc, "segment"), _texts(doc, "edges"), _texts(doc, "shared"))
 
 
 def _segment(value: object) -> SegmentInfo:

@@ -136,7 +136,8 @@ class MilvusSearcher(Searcher):
     def document(self, document: int) -> Document:
         info = self.records[document]
         return Document(info["id"], self.text_of(document), info["title"], info["date"],
-                        info["size"], info["sha256"], tuple(info["pages"]))
+                        info["size"], info["sha256"], tuple(info["pages"]),
+                        tuple(info.get("shared", ())))
 
     def number_of(self, doc_id: str) -> int:
         return self.by_id[doc_id]

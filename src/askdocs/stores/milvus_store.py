@@ -214,7 +214,9 @@ def term_counts(value: str, meta: Meta) -> tuple[int, int]:
 
 def document_infos(documents: list[tuple[int, dict]]) -> dict[str, DocumentInfo]:
     """What a manifest records of each document, from their "doc:" records."""
-    return {info["id"]: DocumentInfo(info["sha256"], info["title"], info["date"], info["size"])
+    return {info["id"]: DocumentInfo(info["sha256"], info["title"], info["date"], info["size"],
+                                     edges=tuple(info.get("edges", ())),
+                                     shared=tuple(info.get("shared", ())))
             for _, info in documents}
 
 
@@ -478,7 +480,10 @@ class MilvusIndex:
                         and isinstance(info.get("pages"), list)
                         and all(type(p) is int for p in info["pages"])
                         and all(isinstance(info.get(f), str)
-                                for f in ("title", "sha256", "identity"))):
+                                for f in ("title", "sha256", "identity"))
+                        and all(isinstance(info.get(f, []), list)
+                                and all(isinstance(v, str) for v in info.get(f, []))
+                                for f in ("edges", "shared"))):
                     raise ValueError("a field has the wrong type")
             except ValueError as error:
                 raise StoreError(f"the record of document key {key} in "

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from askdocs.chunking import chunk_texts
+from askdocs.chunking import chunk_texts, edge_keys
 from askdocs.documents import no_documents
 from askdocs.embedding import Embedder, describe, same_model
 from askdocs.errors import IndexMismatchError
@@ -133,6 +133,7 @@ def document_record(record: DocumentRecord) -> tuple[dict, list[str]]:
     info = {"id": doc.id, "title": doc.title, "date": doc.date, "size": doc.size,
             "sha256": doc.sha256, "pages": list(doc.pages), "chars": len(doc.text),
             "pieces": len(pieces), "identity": identity_text(doc),
+            "edges": [] if doc.pages else list(edge_keys(doc.text)), "shared": list(doc.shared),
             "sentences": len(record.sentences), "chunks": len(record.chunks)}
     return info, pieces
 
@@ -224,7 +225,13 @@ def update_milvus(docs_dir: Path, index: MilvusIndex, meta: Meta | None, embedde
                   sources: list, progress):
     """Read, embed and write what changed into a Milvus-backed index (one build); returns the
     report, the committed meta record and the live documents ((key, "doc:" record) pairs)."""
-    from askdocs.indexer import CHUNK_SETTINGS, BuildReport, embed_documents, read_sources
+    from askdocs.indexer import (
+        CHUNK_SETTINGS,
+        BuildReport,
+        embed_documents,
+        read_sources,
+        share_lines,
+    )
 
     if meta is None:
         index.create(describe(embedder).dimension)
@@ -238,6 +245,7 @@ def update_milvus(docs_dir: Path, index: MilvusIndex, meta: Meta | None, embedde
     reading = read_sources(sources, known)
     if not reading.order:
         raise no_documents(docs_dir)
+    share_lines(reading, sources)
     fresh = embed_documents(reading.fresh, embedder, progress)
     gone = [(key, info) for key, info in live if info["id"] not in reading.kept]
     added, written = write_documents(index, fresh, meta.next_key)

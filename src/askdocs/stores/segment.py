@@ -65,6 +65,7 @@ class Entry:
     sentences: tuple[int, int]  # row range in sentences.npy
     chunks: tuple[int, int]  # row range in chunks.npy
     identity: str  # what names it (keywords.identity_text), for the document signal
+    shared: tuple[str, ...] = ()  # Document.shared: its lines that run across its folder
 
 
 def sentence_table(record: DocumentRecord, doc: int, sentence_base: int,
@@ -105,7 +106,8 @@ def write_segment(folder: Path, records: list[DocumentRecord], dimension: int) -
                 "text": [offset, offset + len(data)],
                 "sentences": [s_base, s_base + len(record.sentences)],
                 "chunks": [c_base, c_base + len(record.chunks)],
-                "identity": identity_text(doc)}, ensure_ascii=False))
+                "identity": identity_text(doc), "shared": list(doc.shared)},
+                ensure_ascii=False))
             offset += len(data)
             s_base += len(record.sentences)
             c_base += len(record.chunks)
@@ -131,8 +133,10 @@ def parse_entry(line: str) -> Entry:
     values = [raw.get(k) for k in ("id", "title", "date", "size", "sha256", "pages", "chars",
                                    "text", "sentences", "chunks", "identity")]
     doc_id, title, date, size, sha, pages, chars, text, sents, chunks, identity = values
+    shared = raw.get("shared", [])
     pairs = (text, sents, chunks)
     if not (all(isinstance(v, str) for v in (doc_id, title, sha, identity))
+            and isinstance(shared, list) and all(isinstance(v, str) for v in shared)
             and (date is None or isinstance(date, str)) and whole(size) and whole(chars)
             and isinstance(pages, list) and all(map(whole, pages))
             and all(isinstance(p, list) and len(p) == 2 and all(map(whole, p)) and p[0] <= p[1]
@@ -142,7 +146,7 @@ def parse_entry(line: str) -> Entry:
                                                  for a, b in zip(pages, pages[1:]))):
         raise ValueError(f"the pages of {doc_id[:80]!r} are not offsets in its text")
     return Entry(doc_id, title, date, size, sha, tuple(pages), chars, tuple(text), tuple(sents),
-                 tuple(chunks), identity)
+                 tuple(chunks), identity, tuple(shared))
 
 
 def whole(value: object) -> bool:
@@ -228,7 +232,8 @@ class Segment:
 
     def document(self, d: int) -> Document:
         e = self.entries[d]
-        return Document(e.id, self.text_of(d), e.title, e.date, e.size, e.sha256, e.pages)
+        return Document(e.id, self.text_of(d), e.title, e.date, e.size, e.sha256, e.pages,
+                        e.shared)
 
     def record(self, d: int) -> DocumentRecord:
         """Document d as a build holds it (to merge it into a new segment)."""

@@ -1,0 +1,156 @@
+"""A report filed one text file per page: the running header and page number each page repeats
+are recognised across the folder's files, as they are across a PDF's pages."""
+
+from __future__ import annotations
+
+from askdocs import AskDocs, HashEmbedder, build_index
+from askdocs.chunking import edge_keys, page_headings, split_sentences
+from askdocs.documents import shared_lines
+from askdocs.keywords import identity_text
+from askdocs.store import load_stored
+
+HEADER = "Acme Tools Inc | 2018 Annual Report"
+PROSE = ("Our plant on site {n} makes hand tools, fasteners and abrasives for builders.\n"
+         "It runs three shifts and ships to retailers in forty countries every week.\n"
+         "Its workers trained {n} apprentices last year in welding and machining.\n")
+STATEMENT = ("CONSOLIDATED STATEMENT OF CASH FLOWS\n(Millions) Years ended December 31\n"
+             "2018 2017 2016\nNet income 4,858 5,363 4,833\n"
+             "Dividends paid to shareholders (3,193) (2,803) (2,678)\n")
+
+
+def page(number: int, body: str, header: str = HEADER) -> str:
+    return f"{header}\n{number}\n{body}"
+
+
+def test_lines_first_or_last_in_enough_of_a_folders_files_are_shared():
+    edges = {f"acme/page_{n}.txt": ("acme tools inc | # annual report", "#", f"line {n}")
+             for n in range(1, 6)}
+    edges["acme/page_5.txt"] = ("the last page",)
+    edges["other/page_1.txt"] = ("acme tools inc | # annual report",)  # another folder
+    edges["acme/notes.txt"] = ("acme tools inc | # annual report",)  # not one of its pages
+    shared = shared_lines(edges)
+    assert shared["acme/page_1.txt"] == ("acme tools inc | # annual report", "#")
+    assert not {"acme/page_5.txt", "other/page_1.txt", "acme/notes.txt"} & set(shared)
+    # pages filed flat beside another report's: each report's own pages are its group
+    flat = {f"{name}_2018_p{n}.txt": (f"{name} | # annual report", f"line {n}")
+            for name in ("acme", "borealis") for n in range(1, 4)}
+    flat["borealis_2018_p3.txt"] = ("the last page",)
+    shared = shared_lines(flat)
+    assert sorted(shared) == ["acme_2018_p1.txt", "acme_2018_p2.txt", "acme_2018_p3.txt"]
+    # two files are not enough to tell a running header from a coincidence
+    assert shared_lines({"a/1.txt": ("x",), "a/2.txt": ("x",)}) == {}
+
+
+def test_edge_keys_leave_out_sentences_and_one_line_files():
+    text = page(14, STATEMENT)
+    assert edge_keys(text) == ("acme tools inc | # annual report", "#", "net income #,# #,# #,#",
+                               "dividends paid to shareholders (#,#) (#,#) (#,#)")
+    # a line that ends a sentence is content; a note of a few lines has no header to share
+    assert "it runs" not in " ".join(edge_keys(PROSE.format(n=3) + "The end.\n"))
+    assert edge_keys("Edit number 3.\nOne more line.\n") == ()
+    assert edge_keys("Acme Tools Inc | 2018 Annual Report") == ()  # a file of one line
+    assert edge_keys(f"{HEADER}\n20\nwindfall for oil-importing nations, both developing and "
+                     "developed.") == ("acme tools inc | # annual report", "#")
+
+
+def test_a_shared_header_is_not_quoted_and_a_page_number_does_not_cut_the_heading():
+    text = page(14, STATEMENT)
+    shared = ("acme tools inc | # annual report", "#")
+    quotable = {text[s.start:s.end]: s.quotable for s in split_sentences(text, (), shared=shared)}
+    assert not quotable[HEADER] and not quotable["14"]
+    assert quotable["Dividends paid to shareholders (3,193) (2,803) (2,678)"]
+    # the page's heading runs from its header over the page number to the column of years
+    [heading] = page_headings(text, ())
+    assert text[slice(*heading)] == f"{HEADER}\n14\n" + "\n".join(STATEMENT.splitlines()[:3])
+    assert not quotable["2018 2017 2016"]
+
+
+def test_the_shared_header_names_the_page_but_not_its_number():
+    from askdocs.documents import Document
+
+    text = page(14, STATEMENT)
+    doc = Document("ACME/page_14.txt", text, "", None, len(text), "0" * 64,
+                   shared=("acme tools inc | # annual report", "#"))
+    identity = identity_text(doc)
+    assert HEADER in identity and "14" not in identity.replace("page 14", "")
+
+
+def folder_of_pages(docs, pages: int, header: str = HEADER):
+    report = docs / "ACME_2018"
+    report.mkdir(parents=True, exist_ok=True)
+    for n in range(1, pages + 1):
+        body = STATEMENT if n == 3 else PROSE.format(n=n)
+        (report / f"page_{n}.txt").write_text(page(n, body, header))
+
+
+def test_an_index_of_page_files_quotes_no_running_header(tmp_path):
+    docs, index = tmp_path / "docs", tmp_path / "index"
+    folder_of_pages(docs, 5)
+    build_index(docs, index, embedder=HashEmbedder())
+    engine = AskDocs.load(index, embedder=HashEmbedder())
+    found = engine.rank("Acme Tools Inc 2018 Annual Report dividends", k=50)
+    assert found and all(HEADER not in q.text for q in found)
+    assert "Dividends paid to shareholders (3,193) (2,803) (2,678)" in {q.text for q in found}
+    stored = load_stored(index)
+    [entry] = [e for s in stored.segments for e in s.entries if e.id == "ACME_2018/page_3.txt"]
+    assert HEADER in entry.identity and entry.shared
+    assert stored.manifest.documents["ACME_2018/page_3.txt"].shared == entry.shared
+
+
+def test_a_page_added_beside_others_updates_the_ones_whose_shared_lines_change(tmp_path):
+    docs, index = tmp_path / "docs", tmp_path / "index"
+    folder_of_pages(docs, 2)  # two pages: too few to tell a running header
+    build_index(docs, index, embedder=HashEmbedder())
+    engine = AskDocs.load(index, embedder=HashEmbedder())
+    assert HEADER in {q.text for q in engine.rank("Acme Tools Inc 2018 Annual Report", k=20)}
+    folder_of_pages(docs, 3)  # a third page: now the header runs across them
+    report = build_index(docs, index, embedder=HashEmbedder())
+    assert (report.added, report.updated, report.unchanged) == (1, 2, 0)
+    engine = AskDocs.load(index, embedder=HashEmbedder())
+    assert all(HEADER not in q.text for q in engine.rank("Acme Tools Inc 2018 Annual Report",
+                                                         k=20))
+    # nothing changed: nothing is read again
+    again = build_index(docs, index, embedder=HashEmbedder())
+    assert (again.added, again.updated, again.unchanged, again.written) == (0, 0, 3, False)
+
+
+def test_a_report_filed_with_a_running_header_is_answered_from_its_statement(tmp_path,
+                                                                           real_embedder):
+    """Every page file starts with the company's running header and its number: the header
+    names the page without being quoted, and the page number does not cut the statement's
+    heading from its rows."""
+    docs, index = tmp_path / "docs", tmp_path / "index"
+    for seed, company in enumerate(("Acme Tools Inc", "Borealis Foods Corp"), start=1):
+        report = docs / f"{company.replace(' ', '_')}_2018_annual_report"
+        report.mkdir(parents=True)
+        header = f"{company} | 2018 Annual Report"
+        (report / "page_1.txt").write_text(page(1, f"{company}\nAnnual Report 2018\nForm 10-K\n"
+                                                   "For the fiscal year ended December 31, 2018\n",
+                                                header))
+        for n in range(2, 6):
+            (report / f"page_{n}.txt").write_text(page(n, PROSE.format(n=n) * 3, header))
+        rows = STATEMENT.replace("4,858", f"{seed},858").replace("(3,193)", f"({seed},193)")
+        (report / "page_6.txt").write_text(page(6, rows, header))
+    build_index(docs, index, embedder=real_embedder)
+    engine = AskDocs.load(index, embedder=real_embedder)
+    answer = engine.ask("How much did Borealis Foods Corp pay in dividends in 2018?")
+    assert answer.answered
+    first = answer.quotes[0]
+    assert first.source == "Borealis_Foods_Corp_2018_annual_report/page_6.txt"
+    assert "Dividends paid to shareholders (2,193) (2,803) (2,678)" in first.text.splitlines()
+    assert all("| 2018 Annual Report" not in q.text for q in answer.quotes)
+
+
+def test_milvus_shares_lines_across_page_files_as_the_folder_index_does(tmp_path):
+    docs = tmp_path / "docs"
+    folder_of_pages(docs, 2)
+    build_index(docs, tmp_path / "milvus", embedder=HashEmbedder(), store="milvus")
+    folder_of_pages(docs, 3)
+    report = build_index(docs, tmp_path / "milvus", embedder=HashEmbedder())
+    assert (report.added, report.updated, report.unchanged) == (1, 2, 0)
+    build_index(docs, tmp_path / "faiss", embedder=HashEmbedder())
+    question = "Acme Tools Inc 2018 Annual Report dividends"
+    ranked = [[(q.source, q.text) for q in AskDocs.load(tmp_path / name,
+                                                        embedder=HashEmbedder()).rank(question)]
+              for name in ("milvus", "faiss")]
+    assert ranked[0] == ranked[1] and all(HEADER not in text for _, text in ranked[0])
