@@ -20,7 +20,8 @@ statements carry other filings' titles (retitled), and 6 laid out as SEC filings
 (sec_collection: the company named on the cover only, longer statements, the same figures again
 in selected data, MD&A prose and notes), where it also counts quotes holding the figure asked for;
 and it asks the SEC-layout set and the reports again filed one text file per page (page_files),
-as the issue measured the held-back filings.
+as the issue measured the held-back filings: a folder per report, every page in one folder, and
+with a table's cells a line each, as pypdf and PyMuPDF extract them (cell_lines).
 
 With --distractors, the reports are indexed among many pages that answer none of the questions
 (by default the Python documentation, common.PYTHON_DOCS, about 200,000 sentences): a large
@@ -34,6 +35,7 @@ import argparse
 import io
 import json
 import random
+import re
 import textwrap
 import time
 from pathlib import Path
@@ -416,13 +418,33 @@ def sec_collection() -> tuple[Path, list[dict]]:
     return cached("filings-sec", make)
 
 
-def page_files(docs: Path, questions: list[dict], flat: bool = False
+TRAILING_CELLS = re.compile(r"(?:[ \t]+[-−–(]?[$€£]?\d[\d,.]*%?\)?)+$")
+
+
+def cell_lines(text: str) -> str:
+    """A page's text as pypdf and PyMuPDF extract a table whose cells are drawn one by one (as
+    reportlab draws these, and a browser prints an HTML filing): each number of a row, and each
+    year of the column header, on a line of its own ("Net income\n9,708\n7,326\n3,061")."""
+    out = []
+    for line in text.splitlines():
+        cells = TRAILING_CELLS.search(line)
+        if not cells:
+            out.append(line)
+            continue
+        label, values = line[:cells.start()].rstrip(), cells.group().split()
+        if label.endswith(("December", "June", "September", "March")):  # a date's day stays
+            label, values = f"{label} {values[0]}", values[1:]
+        out += [label, *values] if len(values) >= 2 else [line]  # prose's last number stays
+    return "\n".join(part for part in out if part) + "\n"
+
+
+def page_files(docs: Path, questions: list[dict], flat: bool = False, cells: bool = False
                ) -> tuple[Path, list[dict]]:
     """The reports of a collection filed one text file per page, as the issue's held-back filings
     were measured ("HARBORLIGHTS_2018_10K/page_13.txt", the text askdocs reads from the PDF's
-    page; flat: every report's pages in one folder, "HARBORLIGHTS_2018_10K_page_13.txt"), and
-    its questions with the evidence page's file as their source (page: None; the report's page
-    number kept as report_page)."""
+    page; flat: every report's pages in one folder, "HARBORLIGHTS_2018_10K_page_13.txt"; cells:
+    a table's cells a line each, cell_lines), and its questions with the evidence page's file as
+    their source (page: None; the report's page number kept as report_page)."""
     import pypdfium2 as pdfium
 
     from askdocs.readers.pdf import page_texts
@@ -430,7 +452,7 @@ def page_files(docs: Path, questions: list[dict], flat: bool = False
     def name(stem: str, number: int) -> str:
         return f"{stem}_page_{number}.txt" if flat else f"{stem}/page_{number}.txt"
 
-    suffix = "-flat" if flat else "-pages"
+    suffix = "-flat" if flat else "-cells" if cells else "-pages"
     folder = docs.parent.with_name(docs.parent.name + suffix) / "docs"
     if not folder.exists():
         staged = folder.with_name("docs.partial")
@@ -438,7 +460,8 @@ def page_files(docs: Path, questions: list[dict], flat: bool = False
             pdf = pdfium.PdfDocument(path.read_bytes())
             for number, text in enumerate(page_texts(pdf), start=1):
                 (staged / name(path.stem, number)).parent.mkdir(parents=True, exist_ok=True)
-                (staged / name(path.stem, number)).write_text(text, encoding="utf-8")
+                (staged / name(path.stem, number)).write_text(
+                    cell_lines(text) if cells else text, encoding="utf-8")
             pdf.close()
         staged.rename(folder)
     return folder, [{**q, "source": name(q["source"].rsplit(".", 1)[0], q["page"]),
@@ -580,7 +603,9 @@ def main():
         sec_docs, sec_questions = sec_collection()
         for key, (docs, questions), filed in (
                 ("sec", (sec_docs, sec_questions), "as PDFs"),
-                ("sec_pages", page_files(sec_docs, sec_questions), "one text file per page")):
+                ("sec_pages", page_files(sec_docs, sec_questions), "one text file per page"),
+            ("sec_cells", page_files(sec_docs, sec_questions, cells=True),
+             "one text file per page, a table's cells a line each")):
             build_index(docs, docs.parent / "index", embedder=embedder)
             sec = result[key] = sec_figures(AskDocs.load(docs.parent / "index"), questions)
             print(f"6 reports laid out as SEC filings, {filed} ({sec['questions']} questions, "
@@ -590,9 +615,11 @@ def main():
                   f"{sec['ask_first_quote_on_evidence_page']}%), quotes the figure asked for "
                   f"{sec['ask_quotes_figure']}%; rank has the evidence page first "
                   f"{sec['page_first']}%")
-        for key, flat, filed in (("pages", False, "a folder each"),
-                                 ("pages_flat", True, "all in one folder")):
-            docs, questions = page_files(*collection(args.companies), flat=flat)
+        for key, flat, cells, filed in (
+                ("pages", False, False, "a folder each"),
+                ("pages_flat", True, False, "all in one folder"),
+                ("pages_cells", False, True, "a table's cells a line each")):
+            docs, questions = page_files(*collection(args.companies), flat=flat, cells=cells)
             build_index(docs, docs.parent / "index", embedder=embedder)
             pages = result[key] = evaluate(AskDocs.load(docs.parent / "index"), questions)
             print(f"The {args.companies} reports, one text file per page, {filed}: evidence "

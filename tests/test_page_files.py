@@ -102,7 +102,7 @@ def test_a_page_added_beside_others_updates_the_ones_whose_shared_lines_change(t
     folder_of_pages(docs, 2)  # two pages: too few to tell a running header
     build_index(docs, index, embedder=HashEmbedder())
     engine = AskDocs.load(index, embedder=HashEmbedder())
-    assert HEADER in {q.text for q in engine.rank("Acme Tools Inc 2018 Annual Report", k=20)}
+    assert any(HEADER in q.text for q in engine.rank("Acme Tools Inc 2018 Annual Report", k=20))
     folder_of_pages(docs, 3)  # a third page: now the header runs across them
     report = build_index(docs, index, embedder=HashEmbedder())
     assert (report.added, report.updated, report.unchanged) == (1, 2, 0)
@@ -154,3 +154,4 @@ def test_milvus_shares_lines_across_page_files_as_the_folder_index_does(tmp_path
                                                         embedder=HashEmbedder()).rank(question)]
               for name in ("milvus", "faiss")]
     assert ranked[0] == ranked[1] and all(HEADER not in text for _, text in ranked[0])
+

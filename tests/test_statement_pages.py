@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import io
 
+import pytest
+
 from askdocs.chunking import Chunk, chunk_texts, page_headings, split_sentences
 from askdocs.keywords import Tokenizer, joined_names, spelled_out, title_page_names
 
@@ -66,6 +68,21 @@ def test_a_chunk_below_its_pages_heading_is_indexed_with_it():
     alone = Chunk(row, STATEMENT.index("\n", row), 0, 0)
     assert chunk_texts(STATEMENT, (), [alone])[0].startswith("CONSOLIDATED STATEMENT")
     assert chunk_texts(PROSE, (), [prose]) == [PROSE[prose.start:prose.end]]
+
+
+def test_a_table_extracted_a_cell_a_line_keeps_its_rows_and_its_years():
+    text = ("CONSOLIDATED STATEMENT OF CASH FLOWS\n(Millions) Years ended December 31\n2018\n"
+            "2017\n2016\nNet income\n$\n4,858\n$\n5,363\n$\n4,833\nDividends paid to "
+            "shareholders\n(3,193)\n(2,803)\n(2,678)\nThe Company paid dividends each year.\n"
+            "12\n")
+    units = {text[s.start:s.end]: s.quotable for s in split_sentences(text)}
+    assert units["Net income\n$\n4,858\n$\n5,363\n$\n4,833"]
+    assert units["Dividends paid to shareholders\n(3,193)\n(2,803)\n(2,678)"]
+    assert units["The Company paid dividends each year."] and not units["12"]
+    # the years, a line each, end the heading as a line of years does, and are not quoted
+    [heading] = page_headings(text, ())
+    assert text[slice(*heading)].endswith("December 31\n2018\n2017\n2016")
+    assert not units["(Millions) Years ended December 31\n2018\n2017\n2016"]
 
 
 def test_a_name_a_path_writes_run_together_is_found():
@@ -153,9 +170,11 @@ def test_a_row_far_down_a_statement_is_found_by_the_company_on_the_cover(tmp_pat
         assert not engine.ask(near_miss).answered, near_miss
 
 
-def test_a_report_filed_one_text_file_per_page_is_answered(tmp_path, real_embedder):
+@pytest.mark.parametrize("cells", [False, True], ids=["rows", "cells"])
+def test_a_report_filed_one_text_file_per_page_is_answered(tmp_path, real_embedder, cells):
     """The statement's page names neither the company nor which year a column is: its folder
-    writes the company run together, its heading says the years."""
+    writes the company run together, its heading says the years. cells: the page's text as
+    pypdf and PyMuPDF extract a table drawn cell by cell, each number and year on its own line."""
     from askdocs import AskDocs, build_index
 
     docs = tmp_path / "docs"
@@ -167,18 +186,20 @@ def test_a_report_filed_one_text_file_per_page_is_answered(tmp_path, real_embedd
             (report / f"page_{page}.txt").write_text("".join(
                 f"{company}'s {n + 1}th plant on site {page} makes hand tools, fasteners and "
                 "abrasives for builders.\n" for n in range(30)))
-        rows = "\n".join(f"{row} {1000 * seed + 100 * r + 7:,} {1000 * seed + 100 * r + 17:,} "
-                         f"{1000 * seed + 100 * r + 27:,}" for r, row in enumerate(ROWS))
+        gap = "\n" if cells else " "
+        rows = "\n".join(gap.join([row] + [f"{1000 * seed + 100 * r + c:,}" for c in (7, 17, 27)])
+                         for r, row in enumerate(ROWS))
         (report / "page_5.txt").write_text(
             "CONSOLIDATED STATEMENT OF CASH FLOWS\n(Millions) Years ended December 31\n"
-            f"2018 2017 2016\n{rows}\n5\n")
+            f"{gap.join(['2018', '2017', '2016'])}\n{rows}\n5\n")
     index = tmp_path / "index"
     build_index(docs, index, embedder=real_embedder)
     engine = AskDocs.load(index, embedder=real_embedder)
     answer = engine.ask("What amount of dividends did Borealis Foods pay in FY2017?")
     assert answer.answered
     assert answer.quotes[0].source == "BOREALISFOODS_2018_10K/page_5.txt"
-    assert answer.quotes[0].text.startswith("Dividends paid to shareholders 3,107 3,117 3,127")
+    assert answer.quotes[0].text.startswith(
+        gap.join(["Dividends paid to shareholders", "3,107", "3,117", "3,127"]))
     assert not engine.unmentioned("What amount of dividends did Borealis Foods pay in FY2017?")
     for near_miss in ("What amount of dividends did Borealis Foods pay in FY2013?",
                       "What amount of dividends did Cinder Motors pay in FY2017?"):

@@ -40,6 +40,12 @@ HEADING_LINES = 5
 HEADING_SCAN = 4096  # characters of a page read for its heading: a long text is one page
 CAPTION_WORDS = 8
 YEARS_LINE = re.compile(r"(?:^|\s)(?:(?:19|20)\d\d\s+)+(?:19|20)\d\d\s*$")
+# a table cell on a line of its own, as pypdf and PyMuPDF extract a table whose cells were drawn
+# one by one: an amount ("9,708", "(5,028)", "12.5%"), a currency sign or a dash
+CELL = re.compile(r"[-−–(]?[$€£]?[ \t]*\d[\d,.]*%?\)?|[$€£]|[-−–—]")
+NEXT_CELL = re.compile(rf"[ \t]*(?:{CELL.pattern})[ \t]*(?:\r\n|\r|\n|$)")
+LONE_YEAR = re.compile(r"(?:19|20)\d\d")
+LABEL_CHARS = 100  # a row's label is shorter; a longer line is prose
 PAGE_NUMBER = re.compile(r"[\W_]*\d{1,4}[\W_]*")  # "14", "- 14 -": a page number's own line
 MAX_SENTENCE_CHARS = 1000  # longer runs are cut at a space so quotes stay readable
 
@@ -117,6 +123,8 @@ def segments(text: str, start: int, end: int, running: frozenset[int] = frozense
             short = layout.short(line_start)
         last_line = text[line_start:line_end].strip()
         line_start = next_start
+        if NEXT_CELL.match(text, next_start, end) and is_row_so_far(last_line):
+            continue  # a table's cells a line each: the row goes on
         if (len(last_line) < short or last_line[-1] in LINE_END_HARD or last_line[0] == "#"
                 or LIST_OR_HEADING.match(text, next_start, end)
                 or (last_line[-1] in NUMBER_END and TABLE_ROW.search(last_line))
@@ -133,6 +141,13 @@ def segments(text: str, start: int, end: int, running: frozenset[int] = frozense
     else:
         pieces.append(trimmed(text, seg_start, end))
     return [span for span in pieces if span[1] > span[0]]
+
+
+def is_row_so_far(line: str) -> bool:
+    """Whether a line can go on with a table cell on the next line: it is a cell, or a label
+    (short, no sentence or row ended: "Net income", "Years ended December 31")."""
+    return bool(CELL.fullmatch(line)) or (
+        len(line) < LABEL_CHARS and line[-1] not in ".!?…:;" and not TABLE_ROW.search(line))
 
 
 @dataclass(frozen=True)
@@ -235,8 +250,9 @@ def page_headings(text: str, pages: tuple[int, ...],
     bounds, headings = (*pages, len(text) + 1), []
     for number, page_start in enumerate(pages):
         end = min(bounds[number + 1] - 1, page_start + HEADING_SCAN)
-        lines = [span for span in line_spans(text, page_start, max(page_start, end))
-                 if span[0] not in running]
+        lines = year_columns(text, [span for span in line_spans(text, page_start,
+                                                                max(page_start, end))
+                                    if span[0] not in running])
         kept, titled = [], False
         for start, end in lines[:HEADING_LINES]:
             line = text[start:end]
@@ -251,6 +267,23 @@ def page_headings(text: str, pages: tuple[int, ...],
                 break
         headings.append((kept[0][0], kept[-1][1]) if titled else None)
     return headings
+
+
+def year_columns(text: str, lines: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Lines, with each run of two or more lone years made one ("2018\n2017\n2016": a column
+    header extracted a cell a line), as a years line is one."""
+    out, run = [], 0
+    for span in lines:
+        if LONE_YEAR.fullmatch(text[span[0]:span[1]]):
+            if run:
+                out[-1] = (out[-1][0], span[1])
+            else:
+                out.append(span)
+            run += 1
+        else:
+            out.append(span)
+            run = 0
+    return out
 
 
 def chunk_texts(text: str, pages: tuple[int, ...], chunks: list[Chunk]) -> list[str]:
