@@ -155,3 +155,35 @@ def test_milvus_shares_lines_across_page_files_as_the_folder_index_does(tmp_path
               for name in ("milvus", "faiss")]
     assert ranked[0] == ranked[1] and all(HEADER not in text for _, text in ranked[0])
 
+
+def test_table_lines_are_told_from_prose():
+    from askdocs.chunking import is_table_line
+
+    text = ("Net income 3,481 4,191 4,222\nDividends paid\n(4,902)\n"
+            "At least 16 people were hurt in 2018.\n")
+    assert is_table_line(text, text.index("4,191")) and is_table_line(text, text.index("4,902"))
+    assert not is_table_line(text, text.index("16"))
+
+
+def test_pages_of_one_report_are_not_shown_as_disagreeing_over_a_tables_numbers(tmp_path):
+    """Each page file is a source; a table row gives a number a column, so which of them a
+    question asks for is not found by the words around it, and two pages' rows are not
+    compared. Sentences that give a number still are."""
+    from askdocs.answer import Quote
+
+    docs, index = tmp_path / "docs", tmp_path / "index"
+    folder_of_pages(docs, 3)
+    build_index(docs, index, embedder=HashEmbedder())
+    engine = AskDocs.load(index, embedder=HashEmbedder())
+
+    def quote(source: str, text: str) -> Quote:
+        return Quote(source, text, 0, len(text), 2.0, "", 0, len(text), "", None, None, 1)
+
+    question = "How much did Acme pay in dividends in 2018?"
+    rows = [quote("ACME_2018/page_3.txt", "Dividends paid to shareholders (3,193) (2,803) "
+                                          "(2,678)"),
+            quote("ACME_2018/page_2.txt", "Earnings per share, basic 0.79 7.83 3.81")]
+    assert engine.agreement(question, rows) is None
+    prose = [quote("a.txt", "Acme paid 3,193 million in dividends in 2018."),
+             quote("b.txt", "Acme paid 2,803 million in dividends in 2018.")]
+    assert "different numbers" in engine.agreement(question, prose).note()

@@ -143,6 +143,17 @@ def segments(text: str, start: int, end: int, running: frozenset[int] = frozense
     return [span for span in pieces if span[1] > span[0]]
 
 
+def is_table_line(text: str, offset: int) -> bool:
+    """Whether the line holding offset is a table's: a row of numbers ("Net income 4,858
+    5,363") or a cell a line of its own ("4,858")."""
+    start = max(text.rfind("\n", 0, offset), text.rfind("\r", 0, offset)) + 1
+    end = min((i for i in (text.find("\n", offset), text.find("\r", offset)) if i >= 0),
+              default=len(text))
+    line = text[start:end].strip()
+    return bool(CELL.fullmatch(line) or (line and line[-1] in NUMBER_END
+                                         and TABLE_ROW.search(line)))
+
+
 def is_row_so_far(line: str) -> bool:
     """Whether a line can go on with a table cell on the next line: it is a cell, or a label
     (short, no sentence or row ended: "Net income", "Years ended December 31")."""

@@ -34,7 +34,7 @@ from askdocs.answer import (
     window,
 )
 from askdocs.answerability import MODEL, calibrated, features, question_names
-from askdocs.chunking import heading_above, page_headings
+from askdocs.chunking import heading_above, is_table_line, page_headings
 from askdocs.documents import Document
 from askdocs.embedding import (
     DEFAULT_MODEL,
@@ -299,8 +299,10 @@ class AskDocs:
         return agreement(found)
 
     def best_quantity(self, question: str, quote: Quote) -> Quantity | None:
-        """The quantity in a quote that the question asks about, judged by the model."""
-        found = quantities(quote.text)
+        """The quantity in a quote that the question asks about, judged by the model; not one of
+        a table's (chunking.is_table_line): a row gives a number a column, and the one asked
+        for is the column's year, not the words around it."""
+        found = [q for q in quantities(quote.text) if not is_table_line(quote.text, q.start)]
         if len(found) <= 1:
             return found[0] if found else None
         windows = [window(quote.text, q) for q in found]
