@@ -555,6 +555,13 @@ def evaluate(engine: AskDocs, questions: list[dict]) -> dict:
                            "ask_quotes_evidence_page": wrapped[1]}}
 
 
+def indexed(docs: Path, embedder) -> AskDocs:
+    """A set's index beside its documents, built or brought up to date, loaded as users load
+    it."""
+    build_index(docs, docs.parent / "index", embedder=embedder)
+    return AskDocs.load(docs.parent / "index")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--companies", type=int, default=8)
@@ -592,9 +599,7 @@ def main():
           f"{result['instructed']['ask_quotes_evidence_page']}%")
     if not args.distractors:
         docs, questions = retitled()
-        build_index(docs, docs.parent / "index", embedder=embedder)
-        engine = AskDocs.load(docs.parent / "index")
-        answered, quoted = asked(engine, questions)
+        answered, quoted = asked(indexed(docs, embedder), questions)
         result["retitled"] = {"questions": len(questions), "ask_answered": answered,
                               "ask_quotes_evidence_page": quoted}
         print(f"{len(RETITLED)} more reports, statements titled otherwise ({len(questions)} "
@@ -604,10 +609,9 @@ def main():
         for key, (docs, questions), filed in (
                 ("sec", (sec_docs, sec_questions), "as PDFs"),
                 ("sec_pages", page_files(sec_docs, sec_questions), "one text file per page"),
-            ("sec_cells", page_files(sec_docs, sec_questions, cells=True),
-             "one text file per page, a table's cells a line each")):
-            build_index(docs, docs.parent / "index", embedder=embedder)
-            sec = result[key] = sec_figures(AskDocs.load(docs.parent / "index"), questions)
+                ("sec_cells", page_files(sec_docs, sec_questions, cells=True),
+                 "one text file per page, a table's cells a line each")):
+            sec = result[key] = sec_figures(indexed(docs, embedder), questions)
             print(f"6 reports laid out as SEC filings, {filed} ({sec['questions']} questions, "
                   f"plain and in {len(SEC_WRAPPINGS)} wrappings): ask answers "
                   f"{sec['ask_answered']}%, quotes the evidence page "
@@ -620,8 +624,7 @@ def main():
                 ("pages_flat", True, False, "all in one folder"),
                 ("pages_cells", False, True, "a table's cells a line each")):
             docs, questions = page_files(*collection(args.companies), flat=flat, cells=cells)
-            build_index(docs, docs.parent / "index", embedder=embedder)
-            pages = result[key] = evaluate(AskDocs.load(docs.parent / "index"), questions)
+            pages = result[key] = evaluate(indexed(docs, embedder), questions)
             print(f"The {args.companies} reports, one text file per page, {filed}: evidence "
                   f"page first {pages['page_first']}%, in the top 5 {pages['page_top5']}%; "
                   f"ask answers {pages['ask_answered']}%, quotes it "

@@ -127,7 +127,7 @@ def segments(text: str, start: int, end: int, running: frozenset[int] = frozense
             continue  # a table's cells a line each: the row goes on
         if (len(last_line) < short or last_line[-1] in LINE_END_HARD or last_line[0] == "#"
                 or LIST_OR_HEADING.match(text, next_start, end)
-                or (last_line[-1] in NUMBER_END and TABLE_ROW.search(last_line))
+                or is_table_row(last_line)
                 or is_heading(last_line)):
             pieces.append(trimmed(text, seg_start, line_end))
             seg_start = next_start
@@ -150,8 +150,13 @@ def is_table_line(text: str, offset: int) -> bool:
     end = min((i for i in (text.find("\n", offset), text.find("\r", offset)) if i >= 0),
               default=len(text))
     line = text[start:end].strip()
-    return bool(CELL.fullmatch(line) or (line and line[-1] in NUMBER_END
-                                         and TABLE_ROW.search(line)))
+    return bool(CELL.fullmatch(line)) or is_table_row(line)
+
+
+def is_table_row(line: str) -> bool:
+    """A line ending in two numbers: a table's row ("Net income 4,858 5,363"), not wrapped
+    prose."""
+    return bool(line) and line[-1] in NUMBER_END and TABLE_ROW.search(line) is not None
 
 
 def is_row_so_far(line: str) -> bool:
@@ -209,12 +214,12 @@ def edge_lines(text: str, start: int, end: int, edge: int = 2) -> list[tuple[int
             if span[1] - span[0] <= EDGE_LINE_CHARS]
 
 
-def edge_keys(text: str, edge: int = 2) -> tuple[str, ...]:
+def edge_keys(text: str, pages: tuple[int, ...] = (), edge: int = 2) -> tuple[str, ...]:
     """The keys (line_key) of a document's first and last `edge` lines: what
     documents.shared_lines compares across pages filed one text file each. Not of a line that
     ends a sentence (a short note's first line is its content, not a header), nor of a document
-    of one line."""
-    if len(line_spans(text, 0, min(len(text), HEADING_SCAN))) < 2:
+    of one line, nor of a paged one (its running lines are found among its own pages)."""
+    if pages or len(line_spans(text, 0, min(len(text), HEADING_SCAN))) < 2:
         return ()
     return tuple(dict.fromkeys(line_key(text, a, b) for a, b in edge_lines(text, 0, len(text),
                                                                            edge)
@@ -331,7 +336,7 @@ def is_caption(line: str) -> bool:
     stripped = line.rstrip()
     return (0 < len(TITLE_WORD.findall(line)) <= CAPTION_WORDS
             and not stripped.endswith((".", "?", "!"))
-            and not (stripped[-1:] in NUMBER_END and TABLE_ROW.search(stripped)))
+            and not is_table_row(stripped))
 
 
 def is_heading(line: str) -> bool:

@@ -372,7 +372,7 @@ def plan_merge(segments: list[Segment], staying: dict[str, np.ndarray], fresh: b
 
 def info_of(document: Document) -> DocumentInfo:
     return DocumentInfo(document.sha256, document.title, document.date, document.size,
-                        edges=() if document.pages else edge_keys(document.text),
+                        edges=edge_keys(document.text, document.pages),
                         shared=document.shared)
 
 

@@ -108,11 +108,13 @@ def identity_text(document: Document) -> str:
         end = text.find("\n", start)
         line = text[start:end if end >= 0 else len(text)].strip()
         lines.setdefault(DIGITS.sub("#", line), set()).add(line)
-    # a line the same on every page keeps its numbers (the year); page numbers go. A page filed
-    # alone shows one page's line: it keeps only what reads as a year.
-    words += [DIGITS.sub("", key.replace("#", "")) if len(same) > 1 else
-              next(iter(same)) if document.pages else NOT_A_YEAR.sub("", next(iter(same)))
-              for key, same in lines.items()]
+    for key, same in lines.items():
+        if len(same) > 1:  # numbers that change from page to page are page numbers: they go
+            words.append(DIGITS.sub("", key.replace("#", "")))
+        elif document.pages:  # a line the same on every page keeps its numbers (the year)
+            words.append(next(iter(same)))
+        else:  # a page filed alone shows one page's line: only what reads as a year stays
+            words.append(NOT_A_YEAR.sub("", next(iter(same))))
     return " ".join(dict.fromkeys(w for w in words if w.strip()))
 
 

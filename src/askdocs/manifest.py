@@ -77,8 +77,8 @@ class DocumentInfo:
     size: int
     segment: str = ""  # the segment holding its live copy (older copies elsewhere are deleted)
     # a document without pages: the wording of its first and last lines (chunking.edge_keys),
-    # and those of them that run across its folder (Document.shared); a later build compares
-    # them with new files' (indexer.share_lines) without reading it again
+    # and those of them that run across its report's pages (Document.shared); a later build
+    # compares them with new files' (indexer.share_lines) without reading it again
     edges: tuple[str, ...] = ()
     shared: tuple[str, ...] = ()
 

@@ -133,7 +133,7 @@ def document_record(record: DocumentRecord) -> tuple[dict, list[str]]:
     info = {"id": doc.id, "title": doc.title, "date": doc.date, "size": doc.size,
             "sha256": doc.sha256, "pages": list(doc.pages), "chars": len(doc.text),
             "pieces": len(pieces), "identity": identity_text(doc),
-            "edges": [] if doc.pages else list(edge_keys(doc.text)), "shared": list(doc.shared),
+            "edges": list(edge_keys(doc.text, doc.pages)), "shared": list(doc.shared),
             "sentences": len(record.sentences), "chunks": len(record.chunks)}
     return info, pieces
 
