@@ -24,6 +24,16 @@ def test_children_question_quotes_both_articles(seed_engine):
     assert quoted(answer, B, "including six children")
 
 
+def test_sources_that_disagree_are_shown_with_the_number_asked_for(seed_engine):
+    """One article says at least 16 were killed, the other at least 14; the other's quote opens
+    with "At least 50 people have been wounded", which is not the number asked for."""
+    answer = seed_engine.ask("how many people were killed?")
+    assert answer.answered and answer.agreement is not None
+    phrases = {source: quantity.phrase for source, quantity in answer.agreement.found}
+    assert phrases == {A: "at least 16 people", B: "At least 14 people"}
+    assert "different numbers" in answer.agreement.note()
+
+
 @pytest.mark.parametrize("question", ["how many childern were killd?",
                                       "how many kids were killed?"])
 def test_typos_and_paraphrases_still_find_the_answer(seed_engine, question):

@@ -275,6 +275,21 @@ def jaccard(a: set, b: set) -> float:
     return len(a & b) / len(a | b) if a | b else 1.0
 
 
+# Which number of a quote the question asks for (engine.best_quantity): the words around it as
+# the model reads them, and this much for the share of the question's words its sentence says
+# ("At least 50 people have been wounded. At least 14 people ... have been killed": "how many
+# people were killed?" asks for the 14).
+SENTENCE_WEIGHT = 0.3
+SENTENCE_END = re.compile(r"[.!?][’”\"')\]]*\s+|\n")
+
+
+def sentence_around(text: str, quantity: Quantity) -> str:
+    """The sentence of text that holds the quantity (text: a quote, one or more sentences)."""
+    start = max((m.end() for m in SENTENCE_END.finditer(text, 0, quantity.start)), default=0)
+    end = SENTENCE_END.search(text, quantity.end)
+    return text[start:end.start() if end else len(text)]
+
+
 def window(text: str, quantity: Quantity, words: int = 3) -> str:
     """The quantity's phrase with a few words either side."""
     before = text[:quantity.start].split()[-words:]

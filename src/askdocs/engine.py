@@ -21,6 +21,7 @@ from askdocs.answer import (
     NEAREST,
     NO_ANSWER,
     RELATED_WORD,
+    SENTENCE_WEIGHT,
     Answer,
     Quote,
     check_k,
@@ -30,6 +31,7 @@ from askdocs.answer import (
     dedupe,
     quote_of,
     search_query,
+    sentence_around,
     threshold,
     window,
 )
@@ -308,13 +310,29 @@ class AskDocs:
         windows = [window(quote.text, q) for q in found]
         with self.lock:
             vectors = self.embedder.embed([question] + windows)
-        scores = vectors[1:] @ vectors[0]
-        asked = set(self.searcher.tokenize(question))
-        for i, q in enumerate(found):  # the noun right after the number, if the question names it
-            if asked & set(self.searcher.tokenize(q.phrase)):
-                scores[i] += 0.2
+            asked = set(self.searcher.tokenize(question))
+            scores = vectors[1:] @ vectors[0]
+            for i, q in enumerate(found):
+                if asked & set(self.searcher.tokenize(q.phrase)):  # the noun right after it
+                    scores[i] += 0.2
+                said = self.said_share(question, sentence_around(quote.text, q))
+                scores[i] += SENTENCE_WEIGHT * said
         return found[int(np.argmax(scores))]
 
+    def said_share(self, question: str, text: str) -> float:
+        """The share of the question's words (stop words and the verbs it asks with left out)
+        that a text says, or says otherwise by WordNet ("killed" for "died"). Called under
+        self.lock."""
+        tokenize, kin = self.searcher.tokenize, lexicon()
+        asking = asking_terms(question, tokenize)
+        words = [w for w in re.findall(r"[\w'’-]+", question)
+                 if set(tokenize(w)) - asking]
+        if not words:
+            return 0.0
+        said = set(tokenize(text))
+        bases = kin.text_bases(text) if kin is not None else set()
+        return sum(bool(set(tokenize(w)) & said) or (kin is not None and bool(kin.kin(w) & bases))
+                   for w in words) / len(words)
 
 
 def open_index(index_dir: Path, store: str | None, token: str | None) -> StoredIndex:
