@@ -36,6 +36,7 @@ from __future__ import annotations
 import argparse
 import random
 import sys
+import textwrap
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -49,7 +50,9 @@ from askdocs.embedding import cached_embedder
 from askdocs.engine import AskDocs
 from askdocs.evaluation import SEPARATOR, load_squad
 from askdocs.evaluation import hit as holds_answer
+from askdocs.glossary import expanded
 from askdocs.indexer import build_index
+from askdocs.instructions import without_instructions
 
 SQUAD2 = str((ROOT / "../shared/data/squad2-dev-public.json").resolve())
 CACHED = CACHE / "answerability.npz"
@@ -76,13 +79,14 @@ def collect(engine, questions, group: int, article_of, right=holds_answer) -> li
     """(features, label, question number, group, article, impossible, rank, question,
     sentence, the first step's margin) per judged hit (features without the verifier's, which
     come later)."""
-    vectors = engine.embedder.embed([q.text for q in questions])
+    asked = [without_instructions(q.text) for q in questions]  # as AskDocs.ask reads them
+    vectors = engine.embedder.embed([expanded(a) for a in asked])  # as AskDocs.search does
     rows = []
-    for n, (question, vector) in enumerate(zip(questions, vectors)):
+    for n, (question, text, vector) in enumerate(zip(questions, asked, vectors)):
         with engine.lock:
-            hits = engine.searcher.search(question.text, vector[None, :], k=CANDIDATES)
+            hits = engine.searcher.search(expanded(text), vector[None, :], k=CANDIDATES)
         quotes = [engine.quote([h]) for h in hits[:JUDGED]]
-        judged, margins = engine.judged(question.text, hits, JUDGED)
+        judged, margins = engine.judged(text, hits, JUDGED, asked=text)
         for rank, (values, about, quote) in enumerate(zip(judged, margins, quotes)):
             label = not question.impossible and right(quote, question)
             rows.append((values, label, n, group, article_of(question), question.impossible,
@@ -344,10 +348,19 @@ def main():
     w, mean, scale = fit_judged(rows, question_of, np.ones(len(rows["y"]), bool), args.l2)
     for name, weight in zip(FEATURES + ("verifier",) * bool(args.folds), w[1:]):
         print(f"  {name:24s} {weight:+.3f}")
-    print("MODEL = Model(weights=(" + ", ".join(f"{v:.4f}" for v in w[1:]) +
-          f"), bias={w[0]:.4f},")
-    print("              mean=(" + ", ".join(f"{v:.4f}" for v in mean) + "),")
-    print("              scale=(" + ", ".join(f"{v:.4f}" for v in scale) + "))")
+    print(model_source(w[1:], w[0], mean, scale))
+
+
+def model_source(weights, bias: float, mean, scale) -> str:
+    """The Model as answerability.py writes it, lines under 100 characters."""
+    def numbers(name: str, values, end: str) -> str:
+        text = textwrap.fill(", ".join(f"{v:.4f}" for v in values), 100,
+                             initial_indent=f"    {name}=(",
+                             subsequent_indent=" " * (len(name) + 6))
+        return text + end
+    return "\n".join(["MODEL = Model(", numbers("weights", weights, "),"),
+                      f"    bias={bias:.4f},", numbers("mean", mean, "),"),
+                      numbers("scale", scale, "))")])
 
 
 if __name__ == "__main__":

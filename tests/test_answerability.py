@@ -100,6 +100,26 @@ def test_the_answering_sentence_itself_must_hold_the_names_and_numbers():
                        identity="1067 chronicle")["swapped_number"] == 0
 
 
+def test_a_name_is_found_however_the_question_spells_it():
+    """SQuAD's questions type "Celeron" for "Céloron", "Huguenots" for "Huguenot", "Shirey" for
+    "Shirley": the same name, not a swapped one. A name a letter apart from a short word, or
+    another name altogether, is not found."""
+    from askdocs.answerability import NameFinder, one_edit
+
+    text = "Céloron met Governor Shirley; the Huguenot families of Tugh Temür settled in Kherson."
+    finder = NameFinder(text, TOKENIZE)
+    for name in ("Celeron", "Huguenots", "Shirey", "Temur", "Tugh Temur", "Hugeunot"):
+        assert finder.whole(name) and finder.part(name), name
+    for name in ("Kharkiv", "Bohemond", "Tugh Khan"):
+        assert not finder.whole(name), name
+    assert finder.part("Tugh Khan") and not finder.part("Genghis Khan")
+    assert not NameFinder("Iran and Iraq", TOKENIZE).whole("Oman")  # short words: exact only
+    assert one_edit("shirey", "shirley") and one_edit("hugeunot", "huguenot")
+    assert not one_edit("kharkiv", "kherson") and not one_edit("abcd", "abcdef")
+    missing = feature_row("Where did Celeron meet Shirey?", "Céloron met Governor Shirley.")
+    assert missing["missing_names"] == 0 and missing["sentence_missing_names"] == 0
+
+
 def test_a_follow_up_may_name_the_earlier_subject_in_part_or_not_at_all():
     """'Who is Dmytro Lubinets? what did he write on Telegram?': the sentence that answers says
     'Lubinets'; asked as one question, the missing first name still counts."""

@@ -37,6 +37,8 @@ def test_a_word_said_otherwise_is_kin_and_an_unrelated_word_is_not():
     assert words.bases("children") & words.kin("kids")
     assert "go" not in words.kin("die")  # "go" means "die" only in a rare sense of its own
     assert not words.bases("missile") & words.kin("hurt")
+    assert words.bases("paid") & words.kin("pay")  # a form stemming does not join
+    assert words.bases("went") & words.kin("go") and words.bases("children") & words.kin("child")
 
 
 def test_opposites():
@@ -94,7 +96,7 @@ def test_a_missing_or_damaged_table_means_no_lexicon_with_a_warning(tmp_path, mo
 def test_a_table_is_read_as_data():
     words = Lexicon({"words": ["dog"], "related": {"dog": "hound canine"}, "antonyms": {},
                      "exceptions": {}})
-    assert words.kin("dogs") == {"hound", "canine"} and words.opposites("dog") == set()
+    assert words.kin("dogs") == {"dog", "hound", "canine"} and words.opposites("dog") == set()
 
 
 @pytest.mark.model

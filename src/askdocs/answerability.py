@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from askdocs.glossary import found
@@ -89,15 +90,17 @@ class Model:
 
 # Fitted by bench/fit_answerability.py (its last lines print these), on features of questions
 # and documents encoded as askdocs encodes them (int8 per channel, embedding.BUILD_PRECISION).
-MODEL = Model(weights=(0.7230, 0.3068, -0.0557, 0.2223, -0.1078, -0.3718, -0.3430, 0.2180,
-                       -0.9725, 0.0163, -0.0416, -0.3827, -0.1438), bias=-0.6292,
-              mean=(0.0930, 0.5993, 0.3382, 0.6589, 0.2454, 0.0389, 0.0408, 0.0257, 0.0471,
-                    0.8013, 0.0009, 0.3016, 0.0004),
-              scale=(0.1920, 0.2698, 0.3211, 0.4098, 0.5367, 0.2051, 0.1978, 0.1583, 0.2119,
-                     0.1315, 0.0298, 0.5775, 0.0210))
+MODEL = Model(
+    weights=(0.6631, 0.3964, -0.1550, 0.1114, -0.0075, -0.3727, -0.4157, 0.2831, -0.9761, -0.0500,
+             -0.0795, -0.5212, -0.1403),
+    bias=-0.6517,
+    mean=(0.0935, 0.6172, 0.3314, 0.6267, 0.1928, 0.0396, 0.0414, 0.0266, 0.0470, 0.7944, 0.0015,
+          0.2555, 0.0004),
+    scale=(0.1923, 0.2720, 0.3217, 0.4230, 0.4943, 0.2068, 0.1991, 0.1609, 0.2116, 0.1308, 0.0384,
+           0.5443, 0.0210))
 # Platt scaling of the model's probability into the chance that the first quote answers, fitted
 # on held-out articles (bench/fit_answerability.py prints the check, bin by bin).
-CALIBRATION = (0.7404, -0.8401)
+CALIBRATION = (0.8023, -0.8295)
 
 
 def calibrated(probability: float) -> float:
@@ -155,6 +158,61 @@ def question_names(question: str) -> list[str]:
     return list(dict.fromkeys(n for n in names if n))
 
 
+def folded(text: str) -> str:
+    """Lower-cased, accents dropped: a question types "Celeron" for the text's "Céloron"."""
+    return "".join(c for c in unicodedata.normalize("NFKD", text.lower())
+                   if not unicodedata.combining(c))
+
+
+def one_edit(a: str, b: str) -> bool:
+    """Whether two words differ by one letter changed, added, dropped, or two neighbours swapped
+    ("Shirey" for "Shirley", "Hugeunot" for "Huguenot")."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return a == b
+    i = 0
+    while i < min(len(a), len(b)) and a[i] == b[i]:
+        i += 1
+    if len(a) == len(b):
+        return a[i + 1:] == b[i + 1:] or (a[i + 2:] == b[i + 2:] and
+                                          a[i:i + 2] == b[i:i + 2][::-1])
+    return a[i:] == b[i + 1:] if len(b) > len(a) else a[i + 1:] == b[i:]
+
+
+NEAR_SPELLING = 5  # letters a name's word needs before a one-letter difference is its spelling
+
+
+class NameFinder:
+    """Whether a text says a name a question writes: written as the question writes it, its
+    words with accents dropped and stemmed ("Huguenots", "Huguenot"), spelled a letter apart
+    (a word of NEAR_SPELLING letters or more), or a word WordNet relates to it ("Europeans",
+    "Europe"). found: terms found otherwise (glossary.found, lexicon.kin)."""
+
+    def __init__(self, text: str, tokenize, words=None, found: set[str] = frozenset()):
+        self.text = folded(text)
+        self.tokens = set(tokenize(self.text)) | found
+        self.long = [t for t in self.tokens if len(t) >= NEAR_SPELLING - 1]
+        self.bases = words.text_bases(text) if words is not None else set()
+        self.tokenize, self.words = tokenize, words
+
+    def said(self, word: str) -> bool:
+        return word in self.tokens or len(word) >= NEAR_SPELLING and any(
+            t[0] == word[0] and one_edit(word, t) for t in self.long)
+
+    def related(self, name: str) -> bool:
+        return self.words is not None and bool(self.words.kin(name.lower()) & self.bases)
+
+    def whole(self, name: str) -> bool:
+        """The name is there: as written, or each of its words."""
+        if folded(name) in self.text or self.related(name):
+            return True
+        words = self.tokenize(folded(name))
+        return bool(words) and all(map(self.said, words))
+
+    def part(self, name: str) -> bool:
+        """Some word of the name is there."""
+        return any(map(self.said, self.tokenize(folded(name)))) or self.related(name)
+
+
 def bigram_share(terms: list[str], tokens: list[str]) -> float:
     """Share of the question's neighbouring term pairs that are neighbours in the passage."""
     pairs = {(a, b) for a, b in zip(terms, terms[1:]) if a != b}
@@ -209,22 +267,22 @@ def features(question: str, terms: list[str], idf: dict[str, float], sentence: s
     missing_idf = max((idf.get(t, 0.0) for t in terms
                        if t not in in_passage and not DIGIT.search(t)), default=0.0)
     context = f"{passage}\n{identity}"
-    lowered = context.lower()
     asked = asked or question
     # a follow-up's answer names the earlier question's subject in part or not at all
     # ("Lubinets", "he"): that subject counts as missing only if none of its names is there
     own = names_in(asked)
     earlier = names_in(question) - own
-    missing_names = sum(n.lower() not in lowered for n in own) + \
-        (bool(earlier) and all(n.lower() not in lowered for n in earlier))
+    in_context = NameFinder(context, tokenize, words, in_passage)
+    missing_names = sum(not in_context.whole(n) for n in own) + \
+        (bool(earlier) and not any(map(in_context.whole, earlier)))
     numbers = set(re.findall(r"\d+", question))
     missing_numbers = sum(n not in context for n in numbers)
     # the same in the sentence itself: a name the question leans on, none of whose words the
     # sentence (or its document's name) says; a number of the question the sentence lacks while
     # it gives one other in its place (1067 asked, 1066 said). A sentence of several numbers is
     # not read so: in a table row, the year asked heads a column.
-    name_terms = [set(tokenize(n)) for n in own]
-    sentence_missing_names = sum(bool(t) and not t & named for t in name_terms)
+    in_named = NameFinder(f"{sentence}\n{identity}", tokenize, words, named)
+    sentence_missing_names = sum(bool(tokenize(n)) and not in_named.part(n) for n in own)
     others = set(NUMBER.findall(sentence)) - set(NUMBER.findall(question))
     swapped_number = len(others) == 1 and any(n not in sentence and n not in identity
                                               for n in numbers)

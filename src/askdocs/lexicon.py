@@ -73,8 +73,10 @@ class Lexicon:
         return out
 
     def kin(self, word: str) -> set[str]:
-        """Words that say what `word` says, or come from it (make_lexicon.py: "related")."""
-        return {w for base in self.bases(word) for w in self.related.get(base, "").split()}
+        """Words that say what `word` says, or come from it (make_lexicon.py: "related"), and
+        its own base forms: "paid" is "pay", "children" "child", which stemming does not see."""
+        return set(self.bases(word)) | {w for base in self.bases(word)
+                                        for w in self.related.get(base, "").split()}
 
     def opposites(self, word: str) -> set[str]:
         """Words that say its opposite."""
