@@ -3,6 +3,8 @@ are recognised across the folder's files, as they are across a PDF's pages."""
 
 from __future__ import annotations
 
+import pytest
+
 from askdocs import AskDocs, HashEmbedder, build_index
 from askdocs.chunking import edge_keys, page_headings, split_sentences
 from askdocs.documents import shared_lines
@@ -187,3 +189,45 @@ def test_pages_of_one_report_are_not_shown_as_disagreeing_over_a_tables_numbers(
     prose = [quote("a.txt", "Acme paid 3,193 million in dividends in 2018."),
              quote("b.txt", "Acme paid 2,803 million in dividends in 2018.")]
     assert "different numbers" in engine.agreement(question, prose).note()
+
+
+def test_the_pages_of_one_report_count_as_one_source(tmp_path):
+    """Quotes from three page files of one report are from one source, not three; another
+    year's report, filed the same way, and a plain document are sources of their own."""
+    from askdocs.answer import Answer, Quote
+
+    docs, index = tmp_path / "docs", tmp_path / "index"
+    folder_of_pages(docs, 4)
+    older = docs / "ACME_2017"
+    older.mkdir()
+    for n in range(1, 5):
+        (older / f"page_{n}.txt").write_text(
+            page(n, PROSE.format(n=n), HEADER.replace("2018", "2017")))
+    (docs / "notes.txt").write_text("Acme paid its dividends in cash.\n")
+    build_index(docs, index, embedder=HashEmbedder())
+    engine = AskDocs.load(index, embedder=HashEmbedder())
+    assert engine.source_of("ACME_2018/page_2.txt") == engine.source_of("ACME_2018/page_4.txt")
+    assert engine.source_of("ACME_2018/page_2.txt") != engine.source_of("ACME_2017/page_2.txt")
+    assert engine.source_of("notes.txt") == "notes.txt"
+
+    def quote(source: str) -> Quote:
+        return Quote(source, "text", 0, 4, 1.0, "text", 0, 4, "", None)
+
+    pages = [quote(f"ACME_2018/page_{n}.txt") for n in (2, 3, 4)]
+    counted = len({engine.source_of(q.source) for q in pages})
+    assert counted == 1
+    assert Answer("q", True, tuple(pages), (), sources=counted).summary() == "1 source answers."
+    assert Answer("q", True, tuple(pages), ()).summary() == "3 sources answer."  # by file
+    both = pages[:1] + [quote("ACME_2017/page_2.txt"), quote("notes.txt")]
+    assert len({engine.source_of(q.source) for q in both}) == 3
+
+
+@pytest.mark.model
+def test_ask_counts_a_reports_pages_as_one_source(tmp_path, real_embedder):
+    docs, index = tmp_path / "docs", tmp_path / "index"
+    folder_of_pages(docs, 4)
+    build_index(docs, index, embedder=real_embedder)
+    engine = AskDocs.load(index, embedder=real_embedder)
+    answer = engine.ask("How many apprentices did the workers train in welding?")
+    assert answer.answered and len({q.source for q in answer.quotes}) > 1, answer
+    assert answer.sources == 1 and answer.summary() == "1 source answers."

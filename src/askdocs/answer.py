@@ -134,6 +134,13 @@ class Answer:
     confidence: float = 0.0
     # When two or more sources give the number asked for: those numbers (notes says it too).
     agreement: Agreement | None = None
+    # How many sources the quotes come from, the pages of a report filed a file a page counted
+    # once (engine.AskDocs.source_of); 0: each quote's file counts. Not in JSON.
+    sources: int = 0
+
+    def source_count(self) -> int:
+        """How many sources the quotes come from."""
+        return self.sources or len({q.source for q in self.quotes})
 
     def summary(self) -> str:
         """What was found, in one line: the first line of a reply in the app."""
@@ -141,7 +148,7 @@ class Answer:
             return self.notes[0] if self.notes else NO_ANSWER
         if self.agreement:
             return self.agreement.summary()
-        sources = len({q.source for q in self.quotes})
+        sources = self.source_count()
         return f"{sources} sources answer." if sources > 1 else "1 source answers."
 
     def remarks(self) -> tuple[str, ...]:

@@ -143,7 +143,7 @@ def format_answer(answer) -> str:
                              f"chars {quote.start}-{quote.end}: "
                              f"“{printable(textwrap.shorten(quote.text, 140))}”")
         return "\n".join(lines)
-    sources = len({q.source for q in answer.quotes})
+    sources = answer.source_count()
     lines.append(printable(answer.summary()))  # what was found, as the app's first line says
     lines.append(f"{len(answer.quotes)} quote(s) from {sources} source(s):")
     for number, quote in enumerate(answer.quotes, start=1):

@@ -190,6 +190,13 @@ def load_folder(folder: str | Path) -> tuple[list[Document], list[Skipped]]:
 SHARED_FILES = 3  # a line runs across pages filed one file each if at least this many files
 SHARED_PERCENT = 40  # and this share of the group repeat it first or last (as PDF pages must)
 DIGIT_RUN = re.compile(r"\d+")
+PAGE_NUMBER_RUN = re.compile(r"\d+(?=\D*$)")  # a path's last number
+
+
+def report_of(doc_id: str) -> str:
+    """The report a page filed as a file of its own belongs to: its path with its last number
+    (the page's) left out ("HARBOR_2018_10K/page_#.txt"); its year stays."""
+    return PAGE_NUMBER_RUN.sub("#", doc_id)
 
 
 def shared_lines(edges: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:

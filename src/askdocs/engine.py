@@ -37,7 +37,7 @@ from askdocs.answer import (
 )
 from askdocs.answerability import MODEL, calibrated, features, question_names
 from askdocs.chunking import heading_above, is_table_line, page_headings
-from askdocs.documents import Document
+from askdocs.documents import Document, report_of
 from askdocs.embedding import (
     DEFAULT_MODEL,
     Embedder,
@@ -179,7 +179,19 @@ class AskDocs:
         agreed = self.agreement(asked, quotes)
         return Answer(question, True, tuple(quotes),
                       (*unmentioned, agreed.note()) if agreed else unmentioned,
-                      confidence=sure, agreement=agreed)
+                      confidence=sure, agreement=agreed,
+                      sources=len({self.source_of(q.source) for q in quotes}))
+
+    def source_of(self, doc_id: str) -> str:
+        """The source a document is part of, for counting sources: the report, for a page of a
+        report filed a file a page (one with running lines across its siblings,
+        Document.shared), else the document itself."""
+        try:
+            with self.lock:
+                shared = self.document(doc_id).shared
+        except KeyError:  # not indexed (a quote made by hand)
+            return doc_id
+        return report_of(doc_id) if shared else doc_id
 
     def unmentioned(self, question: str) -> tuple[str, ...]:
         """A note naming the question's names that no document says, not even as a near spelling
@@ -291,13 +303,16 @@ class AskDocs:
 
     def agreement(self, question: str, quotes: list[Quote]) -> Agreement | None:
         """Whether the sources agree on the number asked for (None: not asked, or one source)."""
-        if not asks_quantity(question) or len({q.source for q in quotes}) < 2:
+        firsts: dict[str, Quote] = {}  # each source's first quote (a report's, not each page's)
+        for quote in quotes:
+            firsts.setdefault(self.source_of(quote.source), quote)
+        if not asks_quantity(question) or len(firsts) < 2:
             return None
         found = []
-        for source in dict.fromkeys(q.source for q in quotes):
-            best = self.best_quantity(question, [q for q in quotes if q.source == source][0])
+        for quote in firsts.values():
+            best = self.best_quantity(question, quote)
             if best:
-                found.append((source, best))
+                found.append((quote.source, best))
         return agreement(found)
 
     def best_quantity(self, question: str, quote: Quote) -> Quantity | None:
