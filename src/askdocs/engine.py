@@ -303,10 +303,12 @@ class AskDocs:
 
     def agreement(self, question: str, quotes: list[Quote]) -> Agreement | None:
         """Whether the sources agree on the number asked for (None: not asked, or one source)."""
+        if not asks_quantity(question):
+            return None
         firsts: dict[str, Quote] = {}  # each source's first quote (a report's, not each page's)
         for quote in quotes:
             firsts.setdefault(self.source_of(quote.source), quote)
-        if not asks_quantity(question) or len(firsts) < 2:
+        if len(firsts) < 2:
             return None
         found = []
         for quote in firsts.values():
