@@ -95,6 +95,25 @@ def test_near_duplicate_quotes_are_merged():
     assert [q.source for q in kept] == ["a", "b"] and kept[1].text == "Something else entirely."
 
 
+def test_a_how_many_answer_opens_with_a_quote_that_gives_a_number():
+    from askdocs.answer import Quote, number_first
+
+    def quote(text):
+        return Quote("a", text, 0, len(text), 1.0, text, 0, len(text), "t", None)
+
+    none = quote("The dead and wounded could be seen lying on the pavement.")
+    fifty = quote("At least 50 people have been wounded in the attack.")
+    later = quote("More than 30 people were admitted to hospital.")
+    assert number_first("How many people were wounded?", [none, fifty, later]) == \
+        [fifty, none, later]
+    assert number_first("Who was wounded?", [none, fifty]) == [none, fifty]  # not how many
+    assert number_first("How many were wounded?", [fifty, none]) == [fifty, none]
+    assert number_first("How many were wounded?", [none]) == [none]
+    # a number the question says is no answer to it
+    assert number_first("How many of the 50 wounded were children?",
+                        [none, fifty]) == [none, fifty]
+
+
 def test_the_threshold_grows_with_the_collection_only_as_far_as_it_was_fitted():
     assert threshold(40) < threshold(1_000) < threshold(THRESHOLD_GROWTH_END)
     assert threshold(THRESHOLD_GROWTH_END) == threshold(200_000) == threshold(10**7)

@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass
 
 from askdocs.documents import Document
 from askdocs.errors import InputError
-from askdocs.numbers import Agreement, Quantity
+from askdocs.numbers import QUANTITY, Agreement, Quantity, asks_quantity
 from askdocs.readers import format_for
 from askdocs.retrieval import Hit
 
@@ -266,6 +266,24 @@ def quote_of(run: list[Hit], document: Document) -> Quote:
                  context=text[context_start:context_end], context_start=context_start,
                  context_end=context_end, title=document.title, date=document.date,
                  page=document.page_of(start), paragraph=first.paragraph)
+
+
+def number_first(question: str, quotes: list[Quote]) -> list[Quote]:
+    """For a question that asks how many, the first quote that gives a number (not one the
+    question says) goes first, if the best-ranked gives none: "How many people were wounded?"
+    opens with "At least 50 people have been wounded", not "The dead and wounded could be seen".
+    Measured on the "how many" questions answered (bench/squad2.py's): the first quote held the
+    answer for 90.5% of SQuAD 2.0's public ones (89.2% before) and 86.9% of SQuAD v1.1's (86.5%);
+    for every kind of answer (dates, names), 82.4% of v1.1's instead of 82.9%, so numbers only."""
+    if not quotes or not asks_quantity(question):
+        return quotes
+    said = set(re.findall(r"[\w'’-]+", question.lower())) | {"one"}  # "one of them" is no count
+    gives = [any(m.group("num").lower() not in said for m in QUANTITY.finditer(q.text))
+             for q in quotes]
+    if gives[0] or not any(gives):
+        return quotes
+    first = gives.index(True)
+    return [quotes[first], *quotes[:first], *quotes[first + 1:]]
 
 
 def dedupe(quotes: list[Quote]) -> list[Quote]:

@@ -29,6 +29,7 @@ from askdocs.answer import (
     clean_question,
     confidence,
     dedupe,
+    number_first,
     quote_of,
     search_query,
     sentence_around,
@@ -175,7 +176,7 @@ class AskDocs:
             return Answer(question, False, (), (ABOUT if about else NO_ANSWER, *unmentioned),
                           nearest, sure)
         evidence = [h for h, p in zip(hits, chances) if p >= ANSWER_THRESHOLD]
-        quotes = dedupe([self.quote(run) for run in choose(hits, evidence, k)])
+        quotes = number_first(asked, dedupe([self.quote(run) for run in choose(hits, evidence, k)]))
         agreed = self.agreement(asked, quotes)
         return Answer(question, True, tuple(quotes),
                       (*unmentioned, agreed.note()) if agreed else unmentioned,
