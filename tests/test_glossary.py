@@ -27,6 +27,17 @@ def test_a_figure_said_in_the_statements_words_counts_as_said():
     assert [n for n, _ in named("Total revenues")] == [n for n, _ in named("revenue")]
 
 
+def test_profit_alone_is_net_income_but_gross_and_operating_profit_are_not():
+    row = "Net income 3,481 4,191 4,222"
+    assert found("How much profit did Acme make in 2016?", row, words) == {"profit"}
+    assert "net income" in expanded("How much profit did Acme make in 2016?")
+    assert found("What were Acme's profits?", row, words) == {"profits"}
+    for other in ("What was Acme's gross profit?", "What was Acme's Operating Profit?",
+                  "Pre-tax profit in 2018?"):
+        assert not found(other, row, words), other
+    assert not named("What was Acme's gross profit?")
+
+
 def test_a_question_is_searched_with_two_other_ways_to_say_its_figure():
     question = "What is the FY2018 capital expenditure for 3M?"
     searched = expanded(question)

@@ -26,7 +26,7 @@ GROUPS = (
      "expenditures for property, plant and equipment"),
     ("PP&E", "property, plant and equipment", "PPNE", "property and equipment"),
     ("revenue", "net sales", "total revenue", "net revenue"),
-    ("net income", "net earnings", "net profit"),
+    ("net income", "net earnings", "net profit", "profit"),
     ("cost of goods sold", "cost of sales", "COGS", "cost of revenue", "cost of products sold"),
     ("operating income", "operating profit", "income from operations", "operating earnings"),
     ("operating cash flow", "cash provided by operating activities", "cash from operations",
@@ -51,6 +51,9 @@ GROUPS = (
 )
 
 SEARCHED = 2  # the other ways a question is searched with, per figure
+# A form that names its figure only alone: "profit" is net income, but "gross profit" and
+# "operating profit" are other lines (and "net profit" is its own form).
+ALONE = {"profit": ("gross", "operating", "net", "pretax", "pre-tax", "economic")}
 
 
 def _pattern(form: str) -> re.Pattern:
@@ -59,7 +62,9 @@ def _pattern(form: str) -> re.Pattern:
     words = re.findall(r"[\w&']+", form)
     parts = [re.escape(w.rstrip("'")) + (r"(?:s|es)?['’]?" if w[-1].isalpha() or w[-1] == "'"
                                          else "") for w in words]
-    return re.compile(r"(?<![\w&])" + r"[\s,–-]+".join(parts) + r"(?![\w&])", re.IGNORECASE)
+    not_after = "".join(rf"(?<!{re.escape(word)} )" for word in ALONE.get(form, ()))
+    return re.compile(not_after + r"(?<![\w&])" + r"[\s,–-]+".join(parts) + r"(?![\w&])",
+                      re.IGNORECASE)
 
 
 @lru_cache(maxsize=1)
