@@ -13,9 +13,11 @@ import numbers
 import re
 from dataclasses import asdict, dataclass
 
+from askdocs.answerability import found_of_type
+from askdocs.chunking import split_sentences
 from askdocs.documents import Document
 from askdocs.errors import InputError
-from askdocs.numbers import QUANTITY, Agreement, Quantity, asks_quantity
+from askdocs.numbers import Agreement, Quantity, asks_quantity
 from askdocs.readers import format_for
 from askdocs.retrieval import Hit
 
@@ -278,8 +280,7 @@ def number_first(question: str, quotes: list[Quote]) -> list[Quote]:
     if not quotes or not asks_quantity(question):
         return quotes
     said = set(re.findall(r"[\w'’-]+", question.lower())) | {"one"}  # "one of them" is no count
-    gives = [any(m.group("num").lower() not in said for m in QUANTITY.finditer(q.text))
-             for q in quotes]
+    gives = [found_of_type("number", q.text, said) for q in quotes]
     if gives[0] or not any(gives):
         return quotes
     first = gives.index(True)
@@ -305,14 +306,13 @@ def jaccard(a: set, b: set) -> float:
 # ("At least 50 people have been wounded. At least 14 people ... have been killed": "how many
 # people were killed?" asks for the 14).
 SENTENCE_WEIGHT = 0.3
-SENTENCE_END = re.compile(r"[.!?][’”\"')\]]*\s+|\n")
 
 
 def sentence_around(text: str, quantity: Quantity) -> str:
-    """The sentence of text that holds the quantity (text: a quote, one or more sentences)."""
-    start = max((m.end() for m in SENTENCE_END.finditer(text, 0, quantity.start)), default=0)
-    end = SENTENCE_END.search(text, quantity.end)
-    return text[start:end.start() if end else len(text)]
+    """The sentence of text that holds the quantity (text: a quote, one or more sentences, split
+    as documents are: chunking.split_sentences)."""
+    return next((text[s.start:s.end] for s in split_sentences(text)
+                 if s.start <= quantity.start < s.end), text)
 
 
 def window(text: str, quantity: Quantity, words: int = 3) -> str:

@@ -31,6 +31,7 @@ import math
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import cached_property
 
 from askdocs.glossary import found
 from askdocs.keywords import weight_share
@@ -188,11 +189,15 @@ class NameFinder:
     "Europe"). found: terms found otherwise (glossary.found, lexicon.kin)."""
 
     def __init__(self, text: str, tokenize, words=None, found: set[str] = frozenset()):
-        self.text = folded(text)
+        self.raw, self.text = text, folded(text)
         self.tokens = set(tokenize(self.text)) | found
         self.long = [t for t in self.tokens if len(t) >= NEAR_SPELLING - 1]
-        self.bases = words.text_bases(text) if words is not None else set()
         self.tokenize, self.words = tokenize, words
+
+    @cached_property
+    def bases(self) -> set[str]:
+        """The text's words' WordNet base forms, read only for a name not found otherwise."""
+        return self.words.text_bases(self.raw)
 
     def said(self, word: str) -> bool:
         return word in self.tokens or len(word) >= NEAR_SPELLING and any(

@@ -65,7 +65,7 @@ class Entry:
     sentences: tuple[int, int]  # row range in sentences.npy
     chunks: tuple[int, int]  # row range in chunks.npy
     identity: str  # what names it (keywords.identity_text), for the document signal
-    shared: tuple[str, ...] = ()  # Document.shared: its lines that run across its folder
+    shared: tuple[str, ...] = ()  # Document.shared: its lines that run across its report's pages
 
 
 def sentence_table(record: DocumentRecord, doc: int, sentence_base: int,
