@@ -11,7 +11,7 @@ from askdocs.answer import THRESHOLD_GROWTH_END, clean_question, dedupe, is_foll
 from askdocs.embedding import HashEmbedder
 
 QUOTE_KEYS = ["source", "text", "start", "end", "score", "context", "context_start",
-              "context_end", "title", "date", "page"]
+              "context_end", "title", "date", "page", "page_breaks"]
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from askdocs.chunking import make_chunks, split_sentences
+from askdocs.chunking import make_chunks, running_inside, running_lines, split_sentences
 from askdocs.documents import body_start, find_date, find_title, make_document
 
 
@@ -140,6 +140,21 @@ def test_running_headers_are_units_and_sentences_run_on_past_them():
         f"{body}\r\nPage 4\nACME Report\r\nfinishes as the last line"]
     assert {text[s.start:s.end] for s in sentences if not s.quotable} == {
         "ACME Report", "Page 2", "Page 3"}  # "Page 1" lies inside the sentence across pages
+
+
+def test_the_running_lines_inside_a_sentence_across_pages_are_its_furniture():
+    body = "A sentence that is long enough to wrap onto the next line and"
+    text, pages = paged("ACME Report\r\nOpening line of the first page is here.\r\n"
+                        f"{body}\r\nPage 1",
+                        "ACME Report\r\nends on the next page here.\r\nPage 2",
+                        "ACME Report\r\nThe third page has its own sentence.\r\nPage 3")
+    across = next(s for s in split_sentences(text, pages) if text[s.start:s.end].startswith(body))
+    skipped = running_inside(text, running_lines(text, pages), across.start, across.end)
+    assert [text[a:b] for a, b in skipped] == ["Page 1\nACME Report\r\n"]
+    kept = text[across.start:skipped[0][0]] + text[skipped[0][1]:across.end]
+    assert kept == f"{body}\r\nends on the next page here."
+    # a sentence on one page has none; nor has a span that ends with a running line
+    assert running_inside(text, running_lines(text, pages), 0, pages[1]) == ()
 
 
 def test_table_rows_and_narrow_columns_in_a_paged_document():

@@ -100,6 +100,18 @@ def test_a_sentence_runs_on_across_a_page_break(built):
     assert across.quotable
 
 
+def test_a_quote_across_a_page_break_is_shown_without_the_running_lines(built):
+    first, rest = makedocs.ACROSS_PAGES
+    [quote] = [q for q in built[1].rank(f"{first} {rest}", k=10) if q.text.startswith(first)]
+    assert makedocs.HEADER in quote.text  # the text stays the document's own, offsets and all
+    doc = document(built[1], "report.pdf")
+    assert doc.text[quote.start:quote.end] == quote.text
+    breaks = quote.page_breaks
+    assert breaks and all(quote.start < a < b < quote.end for a, b in breaks)
+    assert squashed(quote.shown()) == f"{first} […] {rest}"
+    assert json.loads(json.dumps(quote.to_dict()))["page_breaks"] == [list(s) for s in breaks]
+
+
 def test_running_headers_and_footers_are_never_quotes(built):
     doc = document(built[1], "report.pdf")
     sentences, _ = split_document(doc)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from conftest import CHILDREN
 
@@ -28,6 +30,16 @@ def test_document_text_is_escaped_in_replies():
     assert "<script>" not in html and "<img" not in html and "<b>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "<mark>x &lt;script&gt;y&lt;/script&gt;</mark>" in html
+
+
+def test_a_running_header_inside_a_quote_is_marked_left_out():
+    context = "Sales <rose> in the\nACME <Report>\n7\nnorthern region."
+    header = context.index("ACME")
+    breaks = ((header, context.index("northern")),)
+    html = reply_html("q", Answer("q", True, (replace(quote(context), page_breaks=breaks),), ()))
+    assert "ACME" not in html and "&lt;rose&gt;" in html
+    assert '<mark>Sales &lt;rose&gt; in the <span class="page-break"' in html
+    assert "[…]</span> northern region.</mark>" in html
 
 
 def test_closest_passages_are_labelled_not_an_answer_and_escaped():

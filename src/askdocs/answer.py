@@ -14,7 +14,7 @@ import re
 from dataclasses import asdict, dataclass
 
 from askdocs.answerability import found_of_type
-from askdocs.chunking import split_sentences
+from askdocs.chunking import running_inside, running_lines, split_sentences
 from askdocs.documents import Document
 from askdocs.errors import InputError
 from askdocs.numbers import Agreement, Quantity, asks_quantity
@@ -106,6 +106,22 @@ class Quote:
     date: str | None
     page: int | None = None  # 1-based page of the quote's start in a paged document (PDF)
     paragraph: int = 0  # 1-based paragraph in the document (a Word file's location); not in JSON
+    # spans (document offsets) of running headers, footers and page numbers inside the quote,
+    # where it goes on across a page break (chunking.running_inside): part of `text`, not of what
+    # the document says there, so shown() leaves them out
+    page_breaks: tuple[tuple[int, int], ...] = ()
+
+    def pieces(self) -> list[str]:
+        """The quote's text between its page breaks' running lines (all of it if none)."""
+        parts, at = [], self.start
+        for start, end in self.page_breaks:
+            parts.append(self.text[at - self.start:start - self.start].rstrip())
+            at = end
+        return [*parts, self.text[at - self.start:]]
+
+    def shown(self) -> str:
+        """The quote as a reader reads it: the running lines at each page break marked "[…]"."""
+        return " […] ".join(self.pieces())
 
     def location(self) -> tuple[str, int] | None:
         """Where the quote is, for people: ("page", n) in a paged document, ("paragraph", n) in
@@ -263,11 +279,14 @@ def quote_of(run: list[Hit], document: Document) -> Quote:
     text, first, last = document.text, run[0], run[-1]
     start, end = first.start, last.end
     context_start, context_end = min(first.passage_start, start), max(first.passage_end, end)
+    # a quote that goes on across a page break holds the next page's running header
+    breaks = running_inside(text, running_lines(text, document.pages), start, end) \
+        if document.page_of(start) != document.page_of(end - 1) else ()
     return Quote(source=document.id, text=text[start:end], start=start, end=end,
                  score=round(max(h.score for h in run), 4),
                  context=text[context_start:context_end], context_start=context_start,
                  context_end=context_end, title=document.title, date=document.date,
-                 page=document.page_of(start), paragraph=first.paragraph)
+                 page=document.page_of(start), page_breaks=breaks, paragraph=first.paragraph)
 
 
 def number_first(question: str, quotes: list[Quote]) -> list[Quote]:

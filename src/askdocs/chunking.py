@@ -249,6 +249,26 @@ def running_lines(text: str, pages: tuple[int, ...], edge: int = 2,
                            for s in starts[key])
 
 
+def running_inside(text: str, running: frozenset[int], start: int,
+              end: int) -> tuple[tuple[int, int], ...]:
+    """The running lines (running_lines: a page's header, footer, number) inside text[start:end],
+    each span with the line break after it, neighbours merged: a sentence that goes on across a
+    page break holds the next page's header and number, which a reader of the sentence wants
+    left out. Only lines with more of the span after them count (not its first or last)."""
+    spans: list[tuple[int, int]] = []
+    for line_start, line_end in line_spans(text, start, end):
+        if line_start in running and line_start > start:
+            after = LINE_BREAK.match(text, line_end)
+            stop = after.end() if after else line_end
+            if stop >= end:
+                break
+            if spans and not text[spans[-1][1]:line_start].strip():
+                spans[-1] = (spans[-1][0], stop)
+            else:
+                spans.append((line_start, stop))
+    return tuple(spans)
+
+
 def page_headings(text: str, pages: tuple[int, ...],
                   running: frozenset[int] | None = None) -> list[tuple[int, int] | None]:
     """Per page, the span of the lines that head it, or None: its title ("CONSOLIDATED

@@ -141,7 +141,7 @@ def format_answer(answer) -> str:
             for quote in answer.nearest:
                 lines.append(f"  - {printable(quote.source)}, {location(quote)}"
                              f"chars {quote.start}-{quote.end}: "
-                             f"“{printable(textwrap.shorten(quote.text, 140))}”")
+                             f"“{printable(textwrap.shorten(quote.shown(), 140))}”")
         return "\n".join(lines)
     sources = answer.source_count()
     lines.append(printable(answer.summary()))  # what was found, as the app's first line says
@@ -150,7 +150,8 @@ def format_answer(answer) -> str:
         where = (f"{printable(quote.source)}, {location(quote)}chars {quote.start}-{quote.end}, "
                  f"score {quote.score:.3f}")
         lines.append(f"\n[{number}] {where}")
-        lines.append(textwrap.fill(f"“{printable(quote.text, keep_space=True)}”", width=88,
+        shown = printable(quote.shown().replace("\r\n", "\n"), keep_space=True)
+        lines.append(textwrap.fill(f"“{shown}”", width=88,
                                    initial_indent="    ",
                                    subsequent_indent="    "))
         lines.append(f"    {printable(quote.title)}"

@@ -31,6 +31,7 @@ CSS = """
 #askdocs-chat .nearest { opacity: 0.7; border-top: 1px dashed var(--border-color-primary);
   margin-top: 0.5em; padding-top: 0.3em; }
 #askdocs-chat mark, #askdocs-viewer mark { background: #ffe066; color: #000; }
+#askdocs-chat .page-break { color: #666; }
 #askdocs-viewer .document { white-space: pre-wrap; max-height: 480px; overflow-y: auto;
   padding: 0.6em; border: 1px solid var(--border-color-primary); border-radius: 8px; }
 #askdocs-viewer .page-image { max-width: 100%; border: 1px solid var(--border-color-primary);
@@ -55,7 +56,17 @@ def highlighted(quote: Quote) -> str:
     """The quote's passage with the quote itself marked."""
     before = quote.context[:quote.start - quote.context_start]
     after = quote.context[quote.end - quote.context_start:]
-    return f"{e(before)}<mark>{e(quote.text)}</mark>{e(after)}"
+    return f"{e(before)}<mark>{shown_html(quote)}</mark>{e(after)}"
+
+
+PAGE_BREAK = ('<span class="page-break" title="a page break: the running header and page '
+              'number left out">[…]</span>')
+
+
+def shown_html(quote: Quote) -> str:
+    """The quote's text, escaped, with the running header and page number at each of its page
+    breaks (Quote.page_breaks) shown as a marked "[…]"."""
+    return f" {PAGE_BREAK} ".join(map(e, quote.pieces()))
 
 
 def location(quote: Quote) -> str:
@@ -85,7 +96,7 @@ def reply_html(question: str, answer: Answer) -> str:
         parts.append('<div class="nearest"><div class="meta">Closest passages — not an answer:'
                      '</div>')
         for quote in answer.nearest:
-            parts.append(f'<div class="quote">{e(quote.text)}</div><div class="meta">'
+            parts.append(f'<div class="quote">{shown_html(quote)}</div><div class="meta">'
                          f'{e(quote.source)} · characters {quote.start}–{quote.end}</div>')
         parts.append("</div>")
     parts.append("</div>")
