@@ -17,7 +17,8 @@ how often one of its quotes is on the evidence page.
 
 Without --distractors it also builds two more sets and prints their figures: 4 reports whose
 statements carry other filings' titles (retitled), and 6 laid out as SEC filings are
-(sec_collection: the company named on the cover only, longer statements, the same figures again
+(sec_collection: the company named on the cover only, longer statements, a currency sign a cell
+of its own on a statement's first row and its totals, the same figures again
 in selected data, MD&A prose and notes), where it also counts quotes holding the figure asked for;
 and it asks the SEC-layout set and the reports again filed one text file per page (page_files),
 as the issue measured the held-back filings: a folder per report, every page in one folder, and
@@ -284,6 +285,10 @@ SEC_QUESTIONS = [  # (template, statement, row); asked plain and in SEC_WRAPPING
 ]
 SEC_WRAPPINGS = [INSTRUCTED[2], INSTRUCTED[6]]
 NEGATIVE = ("Purchases", "paid", "Cost", "expenses", "Acquisitions", "used", "Provision")
+# rows a statement prints with a currency sign in a cell of its own ("Net sales $ 1,234"), as
+# filings do on a table's first row and its totals; a nil figure is a dash
+DOLLAR_ROWS = ("Total", "Net income", "Earnings per share")
+NIL = ("Acquisitions, net of cash acquired", 2016)
 
 
 def shown(value: int, row: str) -> str:
@@ -350,7 +355,8 @@ def sec_report(company: str, prose: list[str], rng: random.Random
     for n, (title, statement) in enumerate(SEC_STATEMENTS.items()):
         period = "At December 31" if n == 1 else "Years ended December 31"
         pages.append(([title, company, f"(Millions, except per share amounts) {period}"], YEARS,
-                      [(row, [shown(value[row, y], row) for y in YEARS]) for row in statement]))
+                      [(row, ["—" if (row, y) == NIL else shown(value[row, y], row)
+                              for y in YEARS]) for row in statement]))
         where[n] = len(pages)
     segments = ("Industrial", "Consumer", "Health Care")
     pages.append((["NOTE 18. Business Segments", "(Millions)"], YEARS,
@@ -381,6 +387,8 @@ def sec_report(company: str, prose: list[str], rng: random.Random
                 pdf.drawString(50, top - 16 * n, label)
                 for x, cell in zip(xs, cells):
                     pdf.drawString(x, top - 16 * n, cell)
+                    if n == 1 or label.startswith(DOLLAR_ROWS):  # "$" a cell of its own
+                        pdf.drawString(x - 12, top - 16 * n, "$")
         else:
             draw_lines(pdf, page)
         pdf.showPage()

@@ -7,8 +7,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from askdocs import AskDocs, InputError, build_index
-from askdocs.answer import THRESHOLD_GROWTH_END, clean_question, dedupe, is_follow_up, threshold
+from askdocs.answer import (
+    THRESHOLD_GROWTH_END,
+    clean_question,
+    dedupe,
+    is_follow_up,
+    runs,
+    threshold,
+)
 from askdocs.embedding import HashEmbedder
+from askdocs.retrieval import Hit
 
 QUOTE_KEYS = ["source", "text", "start", "end", "score", "context", "context_start",
               "context_end", "title", "date", "page", "page_breaks"]
@@ -118,3 +126,12 @@ def test_the_threshold_grows_with_the_collection_only_as_far_as_it_was_fitted():
     assert threshold(40) < threshold(1_000) < threshold(THRESHOLD_GROWTH_END)
     assert threshold(THRESHOLD_GROWTH_END) == threshold(200_000) == threshold(10**7)
     assert threshold(0) == threshold(1)
+
+
+def test_neighbouring_sentences_merge_but_a_table_row_stands_alone():
+    hits = [Hit(n, 0, 10 * n, 10 * n + 9, 0, 50, 1, score, 0.5, 0.5, 0.5)
+            for n, score in ((1, 2.0), (2, 3.0), (3, 1.0))]
+    assert [[h.sentence for h in run] for run in runs(hits)] == [[1, 2, 3]]
+    row = {2}
+    assert [[h.sentence for h in run] for run in runs(hits, lambda h: h.sentence in row)] == \
+        [[2], [1], [3]]

@@ -5,7 +5,14 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from askdocs.chunking import make_chunks, running_inside, running_lines, split_sentences
+from askdocs.chunking import (
+    chunk_texts,
+    is_table_row,
+    make_chunks,
+    running_inside,
+    running_lines,
+    split_sentences,
+)
 from askdocs.documents import body_start, find_date, find_title, make_document
 
 
@@ -155,6 +162,39 @@ def test_the_running_lines_inside_a_sentence_across_pages_are_its_furniture():
     assert kept == f"{body}\r\nends on the next page here."
     # a sentence on one page has none; nor has a span that ends with a running line
     assert running_inside(text, running_lines(text, pages), 0, pages[1]) == ()
+
+
+def test_a_filings_rows_with_currency_cells_and_dashes_are_rows():
+    for row in ["Net income $ 7,029 $ 4,090 $ 9,881", "Net sales $7,029 $4,090",
+                "Acquisitions, net of cash acquired (512) (340) —", "Other — —"]:
+        assert is_table_row(row), row
+    for prose in ["It rose from 2017 to 2018", "a well-known long-term -", "the inter-"]:
+        assert not is_table_row(prose), prose
+    rows = "Net sales $ 5,388 $ 3,098 $ 9,096\nCost of sales (6,085) (1,785) —\n"
+    text = "A long line of prose that sets how long this page's lines are, over forty.\n" + rows
+    assert texts(text, split_sentences(text))[1:] == rows.splitlines()
+
+
+def test_a_chunk_ends_at_a_page_break_and_is_indexed_after_the_running_header():
+    prose = "A sentence of prose that fills the page before the statement."
+    text, pages = paged(f"ACME Report\r\n{prose}\r\n1",
+                        "ACME Report\r\nStatement of Income\r\nNet sales 5 6\r\n"
+                        "Net income 1 2\r\n2",
+                        f"ACME Report\r\n{prose}\r\n3")
+    sentences = split_sentences(text, pages)
+    chunks = make_chunks(sentences, pages=pages)
+    assert all(len({bisect_page(pages, s.start) for s in sentences[c.first:c.last + 1]
+                    if s.quotable}) == 1 for c in chunks)
+    [statement] = [t for c, t in zip(chunks, chunk_texts(text, pages, chunks))
+                   if "Net sales" in t]
+    assert statement.startswith("ACME Report\n") and prose not in statement
+    # without pages, the same sentences make one chunk across the break
+    assert any("Net sales" in text[c.start:c.end] and prose in text[c.start:c.end]
+               for c in make_chunks(sentences))
+
+
+def bisect_page(pages, offset):
+    return sum(start <= offset for start in pages)
 
 
 def test_table_rows_and_narrow_columns_in_a_paged_document():

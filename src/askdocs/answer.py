@@ -11,6 +11,7 @@ import json
 import math
 import numbers
 import re
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
 from askdocs.answerability import found_of_type
@@ -239,9 +240,11 @@ def confidence(hit: Hit, coverage: float) -> float:
     return a * hit.dense + b * hit.passage + c * coverage
 
 
-def choose(hits: list[Hit], evidence: list[Hit], k: int) -> list[list[Hit]]:
+def choose(hits: list[Hit], evidence: list[Hit], k: int,
+           alone: Callable[[Hit], bool] = lambda hit: False) -> list[list[Hit]]:
     """The best sentence, the best of every other document close to it, then more of the same
-    documents; returned as runs of neighbouring sentences (each run one quote), best first."""
+    documents; returned as runs of neighbouring sentences (each run one quote), best first.
+    alone: whether a sentence is quoted on its own (a table's row, runs)."""
     top = hits[0].score
     confident = {h.sentence for h in evidence}
     chosen: list[Hit] = [hits[0]] if hits[0].sentence in confident else [evidence[0]]
@@ -258,15 +261,18 @@ def choose(hits: list[Hit], evidence: list[Hit], k: int) -> list[list[Hit]]:
                 and hit.score >= EXTRA_RATIO * top):
             chosen.append(hit)
             per_doc[hit.document] += 1
-    return runs(chosen[:k])
+    return runs(chosen[:k], alone)
 
 
-def runs(hits: list[Hit]) -> list[list[Hit]]:
-    """Neighbouring sentences of one document grouped, the best-scoring group first."""
+def runs(hits: list[Hit], alone: Callable[[Hit], bool] = lambda hit: False) -> list[list[Hit]]:
+    """Neighbouring sentences of one document grouped, the best-scoring group first; but a
+    sentence `alone` says so (a table's row) is a group of its own: each row is a figure, and a
+    quote that opened with the row above would show the reader another figure first."""
     grouped: list[list[Hit]] = []
     for hit in sorted(hits, key=lambda h: h.sentence):
         last = grouped[-1][-1] if grouped else None
-        if last and hit.sentence == last.sentence + 1 and hit.document == last.document:
+        if last and hit.sentence == last.sentence + 1 and hit.document == last.document \
+                and not alone(hit) and not alone(last):
             grouped[-1].append(hit)
         else:
             grouped.append([hit])

@@ -29,10 +29,13 @@ ABBREVIATIONS = frozenset(
     "oct nov dec e.g i.e cf".split()
 )
 # A line ending in two numbers is a table row ("Net income 4,858 5,363"), not a wrapped line.
-TABLE_ROW = re.compile(r"[-−–(]?[$€£]?\d[\d,.]*%?\)?\s+[-−–(]?[$€£]?\d[\d,.]*%?\)?$")
+# a table's cell: a number ("1,577", "(4,858)", "12.5%", "$7,029", and "$ 7,029", where a
+# filing's currency sign is a cell of its own) or a dash, which a filing writes for nil
+_cell = r"(?:[-−–(]?(?:[$€£][ \t]*)?\d[\d,.]*%?\)?|[-−–—])"
+TABLE_ROW = re.compile(rf"{_cell}[ \t]+{_cell}$")
 TITLE_WORD = re.compile(r"[^\W\d_][\w'’&-]*")
 MINOR_WORDS = frozenset("a an and as at by for from in into of on or the to with per vs".split())
-NUMBER_END = frozenset("0123456789)%")
+NUMBER_END = frozenset("0123456789)%-−–—")
 SHORT_LINE = 40  # a line under this many characters ends a unit: a heading, a last line
 # a page's heading (page_headings): at most this many lines, each a title, a caption of at most
 # CAPTION_WORDS words, or a line that ends in two or more years (the column header)
@@ -325,15 +328,40 @@ def year_columns(text: str, lines: list[tuple[int, int]]) -> list[tuple[int, int
 def chunk_texts(text: str, pages: tuple[int, ...], chunks: list[Chunk]) -> list[str]:
     """What each chunk is embedded and keyword-indexed as: its text, after its page's heading
     (page_headings) when it starts below it, so that a statement's rows far down the page are
-    found by the statement's title, its company and its years. Its quote and context stay the
-    document's own text at the chunk's offsets."""
-    headings = page_headings(text, pages)
+    found by the statement's title, its company and its years; in a paged document, after its
+    page's running header too (page_headers), which names the company and the year, when the
+    chunk does not hold it: a chunk ends at a page break, so no chunk of a page would. Its
+    quote and context stay the document's own text at the chunk's offsets."""
+    running = running_lines(text, pages)
+    headings = page_headings(text, pages, running)
+    headers = page_headers(text, pages, running)
     texts = []
     for chunk in chunks:
         own = text[chunk.start:chunk.end]
         heading = heading_above(text, pages, headings, chunk.start)
-        texts.append(f"{heading}\n{own}" if heading else own)
+        header = heading_above(text, pages, headers, chunk.start)
+        texts.append("\n".join(filter(None, (header, heading, own))))
     return texts
+
+
+def page_headers(text: str, pages: tuple[int, ...],
+                 running: frozenset[int]) -> list[tuple[int, int] | None]:
+    """Per page of a paged document, the span of the running lines that open it (its running
+    header: "Harbor Lights Inc | 2018 Annual Report"), a page number's own line passed over;
+    None where it opens with none. running: running_lines."""
+    if not running:
+        return []
+    bounds, headers = (*pages, len(text) + 1), []
+    for number, page_start in enumerate(pages):
+        kept = []
+        for start, end in line_spans(text, page_start, min(bounds[number + 1] - 1,
+                                                            page_start + HEADING_SCAN)):
+            if start not in running:
+                break
+            if not PAGE_NUMBER.fullmatch(text[start:end]):
+                kept.append((start, end))
+        headers.append((kept[0][0], kept[-1][1]) if kept else None)
+    return headers
 
 
 def heading_above(text: str, pages: tuple[int, ...], headings: list[tuple[int, int] | None],
@@ -476,12 +504,16 @@ def trim_boilerplate(sentences: list[Sentence], first: int, last: int) -> Chunk:
 
 
 def make_chunks(sentences: list[Sentence], target: int = 500, limit: int = 1000,
-                min_break: int = 200) -> list[Chunk]:
+                min_break: int = 200, pages: tuple[int, ...] = ()) -> list[Chunk]:
     """Group sentences into passages of about `target` characters (at most `limit`).
 
-    A chunk ends at a paragraph break once it has `min_break` characters. Consecutive chunks
-    share one sentence, except across a paragraph break, which is already a clean cut.
+    A chunk ends at a paragraph break once it has `min_break` characters, and always at a page
+    break between two sentences (`pages`: where a paged document's pages start): a page that
+    opens with a statement's title starts a passage of its own, not the tail of the page before
+    (a sentence that goes on across the break stays whole). Consecutive chunks share one
+    sentence, except across a paragraph or page break, which is already a clean cut.
     """
+    page = [bisect.bisect_right(pages, s.start) for s in sentences] if pages else None
     chunks, i, n = [], 0, len(sentences)
     while i < n:
         j = i
@@ -491,10 +523,13 @@ def make_chunks(sentences: list[Sentence], target: int = 500, limit: int = 1000,
                 break
             if sentences[j + 1].paragraph != sentences[j].paragraph and size >= min_break:
                 break
+            if page and page[j + 1] != page[j]:
+                break
             j += 1
         chunks.append(trim_boilerplate(sentences, i, j))
         if j == n - 1:
             break
-        same_paragraph = sentences[j + 1].paragraph == sentences[j].paragraph
+        same_paragraph = sentences[j + 1].paragraph == sentences[j].paragraph and \
+            not (page and page[j + 1] != page[j])
         i = j if (j > i and same_paragraph) else j + 1
     return chunks

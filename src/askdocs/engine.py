@@ -37,7 +37,14 @@ from askdocs.answer import (
     window,
 )
 from askdocs.answerability import MODEL, calibrated, features, question_names
-from askdocs.chunking import heading_above, is_table_line, page_headings
+from askdocs.chunking import (
+    heading_above,
+    is_table_line,
+    is_table_row,
+    page_headers,
+    page_headings,
+    running_lines,
+)
 from askdocs.documents import Document, report_of
 from askdocs.embedding import (
     DEFAULT_MODEL,
@@ -88,7 +95,9 @@ class AskDocs:
             self.searcher = Searcher(stored, weights, depth)
         self.threshold = threshold(len(self.searcher))
         self.lock = threading.Lock()  # the model and FAISS are shared between UI threads
-        self.headings: dict[int, list] = {}  # document number -> its pages' headings
+        # document number -> its pages' running headers and headings (chunking.page_headers,
+        # page_headings)
+        self.headings: dict[int, tuple[list, list]] = {}
 
     @classmethod
     def load(cls, index_dir: str | Path = "index", *, model: str | None = None,
@@ -176,12 +185,18 @@ class AskDocs:
             return Answer(question, False, (), (ABOUT if about else NO_ANSWER, *unmentioned),
                           nearest, sure)
         evidence = [h for h, p in zip(hits, chances) if p >= ANSWER_THRESHOLD]
-        quotes = number_first(asked, dedupe([self.quote(run) for run in choose(hits, evidence, k)]))
+        chosen = choose(hits, evidence, k, alone=self.is_row)
+        quotes = number_first(asked, dedupe([self.quote(run) for run in chosen]))
         agreed = self.agreement(asked, quotes)
         return Answer(question, True, tuple(quotes),
                       (*unmentioned, agreed.note()) if agreed else unmentioned,
                       confidence=sure, agreement=agreed,
                       sources=len({self.source_of(q.source) for q in quotes}))
+
+    def is_row(self, hit: Hit) -> bool:
+        """Whether the hit's sentence is a table's row (chunking.is_table_row)."""
+        with self.lock:
+            return is_table_row(self.numbered(hit.document).text[hit.start:hit.end].strip())
 
     def source_of(self, doc_id: str) -> str:
         """The source a document is part of, for counting sources: the report, for a page of a
@@ -283,16 +298,21 @@ class AskDocs:
 
     def heading(self, hit: Hit) -> str:
         """The heading of the hit's page when the hit is below it (chunking.page_headings):
-        which statement a table row is in, and which year each column is. Called under
-        self.lock."""
+        which statement a table row is in, and which year each column is; in a paged document,
+        after the page's running header (chunking.page_headers), whose company and year a
+        table row does not say either, as its chunk is indexed (chunking.chunk_texts). Called
+        under self.lock."""
         document = self.numbered(hit.document)
-        headings = self.headings.get(hit.document)
-        if headings is None:
+        found = self.headings.get(hit.document)
+        if found is None:
             if len(self.headings) >= HEADINGS_CACHED:
                 self.headings.clear()
-            headings = self.headings[hit.document] = page_headings(document.text,
-                                                                   document.pages)
-        return heading_above(document.text, document.pages, headings, hit.start)
+            running = running_lines(document.text, document.pages)
+            found = self.headings[hit.document] = (
+                page_headers(document.text, document.pages, running),
+                page_headings(document.text, document.pages, running))
+        return "\n".join(filter(None, (heading_above(document.text, document.pages, spans,
+                                                     hit.start) for spans in found)))
 
     @cached_property
     def word_vectors(self) -> WordVectors | None:

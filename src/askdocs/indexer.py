@@ -45,7 +45,7 @@ from askdocs.stores.segment import DocumentRecord, Segment
 
 # "splitter" is the version of the sentence splitting and of what a chunk is indexed as
 # (chunking.chunk_texts): a new one rebuilds old indexes in full
-CHUNK_SETTINGS = {"chunk_target": 500, "chunk_limit": 1000, "chunk_min_break": 200, "splitter": 6}
+CHUNK_SETTINGS = {"chunk_target": 500, "chunk_limit": 1000, "chunk_min_break": 200, "splitter": 7}
 
 
 @dataclass(frozen=True)
@@ -181,7 +181,7 @@ def split_document(document: Document) -> tuple[list, list]:
                                 shared=document.shared)
     chunks = make_chunks(sentences, target=CHUNK_SETTINGS["chunk_target"],
                          limit=CHUNK_SETTINGS["chunk_limit"],
-                         min_break=CHUNK_SETTINGS["chunk_min_break"])
+                         min_break=CHUNK_SETTINGS["chunk_min_break"], pages=document.pages)
     return sentences, chunks
 
 
