@@ -279,15 +279,18 @@ def runs(hits: list[Hit], alone: Callable[[Hit], bool] = lambda hit: False) -> l
     return sorted(grouped, key=lambda r: -max(h.score for h in r))
 
 
-def quote_of(run: list[Hit], document: Document) -> Quote:
+def quote_of(run: list[Hit], document: Document,
+             running: frozenset[int] | None = None) -> Quote:
     """The quote of a run of a document's sentences, with the passage around the first as
-    context."""
+    context. running: the document's running lines (chunking.running_lines), if known."""
     text, first, last = document.text, run[0], run[-1]
     start, end = first.start, last.end
     context_start, context_end = min(first.passage_start, start), max(first.passage_end, end)
     # a quote that goes on across a page break holds the next page's running header
-    breaks = running_inside(text, running_lines(text, document.pages), start, end) \
-        if document.page_of(start) != document.page_of(end - 1) else ()
+    breaks = ()
+    if document.page_of(start) != document.page_of(end - 1):
+        running = running_lines(text, document.pages) if running is None else running
+        breaks = running_inside(text, running, start, end)
     return Quote(source=document.id, text=text[start:end], start=start, end=end,
                  score=round(max(h.score for h in run), 4),
                  context=text[context_start:context_end], context_start=context_start,

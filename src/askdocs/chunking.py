@@ -253,7 +253,7 @@ def running_lines(text: str, pages: tuple[int, ...], edge: int = 2,
 
 
 def running_inside(text: str, running: frozenset[int], start: int,
-              end: int) -> tuple[tuple[int, int], ...]:
+                   end: int) -> tuple[tuple[int, int], ...]:
     """The running lines (running_lines: a page's header, footer, number) inside text[start:end],
     each span with the line break after it, neighbours merged: a sentence that goes on across a
     page break holds the next page's header and number, which a reader of the sentence wants
@@ -513,7 +513,9 @@ def make_chunks(sentences: list[Sentence], target: int = 500, limit: int = 1000,
     (a sentence that goes on across the break stays whole). Consecutive chunks share one
     sentence, except across a paragraph or page break, which is already a clean cut.
     """
-    page = [bisect.bisect_right(pages, s.start) for s in sentences] if pages else None
+    page = [bisect.bisect_right(pages, s.start) for s in sentences] if pages else []
+    # the sentences that open a page
+    turns = {j for j in range(1, len(page)) if page[j] != page[j - 1]}
     chunks, i, n = [], 0, len(sentences)
     while i < n:
         j = i
@@ -523,13 +525,13 @@ def make_chunks(sentences: list[Sentence], target: int = 500, limit: int = 1000,
                 break
             if sentences[j + 1].paragraph != sentences[j].paragraph and size >= min_break:
                 break
-            if page and page[j + 1] != page[j]:
+            if j + 1 in turns:
                 break
             j += 1
         chunks.append(trim_boilerplate(sentences, i, j))
         if j == n - 1:
             break
         same_paragraph = sentences[j + 1].paragraph == sentences[j].paragraph and \
-            not (page and page[j + 1] != page[j])
+            j + 1 not in turns
         i = j if (j > i and same_paragraph) else j + 1
     return chunks

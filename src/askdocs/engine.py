@@ -64,7 +64,7 @@ from askdocs.store import StoredIndex, load_stored, rebuild_hint
 from askdocs.wordvectors import WordVectors, load_word_vectors, written_as
 
 DEFAULT_WEIGHTS = Weights()
-HEADINGS_CACHED = 1024  # documents whose pages' headings are kept
+HEADINGS_CACHED = 1024  # documents whose running lines and pages' headings are kept
 
 
 class AskDocs:
@@ -95,9 +95,9 @@ class AskDocs:
             self.searcher = Searcher(stored, weights, depth)
         self.threshold = threshold(len(self.searcher))
         self.lock = threading.Lock()  # the model and FAISS are shared between UI threads
-        # document number -> its pages' running headers and headings (chunking.page_headers,
-        # page_headings)
-        self.headings: dict[int, tuple[list, list]] = {}
+        # document number -> its running lines, its pages' running headers and headings
+        # (page_lines)
+        self.headings: dict[int, tuple[frozenset[int], list, list]] = {}
 
     @classmethod
     def load(cls, index_dir: str | Path = "index", *, model: str | None = None,
@@ -152,7 +152,8 @@ class AskDocs:
 
     def quote(self, run: list[Hit]) -> Quote:
         with self.lock:
-            return quote_of(run, self.numbered(run[0].document))
+            running = self.page_lines(run[0].document)[0]
+            return quote_of(run, self.numbered(run[0].document), running)
 
     def rank(self, question: str, k: int = 10) -> list[Quote]:
         """The k best single sentences, best first, with no abstention (for evaluation)."""
@@ -303,16 +304,24 @@ class AskDocs:
         table row does not say either, as its chunk is indexed (chunking.chunk_texts). Called
         under self.lock."""
         document = self.numbered(hit.document)
-        found = self.headings.get(hit.document)
+        _, *found = self.page_lines(hit.document)
+        return "\n".join(filter(None, (heading_above(document.text, document.pages, spans,
+                                                     hit.start) for spans in found)))
+
+    def page_lines(self, number: int) -> tuple[frozenset[int], list, list]:
+        """A document's running lines (chunking.running_lines), and its pages' running headers
+        and headings (page_headers, page_headings), read once per document. Called under
+        self.lock."""
+        found = self.headings.get(number)
         if found is None:
             if len(self.headings) >= HEADINGS_CACHED:
                 self.headings.clear()
+            document = self.numbered(number)
             running = running_lines(document.text, document.pages)
-            found = self.headings[hit.document] = (
-                page_headers(document.text, document.pages, running),
+            found = self.headings[number] = (
+                running, page_headers(document.text, document.pages, running),
                 page_headings(document.text, document.pages, running))
-        return "\n".join(filter(None, (heading_above(document.text, document.pages, spans,
-                                                     hit.start) for spans in found)))
+        return found
 
     @cached_property
     def word_vectors(self) -> WordVectors | None:
