@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from askdocs import AskDocs, InputError, build_index
 from askdocs.answer import (
+    LEAD_RATIO,
     THRESHOLD_GROWTH_END,
     clean_question,
     dedupe,
@@ -130,8 +131,23 @@ def test_the_threshold_grows_with_the_collection_only_as_far_as_it_was_fitted():
 
 def test_neighbouring_sentences_merge_but_a_table_row_stands_alone():
     hits = [Hit(n, 0, 10 * n, 10 * n + 9, 0, 50, 1, score, 0.5, 0.5, 0.5)
-            for n, score in ((1, 2.0), (2, 3.0), (3, 1.0))]
+            for n, score in ((1, 2.5), (2, 3.0), (3, 1.0))]
     assert [[h.sentence for h in run] for run in runs(hits)] == [[1, 2, 3]]
     row = {2}
     assert [[h.sentence for h in run] for run in runs(hits, lambda h: h.sentence in row)] == \
         [[2], [1], [3]]
+
+
+def test_a_quote_opens_with_its_best_sentence_not_a_much_weaker_one_before_it():
+    def run_of(*scores):
+        return [Hit(n, 0, 10 * n, 10 * n + 9, 0, 50, 1, score, 0.5, 0.5, 0.5)
+                for n, score in enumerate(scores, start=1)]
+    # the sentence before the best scores under LEAD_RATIO of it: a quote of its own, after
+    weak = LEAD_RATIO * 3.0 - 0.01
+    assert [[h.sentence for h in run] for run in runs(run_of(weak, 3.0, 1.0))] == \
+        [[2, 3], [1]]
+    # nearly as good: the run is read from it
+    close = LEAD_RATIO * 3.0 + 0.01
+    assert [[h.sentence for h in run] for run in runs(run_of(close, 3.0))] == [[1, 2]]
+    assert [[h.sentence for h in run] for run in runs(run_of(1.0, close, 3.0))] == \
+        [[2, 3], [1]]
