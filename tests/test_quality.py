@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 from conftest import CHILDREN, SHARED
@@ -32,6 +33,23 @@ def test_sources_that_disagree_are_shown_with_the_number_asked_for(seed_engine):
     phrases = {source: quantity.phrase for source, quantity in answer.agreement.found}
     assert phrases == {A: "at least 16 people", B: "At least 14 people"}
     assert "different numbers" in answer.agreement.note()
+
+
+def test_the_number_compared_is_read_within_its_sentence(seed_engine):
+    """"died" is said otherwise ("killed"), and the words around "At least 14 people" once ran
+    back into the sentence before ("… local authorities say."), so the wounded were compared."""
+    answer = seed_engine.ask("How many people died in the attack?")
+    assert answer.answered and answer.agreement is not None
+    phrases = {source: quantity.phrase for source, quantity in answer.agreement.found}
+    assert phrases == {A: "at least 16 people", B: "At least 14 people"}
+
+
+def test_a_number_the_question_says_is_not_the_one_compared(seed_engine):
+    quote = seed_engine.ask("how many people were killed?").quotes[0]
+    text = "Of the 40 wounded people, 12 were children."
+    quote = replace(quote, text=text, end=quote.start + len(text))
+    assert seed_engine.best_quantity("How many of the 40 wounded people were children?",
+                                     quote).phrase == "12"
 
 
 @pytest.mark.parametrize("question", ["how many childern were killd?",

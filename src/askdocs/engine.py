@@ -350,8 +350,11 @@ class AskDocs:
     def best_quantity(self, question: str, quote: Quote) -> Quantity | None:
         """The quantity in a quote that the question asks about, judged by the model; not one of
         a table's (chunking.is_table_line): a row gives a number a column, and the one asked
-        for is the column's year, not the words around it."""
+        for is the column's year, not the words around it; nor one the question says ("How many
+        of the 50 wounded were children?"), unless the quote gives no other."""
         found = [q for q in quantities(quote.text) if not is_table_line(quote.text, q.start)]
+        said = {q.value for q in quantities(question)}
+        found = [q for q in found if q.value not in said] or found
         if len(found) <= 1:
             return found[0] if found else None
         windows = [window(quote.text, q) for q in found]
@@ -362,8 +365,8 @@ class AskDocs:
             for i, q in enumerate(found):
                 if asked & set(self.searcher.tokenize(q.phrase)):  # the noun right after it
                     scores[i] += 0.2
-                said = self.said_share(question, sentence_around(quote.text, q))
-                scores[i] += SENTENCE_WEIGHT * said
+                start, end = sentence_around(quote.text, q)
+                scores[i] += SENTENCE_WEIGHT * self.said_share(question, quote.text[start:end])
         return found[int(np.argmax(scores))]
 
     def said_share(self, question: str, text: str) -> float:
