@@ -348,7 +348,8 @@ def jaccard(a: set, b: set) -> float:
 # its sentence as the model reads them, and this much for the share of the question's words its
 # sentence says ("At least 50 people have been wounded. At least 14 people ... have been killed":
 # "how many people died?" asks for the 14); a number the question itself says is not it.
-# Measured on SQuAD v1.1's "how many" questions whose first quote holds the answer (810; tuned on
+# Measured (bench/how_many.py) on SQuAD v1.1's "how many" questions whose first quote holds the
+# answer (810; tuned on
 # the even-numbered articles' 434, reported on the odd ones' 376): the number chosen is the
 # answer for 63.0% of the odd half's (60.6% with 0.3, the words around it crossing into the
 # sentence before, and the question's own numbers counted). Six words around it did as well on
