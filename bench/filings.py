@@ -19,7 +19,8 @@ Without --distractors it also builds two more sets and prints their figures: 4 r
 statements carry other filings' titles (retitled), and 6 laid out as SEC filings are
 (sec_collection: the company named on the cover only, longer statements, a currency sign a cell
 of its own on a statement's first row and its totals, the same figures again
-in selected data, MD&A prose and notes), where it also counts quotes holding the figure asked for;
+in selected data, MD&A prose and notes), where it also counts quotes holding the figure asked for,
+and asks for ratios the question defines (RATIO_QUESTIONS: "Operating margin is defined as …");
 and it asks the SEC-layout set and the reports again filed one text file per page (page_files),
 as the issue measured the held-back filings: a folder per report, every page in one folder, and
 with a table's cells a line each, as pypdf and PyMuPDF extract them (cell_lines).
@@ -284,6 +285,25 @@ SEC_QUESTIONS = [  # (template, statement, row); asked plain and in SEC_WRAPPING
     ("What was {company}'s FY{year} operating income?", 0, "Operating income"),
 ]
 SEC_WRAPPINGS = [INSTRUCTED[2], INSTRUCTED[6]]
+# questions for a figure the statements do not print but give the parts of, with the definition
+# the question states, as analysts ask them: (template, the statements whose rows it needs);
+# {prev} is the year before {year}
+RATIO_QUESTIONS = [
+    ("What is {company}'s FY{year} operating margin? Operating margin is defined as operating "
+     "income divided by net sales.", (0,)),
+    ("What is the FY{year} dividend payout ratio for {company}? Dividend payout ratio is "
+     "defined as: cash dividends paid / net income attributable to shareholders.", (2, 0)),
+    ("What is {company}'s FY{year} return on assets? ROA = net income / average total assets "
+     "between FY{prev} and FY{year}. Answer in units of percents.", (0, 1)),
+    ("What is the FY{year} fixed asset turnover ratio for {company}? Fixed asset turnover ratio "
+     "is defined as: FY{year} revenue / (average PP&E between FY{prev} and FY{year}). Round your "
+     "answer to two decimal places.", (0, 1)),
+    ("What is {company}'s FY{year} current ratio? Define current ratio as total current assets "
+     "divided by total current liabilities.", (1,)),
+    ("What was {company}'s FY{year} cash conversion? Cash conversion is calculated as net cash "
+     "provided by operating activities divided by net income. Calculate what was asked by "
+     "utilizing the line items clearly shown in the cash flow statement.", (2,)),
+]
 NEGATIVE = ("Purchases", "paid", "Cost", "expenses", "Acquisitions", "used", "Provision")
 # rows a statement prints with a currency sign in a cell of its own ("Net sales $ 1,234"), as
 # filings do on a table's first row and its totals; a nil figure is a dash
@@ -427,6 +447,46 @@ def sec_collection() -> tuple[Path, list[dict]]:
 
 
 TRAILING_CELLS = re.compile(r"(?:[ \t]+[-−–(]?[$€£]?\d[\d,.]*%?\)?)+$")
+
+
+def ratio_questions(questions: list[dict]) -> list[dict]:
+    """RATIO_QUESTIONS for each report of the SEC-layout set (its questions say where each
+    statement is), for the two years that have a year before them; the evidence pages: those
+    of the statements each needs (any one quoted is right; all is counted too)."""
+    pages: dict[str, dict[str, int]] = {}
+    for item in questions:
+        pages.setdefault(item["source"], {})[item["statement"]] = item["page"]
+    statements = list(SEC_STATEMENTS)
+    out = []
+    for company in COMPANIES[:6]:
+        name = company.rsplit(" ", 1)[0] if company.split()[-1] in ("Inc", "Corp", "Ltd",
+                                                                       "Group") else company
+        source = name.replace(" ", "").upper() + "_2018_10K.pdf"
+        for template, needs in RATIO_QUESTIONS:
+            for year in YEARS[:2]:
+                out.append({"question": template.format(company=name, year=year,
+                                                        prev=year - 1),
+                            "source": source,
+                            "pages": sorted({pages[source][statements[n]] for n in needs})})
+    return out
+
+
+def ratio_figures(engine: AskDocs, questions: list[dict]) -> dict:
+    """How often `ask` answers a ratio question, quotes one of its evidence pages, quotes it
+    first, and quotes every one of them."""
+    counts = dict.fromkeys(("ask_answered", "ask_quotes_an_evidence_page",
+                            "ask_first_quote_on_evidence_page", "ask_quotes_every_evidence_page"),
+                           0)
+    for item in questions:
+        evidence = {(item["source"], page) for page in item["pages"]}
+        answer = engine.ask(item["question"])
+        pages = [(q.source, q.page) for q in answer.quotes]
+        counts["ask_answered"] += answer.answered
+        counts["ask_quotes_an_evidence_page"] += bool(evidence & set(pages))
+        counts["ask_first_quote_on_evidence_page"] += bool(pages) and pages[0] in evidence
+        counts["ask_quotes_every_evidence_page"] += evidence <= set(pages)
+    n = len(questions)
+    return {"questions": n, **{k: round(100 * v / n, 1) for k, v in counts.items()}}
 
 
 def cell_lines(text: str) -> str:
@@ -627,6 +687,13 @@ def main():
                   f"{sec['ask_first_quote_on_evidence_page']}%), quotes the figure asked for "
                   f"{sec['ask_quotes_figure']}%; rank has the evidence page first "
                   f"{sec['page_first']}%")
+        ratios = result["sec_ratios"] = ratio_figures(indexed(sec_docs, embedder),
+                                                      ratio_questions(sec_questions))
+        print(f"The same 6 reports asked for ratios whose definition the question states "
+              f"({ratios['questions']} questions): ask answers {ratios['ask_answered']}%, "
+              f"quotes an evidence page {ratios['ask_quotes_an_evidence_page']}% (first "
+              f"{ratios['ask_first_quote_on_evidence_page']}%), every one of them "
+              f"{ratios['ask_quotes_every_evidence_page']}%")
         for key, flat, cells, filed in (
                 ("pages", False, False, "a folder each"),
                 ("pages_flat", True, False, "all in one folder"),

@@ -7,7 +7,7 @@ import json
 import pytest
 from conftest import CHILDREN, SHARED
 
-from askdocs.instructions import without_instructions
+from askdocs.instructions import asked_parts, without_instructions
 
 
 @pytest.mark.parametrize("question, asked", [
@@ -45,8 +45,54 @@ def test_instructions_are_left_out_and_the_part_they_point_to_kept(question, ask
     assert without_instructions(question) == asked
 
 
+@pytest.mark.parametrize("question, asked", [
+    ("Calculate what was asked by utilizing the line items clearly shown in the P&L statement. "
+     "What is Acme's FY2018 net income?", "What is Acme's FY2018 net income? the P&L statement"),
+    ("We want to calculate a financial metric. Please help us compute it by basing your answers "
+     "off of the income statement. Here's the question: what is Acme's FY2018 net income?",
+     "what is Acme's FY2018 net income? the income statement"),
+    ("Using only the information within the balance sheet, what were Acme's total assets in "
+     "FY2018?", "what were Acme's total assets in FY2018? the balance sheet"),
+    # a term the question defines is read as its definition, without how it computes
+    ("What is the FY2019 fixed asset turnover ratio for Acme? Fixed asset turnover ratio is "
+     "defined as: FY2019 revenue / (average PP&E between FY2018 and FY2019). Round your answer "
+     "to two decimal places.",
+     "What is the FY2019 FY2019 revenue PP&E between FY2018 and FY2019 for Acme?"),
+    ("What is Acme's FY2021 return on assets (ROA)? ROA = net income / average total assets.",
+     "What is Acme's FY2021 net income total assets?"),
+])
+def test_meta_clauses_and_definitions_are_read_for_what_they_ask(question, asked):
+    assert without_instructions(question) == asked
+
+
+@pytest.mark.parametrize("question, parts", [
+    ("What is Acme's FY2018 current ratio? Define current ratio as total current assets divided "
+     "by total current liabilities.",
+     ["What is Acme's FY2018 total current assets?",
+      "What is Acme's FY2018 total current liabilities?"]),
+    ("What is Acme's FY2018 gross margin? Gross margin = (net sales - cost of sales) / net sales. "
+     "Base your judgments on the information provided primarily in the income statement.",
+     ["What is Acme's FY2018 net sales? the income statement",
+      "What is Acme's FY2018 cost of sales? the income statement"]),
+    ("What is the FY2021 return on assets for Acme? ROA = net income / average total assets.",
+     ["What is the FY2021 net income for Acme?", "What is the FY2021 total assets for Acme?"]),
+    ("What is Acme's FY2018 effective tax rate? The effective tax rate is defined as provision "
+     "for income taxes over income before income taxes.",
+     ["What is Acme's FY2018 provision for income taxes?",
+      "What is Acme's FY2018 income before income taxes?"]),
+    # one figure, or none defined: asked as it is
+    ("What is Acme's FY2018 revenue? Revenue is defined as net sales.", []),
+    ("What were Acme's total assets in FY2018? Answer in USD millions.", []),
+    ("How would one write T(n) = 7n2 + 15n + 40 in big O notation?", []),
+])
+def test_a_figure_defined_by_a_computation_is_asked_part_by_part(question, parts):
+    assert asked_parts(question) == parts
+
+
 @pytest.mark.parametrize("question", [
     "How many children died?", "Explain why the dollar fell.", "Answer", "Round the figure.",
+    "What is defined as the majority vote?", "What question did the committee put to voters?",
+    "How would one write T(n) = 7n2 + 15n + 40 in big O notation?",
     "According to the AAA, what share of gas stations ran out?",
     "Do not resuscitate orders: what are they?", "What is X.25? Who made it?",
     "Can a packet be sent empty?  If so, is it billable?",

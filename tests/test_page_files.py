@@ -143,6 +143,39 @@ def test_a_report_filed_with_a_running_header_is_answered_from_its_statement(tmp
     assert all("| 2018 Annual Report" not in q.text for q in answer.quotes)
 
 
+BALANCE = ("CONSOLIDATED BALANCE SHEET\n(Millions) December 31\n2018 2017 2016\n"
+           "Cash and cash equivalents 2,410 1,935 1,722\nTotal current assets 7,318 6,604 6,112\n"
+           "Total assets 21,904 20,377 19,563\nTotal current liabilities 4,265 3,987 3,602\n"
+           "Long-term debt 6,019 5,810 5,566\n")
+
+
+def test_a_ratio_the_question_defines_is_answered_with_the_rows_it_is_computed_from(
+        tmp_path, real_embedder):
+    """No line says "current ratio"; the question says what it is, and each of its figures has
+    a row of its own. Asked as one question, neither row says all of it, and it was declined."""
+    docs, index = tmp_path / "docs", tmp_path / "index"
+    for seed, company in enumerate(("Acme Tools Inc", "Borealis Foods Corp"), start=1):
+        report = docs / f"{company.replace(' ', '_')}_2018_annual_report"
+        report.mkdir(parents=True)
+        header = f"{company} | 2018 Annual Report"
+        for n in range(1, 5):
+            (report / f"page_{n}.txt").write_text(page(n, PROSE.format(n=n) * 3, header))
+        rows = BALANCE.replace("7,318", f"{seed},318").replace("4,265", f"{seed},265")
+        (report / "page_5.txt").write_text(page(5, rows, header))
+    build_index(docs, index, embedder=real_embedder)
+    engine = AskDocs.load(index, embedder=real_embedder)
+    answer = engine.ask("What is Borealis Foods Corp's FY2018 current ratio? Define current "
+                        "ratio as total current assets divided by total current liabilities. "
+                        "Round your answer to two decimal places.")
+    assert answer.answered
+    lines = {line for q in answer.quotes
+             if q.source == "Borealis_Foods_Corp_2018_annual_report/page_5.txt"
+             for line in q.text.splitlines()}
+    assert {"Total current assets 2,318 6,604 6,112",
+            "Total current liabilities 2,265 3,987 3,602"} <= lines
+    assert answer.question.startswith("What is Borealis Foods Corp's FY2018 current ratio?")
+
+
 def test_milvus_shares_lines_across_page_files_as_the_folder_index_does(tmp_path):
     docs = tmp_path / "docs"
     folder_of_pages(docs, 2)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import threading
+from dataclasses import replace
 from functools import cached_property
 from pathlib import Path
 
@@ -29,6 +30,7 @@ from askdocs.answer import (
     clean_question,
     confidence,
     dedupe,
+    is_follow_up,
     number_first,
     quote_of,
     search_query,
@@ -55,7 +57,7 @@ from askdocs.embedding import (
 )
 from askdocs.errors import IndexCorruptError, IndexMismatchError, InputError
 from askdocs.glossary import expanded, found
-from askdocs.instructions import without_instructions
+from askdocs.instructions import asked_parts, without_instructions
 from askdocs.keywords import asking_terms, joined_names, near_share, spelled_out, weight_share
 from askdocs.lexicon import lexicon
 from askdocs.numbers import Agreement, Quantity, agreement, asks_quantity, quantities
@@ -167,10 +169,16 @@ class AskDocs:
         `previous` is the question asked before; a follow-up such as "and how many were
         wounded?" is searched together with it. What a question says about how to answer
         ("Answer in USD millions.") is left out of the search and the judging
-        (instructions.without_instructions); the answer keeps the question as asked.
+        (instructions.without_instructions); the answer keeps the question as asked. A
+        question that defines the figure it asks for as a computation of others is asked for
+        each of them (instructions.asked_parts, ask_parts).
         """
         question = clean_question(question)
         check_k(k)
+        parts = asked_parts(question)
+        # "… current ratio? Define current ratio as current assets divided by …"
+        if parts and not (previous and is_follow_up(question)):
+            return self.ask_parts(question, parts, k)
         asked = without_instructions(question)  # "… Answer in USD millions." asks no more
         query = search_query(asked, previous and without_instructions(previous))
         hits = self.search(query, CANDIDATES)
@@ -192,6 +200,29 @@ class AskDocs:
         return Answer(question, True, tuple(quotes),
                       (*unmentioned, agreed.note()) if agreed else unmentioned,
                       confidence=sure, agreement=agreed,
+                      sources=len({self.source_of(q.source) for q in quotes}))
+
+    def ask_parts(self, question: str, parts: list[str], k: int) -> Answer:
+        """A question asked for each figure its definition computes with (instructions.
+        asked_parts): answered if one part is, with each part's quotes in turn (first the first
+        of each), k in all, so every figure's line is among them; declined parts say so."""
+        answers = [self.ask(part, k=k) for part in parts]
+        given = [a for a in answers if a.answered]
+        if not given:
+            best = max(answers, key=lambda a: a.confidence)
+            return replace(best, question=question)
+        quotes: list[Quote] = []
+        for rank in range(k):
+            for answer in given:
+                if rank < len(answer.quotes) and len(quotes) < k:
+                    quotes.append(answer.quotes[rank])
+        quotes = dedupe(quotes)
+        notes = [note for a in answers for note in a.notes
+                 if a.answered or not note.startswith(("The documents", "These passages"))]
+        notes += [f"No quote clearly answers “{p}”" for p, a in zip(parts, answers)
+                  if not a.answered]
+        return Answer(question, True, tuple(quotes), tuple(dict.fromkeys(notes)),
+                      confidence=min(a.confidence for a in given),
                       sources=len({self.source_of(q.source) for q in quotes}))
 
     def is_row(self, hit: Hit) -> bool:

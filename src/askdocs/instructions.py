@@ -43,27 +43,124 @@ DOCUMENT_PART = re.compile(
     r"\b(?:the|its|this|that|these)\s+"
     r"(?:(?!(?:the|a|an|and|or|from|in|of|on|by|with|within)\b)[\w&'’-]+\s+){0,3}?"
     r"(?:statements?|sheets?|tables?|notes?|sections?|chapters?|appendix|exhibits?|10-?[KQ]|"
-    r"P&L)\b"
+    r"P&L(?!\s+statements?\b))\b"
     # "the statement of cash flows", "the statement of changes in equity"
     r"(?:\s+of\s+(?!the\b|a\b|an\b)[\w&'’-]+(?:\s+(?!and\b|or\b|for\b|to\b|from\b|"
     r"as\b|at\b|of\b)[\w&'’-]+){0,2})?", re.IGNORECASE)
+# a clause that does not ask but talks about the asking: "Calculate what was asked by utilizing
+# the line items …", "Here's the question:", "Address the question by using …"
+ABOUT_ASKING = re.compile(
+    r"\b(?:the|this|following)\s+question\b|\bwhat\s+(?:was|is|is\s+being)\s+asked\b|"
+    r"\byour\s+(?:answers?|response|judg(?:e)?ments?|reasoning|abilities|calculations?)\b|"
+    r"\b(?:a|the)\s+(?:response|solution|reply)\s+to\b|\bline\s+items\b|"
+    r"\b(?:we|i)\s+(?:want|need|would\s+like)\s+to\s+(?:calculate|compute|know|find)\b",
+    re.IGNORECASE)
+# "Using only the information within the balance sheet, what is …": the lead is an instruction
+# when it names a part of the document; "According to the AAA, what …" is not
+LEAD = re.compile(r"^\W*(?:using|utili[sz]ing|based\s+on|basing\s+\w+\s+on|according\s+to|"
+                  r"relying\s+on|referring\s+to|looking\s+at|from)\b[^,?]*,\s*(?=[a-z])",
+                  re.IGNORECASE)
+# a term the question defines: "Fixed asset turnover ratio is defined as: FY2019 revenue /
+# (average PP&E …)", "Define unadjusted EBITDA as unadjusted operating income + D&A", "ROA = net
+# income / average total assets". No document says the term; it says what defines it.
+DEFINITION = re.compile(
+    r"^\W*(?:(?:please\s+)?define\s+(?P<named>.+?)\s+as\b:?\s*(?P<as>.+)|"
+    r"(?P<term>[^.?!:;=]{1,80}?)\s+(?:is|are)\s+(?:defined|calculated|computed|measured)\s+"
+    r"(?:as|by)\b:?\s*(?P<is>.+)|"
+    r"(?P<short>[^.?!:;=]{1,60}?)\s*=\s*(?P<equals>.+))$", re.IGNORECASE | re.DOTALL)
+# how a definition computes, which no document says: "revenue / (average PP&E …)", "total
+# current assets divided by total current liabilities"
+ARITHMETIC = re.compile(r"\s*(?:[/+*×÷()]|(?<=\s)-(?=\s)|\b(?:divided|multiplied)\s+by\b|"
+                        r"\b(?:plus|minus|times|over|average|(?:the\s+)?sum\s+of|"
+                        r"(?:the\s+)?difference\s+between)\b)\s*", re.IGNORECASE)
+# "is defined as: FY2019 revenue / …" is one clause, not two
+DEFINED_AS = re.compile(r"\b((?:defined|calculated|computed|measured)\s+as):\s+", re.IGNORECASE)
 CLAUSE_END = re.compile(r"(?<=[.?!:;])\s+")
 ASKS = re.compile(r"\?|\b(?:what|how|which|who|whom|whose|when|where|why|is|are|was|were|did|"
                   r"does|do|can|could|has|have|had|will|would|should|list|name)\b",
                   re.IGNORECASE)
 
 
+def read(question: str) -> tuple[list[str], list[str], list[tuple[str, str]]] | None:
+    """The question's clauses that ask, those that say how to answer, and the terms it defines
+    with their definitions as written; None when it has no instruction nor definition, or when
+    nothing that asks would be left."""
+    text = DEFINED_AS.sub(r"\1 ", UNIT_ASIDE.sub("", question))
+    kept, dropped, defined = [], [], []
+    for clause in CLAUSE_END.split(text):
+        if not clause.strip():
+            continue
+        lead = LEAD.match(clause)
+        if lead and DOCUMENT_PART.search(lead.group(0)):
+            dropped.append(lead.group(0))
+            clause = clause[lead.end():]
+        definition = None if clause.rstrip().endswith("?") else DEFINITION.match(clause)
+        if definition:
+            term = definition.group("named") or definition.group("term") or \
+                definition.group("short")
+            meaning = definition.group("as") or definition.group("is") or \
+                definition.group("equals")
+            term = re.sub(r"^(?:the|a|an|its)\s+", "", term.strip(), flags=re.IGNORECASE)
+            defined.append((term, meaning.strip().rstrip(".")))
+        elif INSTRUCTION.match(clause) or (not clause.rstrip().endswith("?")
+                                            and ABOUT_ASKING.search(clause)):
+            dropped.append(clause)
+        else:
+            kept.append(clause)
+    if text == question and not dropped and not defined:
+        return None
+    if not kept or not any(ASKS.search(c) for c in kept):
+        return None
+    return kept, dropped, defined
+
+
+def plain(meaning: str) -> str:
+    """A definition's words without how it computes ("revenue / (average PP&E …)": "revenue
+    PP&E …")."""
+    return re.sub(r"\s+", " ", ARITHMETIC.sub(" ", meaning)).strip()
+
+
+def with_meaning(kept: list[str], term: str, meaning: str) -> list[str]:
+    """The clauses with the term (or the initials it abbreviates: "ROA", "return on assets")
+    read as the meaning; the meaning added when they say neither."""
+    patterns = [re.compile(rf"\b{re.escape(term)}\b(?:\s*\([^()]*\))?", re.IGNORECASE)]
+    if re.fullmatch(r"[A-Z]{2,6}", term):  # "return on assets (ROA)" before "ROA"
+        words = r"\s+".join(rf"{letter}[\w&'’-]*" for letter in term)
+        patterns.insert(0, re.compile(rf"\b{words}(?:\s*\({term}\))?", re.IGNORECASE))
+    for said in patterns:
+        if any(said.search(c) for c in kept):
+            return [said.sub(lambda _: meaning, c) for c in kept]
+    return [*kept, meaning]
+
+
 def without_instructions(question: str) -> str:
     """The question without the clauses that say how to answer (and the unit asked for), with
-    the parts of the document those clauses name; the question itself when it has none, or
-    when nothing that asks would be left."""
-    text = UNIT_ASIDE.sub("", question)
-    kept, dropped = [], []
-    for clause in CLAUSE_END.split(text):
-        if clause.strip():
-            (dropped if INSTRUCTION.match(clause) else kept).append(clause)
-    if text == question and not dropped:
+    the parts of the document those clauses name, and a term it defines read as its definition
+    ("… the FY2019 fixed asset turnover ratio … Fixed asset turnover ratio is defined as: FY2019
+    revenue / (average PP&E …)" asks for the revenue and the PP&E); the question itself when it
+    has none, or when nothing that asks would be left."""
+    reading = read(question)
+    if reading is None:
         return question
-    if not kept or not any(ASKS.search(c) for c in kept):
-        return question
+    kept, dropped, defined = reading
+    for term, meaning in defined:
+        kept = with_meaning(kept, term, plain(meaning))
     return " ".join(kept + [m.group(0) for c in dropped for m in DOCUMENT_PART.finditer(c)])
+
+
+def asked_parts(question: str) -> list[str]:
+    """For a question that defines what it asks for as a computation of figures ("Define
+    current ratio as total current assets divided by total current liabilities"), the question
+    asked for each figure ("What is Acme's FY2018 total current assets?", "… total current
+    liabilities?"), each without instructions: a document gives each on a line of its own, and
+    no line says them all. Empty for any other question."""
+    reading = read(question)
+    if reading is None or len(reading[2]) != 1:
+        return []
+    kept, dropped, ((term, meaning),) = reading
+    parts = list(dict.fromkeys(plain(p) for p in ARITHMETIC.split(meaning) if plain(p)))
+    parts = [p for p in parts if re.search(r"[^\W\d]{3}", p)]  # not a lone number or year
+    if len(parts) < 2:
+        return []
+    named = [m.group(0) for c in dropped for m in DOCUMENT_PART.finditer(c)]
+    return [" ".join(with_meaning(kept, term, part) + named) for part in parts]
