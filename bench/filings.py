@@ -20,7 +20,8 @@ statements carry other filings' titles (retitled), and 6 laid out as SEC filings
 (sec_collection: the company named on the cover only, longer statements, a currency sign a cell
 of its own on a statement's first row and its totals, the same figures again
 in selected data, MD&A prose and notes), where it also counts quotes holding the figure asked for,
-and asks for ratios the question defines (RATIO_QUESTIONS: "Operating margin is defined as …");
+and asks for ratios the question defines (RATIO_QUESTIONS: "Operating margin is defined as …")
+and, the same, names without a definition;
 and it asks the SEC-layout set and the reports again filed one text file per page (page_files),
 as the issue measured the held-back filings: a folder per report, every page in one folder, and
 with a table's cells a line each, as pypdf and PyMuPDF extract them (cell_lines).
@@ -449,6 +450,12 @@ def sec_collection() -> tuple[Path, list[dict]]:
 TRAILING_CELLS = re.compile(r"(?:[ \t]+[-−–(]?[$€£]?\d[\d,.]*%?\)?)+$")
 
 
+def plain_ratio(question: str) -> str:
+    """A ratio question without its definition, as people ask who expect the common one ("What
+    is Acme's FY2018 operating margin?")."""
+    return question.split("? ", 1)[0] + "?"
+
+
 def ratio_questions(questions: list[dict]) -> list[dict]:
     """RATIO_QUESTIONS for each report of the SEC-layout set (its questions say where each
     statement is), for the two years that have a year before them; the evidence pages: those
@@ -687,13 +694,17 @@ def main():
                   f"{sec['ask_first_quote_on_evidence_page']}%), quotes the figure asked for "
                   f"{sec['ask_quotes_figure']}%; rank has the evidence page first "
                   f"{sec['page_first']}%")
-        ratios = result["sec_ratios"] = ratio_figures(indexed(sec_docs, embedder),
-                                                      ratio_questions(sec_questions))
-        print(f"The same 6 reports asked for ratios whose definition the question states "
-              f"({ratios['questions']} questions): ask answers {ratios['ask_answered']}%, "
-              f"quotes an evidence page {ratios['ask_quotes_an_evidence_page']}% (first "
-              f"{ratios['ask_first_quote_on_evidence_page']}%), every one of them "
-              f"{ratios['ask_quotes_every_evidence_page']}%")
+        asked_ratios = ratio_questions(sec_questions)
+        for key, ratio_set, how in (
+                ("sec_ratios", asked_ratios, "whose definition the question states"),
+                ("sec_ratios_plain", [{**q, "question": plain_ratio(q["question"])}
+                                      for q in asked_ratios], "named without a definition")):
+            ratios = result[key] = ratio_figures(indexed(sec_docs, embedder), ratio_set)
+            print(f"The same 6 reports asked for ratios {how} ({ratios['questions']} "
+                  f"questions): ask answers {ratios['ask_answered']}%, quotes an evidence page "
+                  f"{ratios['ask_quotes_an_evidence_page']}% (first "
+                  f"{ratios['ask_first_quote_on_evidence_page']}%), every one of them "
+                  f"{ratios['ask_quotes_every_evidence_page']}%")
         for key, flat, cells, filed in (
                 ("pages", False, False, "a folder each"),
                 ("pages_flat", True, False, "all in one folder"),

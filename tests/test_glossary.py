@@ -6,7 +6,7 @@ import io
 
 import pytest
 
-from askdocs.glossary import expanded, found, named
+from askdocs.glossary import expanded, found, named, ratio_named
 
 ROW = "Purchases of property, plant and equipment (PP&E) (1,577) (1,373) (1,420)"
 
@@ -110,3 +110,12 @@ def test_filings_questions_in_other_words_are_answered_from_the_right_row(tmp_pa
         assert answer.answered, question
         assert any(q.source == source and q.page == page and q.text.startswith(row)
                    for q in answer.quotes), (question, [q.text for q in answer.quotes])
+
+
+def test_a_ratio_is_named_however_written_and_not_inside_a_longer_name():
+    assert ratio_named("What was Acme's Return on Assets in 2019?") == (
+        "Return on Assets", "net income divided by total assets")
+    assert ratio_named("What is Acme's fixed asset turnover?")[0] == "fixed asset turnover"
+    assert ratio_named("What is Acme's asset turnover?")[1] == "revenue divided by total assets"
+    assert ratio_named("What were the gross margin and the current ratio?") is None
+    assert ratio_named("How much did Acme earn?") is None

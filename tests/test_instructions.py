@@ -80,6 +80,14 @@ def test_meta_clauses_and_definitions_are_read_for_what_they_ask(question, asked
      "for income taxes over income before income taxes.",
      ["What is Acme's FY2018 provision for income taxes?",
       "What is Acme's FY2018 income before income taxes?"]),
+    # a ratio named without a definition: the common one, then the question as asked
+    ("What is the fixed asset turnover of Acme in 2018? Answer to two decimal places.",
+     ["What is the revenue of Acme in 2018?", "What is the PP&E of Acme in 2018?",
+      "What is the fixed asset turnover of Acme in 2018?"]),
+    ("What was Acme's return on assets (ROA) in FY2019?",
+     ["What was Acme's net income in FY2019?", "What was Acme's total assets in FY2019?",
+      "What was Acme's return on assets (ROA) in FY2019?"]),
+    ("What were Acme's gross margin and operating margin in 2018?", []),  # two: as asked
     # one figure, or none defined: asked as it is
     ("What is Acme's FY2018 revenue? Revenue is defined as net sales.", []),
     ("What were Acme's total assets in FY2018? Answer in USD millions.", []),

@@ -179,6 +179,11 @@ class AskDocs:
         # "… current ratio? Define current ratio as current assets divided by …"
         if parts and not (previous and is_follow_up(question)):
             return self.ask_parts(question, parts, k)
+        return self.ask_whole(question, k=k, previous=previous)
+
+    def ask_whole(self, question: str, *, k: int = 5, previous: str | None = None) -> Answer:
+        """`ask` for the question as one (a clean one: answer.clean_question), not part by
+        part."""
         asked = without_instructions(question)  # "… Answer in USD millions." asks no more
         query = search_query(asked, previous and without_instructions(previous))
         hits = self.search(query, CANDIDATES)
@@ -206,7 +211,7 @@ class AskDocs:
         """A question asked for each figure its definition computes with (instructions.
         asked_parts): answered if one part is, with each part's quotes in turn (first the first
         of each), k in all, so every figure's line is among them; declined parts say so."""
-        answers = [self.ask(part, k=k) for part in parts]
+        answers = [self.ask_whole(part, k=k) for part in parts]
         given = [a for a in answers if a.answered]
         if not given:
             best = max(answers, key=lambda a: a.confidence)

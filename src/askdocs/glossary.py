@@ -8,7 +8,9 @@ them "capital expenditure" and "purchases of property" share nothing, and abbrev
 "PP&E" or "SG&A" split into letters. A question that names a figure one way is searched with the
 other ways too (`expanded`), and its words count as found in a passage that says one of them
 (`found`). The table is small, written by hand from the line items of US GAAP and IFRS
-statements, and pure data: no I/O.
+statements, and pure data: no I/O. So is RATIOS: the common definitions of the ratios analysts
+ask for and statements do not print ("current ratio"), by which `ask` asks for their parts
+(instructions.asked_parts).
 """
 
 from __future__ import annotations
@@ -48,6 +50,33 @@ GROUPS = (
     ("cash flow statement", "statement of cash flows"),
     ("shareholders' equity", "stockholders' equity", "total equity"),
     ("income tax expense", "provision for income taxes", "income taxes"),
+)
+
+# Ratios and measures that statements do not print but give the parts of, as analysts define
+# them (the common textbook definitions; a question that states its own definition is read by
+# that instead, instructions.py): the names, and the definition in the words questions use for
+# the parts (GROUPS above finds each part's line however the statement names it).
+RATIOS = (
+    (("current ratio",), "total current assets divided by total current liabilities"),
+    (("quick ratio", "acid-test ratio", "acid test ratio"),
+     "cash and cash equivalents plus accounts receivable divided by total current liabilities"),
+    (("working capital",), "total current assets minus total current liabilities"),
+    (("gross margin", "gross profit margin"), "gross profit divided by revenue"),
+    (("operating margin", "operating profit margin"), "operating income divided by revenue"),
+    (("net margin", "net profit margin", "net income margin"), "net income divided by revenue"),
+    (("return on assets", "ROA"), "net income divided by total assets"),
+    (("return on equity", "ROE"), "net income divided by shareholders' equity"),
+    (("fixed asset turnover ratio", "fixed asset turnover"), "revenue divided by PP&E"),
+    (("total asset turnover", "asset turnover ratio", "asset turnover"),
+     "revenue divided by total assets"),
+    (("inventory turnover ratio", "inventory turnover"),
+     "cost of goods sold divided by inventories"),
+    (("dividend payout ratio", "payout ratio"), "dividends paid divided by net income"),
+    (("free cash flow",), "operating cash flow minus capital expenditure"),
+    (("EBITDA",), "operating income plus depreciation and amortization"),
+    (("effective tax rate",), "income tax expense divided by income before income taxes"),
+    (("interest coverage ratio", "interest coverage"),
+     "operating income divided by interest expense"),
 )
 
 SEARCHED = 2  # the other ways a question is searched with, per figure
@@ -103,3 +132,18 @@ def found(question: str, text: str, tokenize) -> set[str]:
             for words in said:
                 terms.update(tokenize(words))
     return terms
+
+
+def ratio_named(question: str) -> tuple[str, str] | None:
+    """The ratio of RATIOS the question names, as it writes it, with its definition; None if it
+    names none, or more than one."""
+    found, spans = [], []
+    for names, definition in RATIOS:
+        for name in names:
+            match = next((m for m in _pattern(name).finditer(question)  # not in a longer name
+                          if not any(a <= m.start() and m.end() <= b for a, b in spans)), None)
+            if match:
+                found.append((match.group(0), definition))
+                spans.append(match.span())
+                break
+    return found[0] if len(found) == 1 else None

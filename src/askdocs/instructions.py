@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import re
 
+from askdocs.glossary import ratio_named
+
 # "(in USD millions)", "(as a percentage)": the unit the answer should be given in
 UNIT_ASIDE = re.compile(r"\s*\((?:in|as|expressed\s+in|answer\s+in)\s[^()]{1,40}\)",
                         re.IGNORECASE)
@@ -149,18 +151,25 @@ def without_instructions(question: str) -> str:
 
 
 def asked_parts(question: str) -> list[str]:
-    """For a question that defines what it asks for as a computation of figures ("Define
-    current ratio as total current assets divided by total current liabilities"), the question
-    asked for each figure ("What is Acme's FY2018 total current assets?", "… total current
-    liabilities?"), each without instructions: a document gives each on a line of its own, and
-    no line says them all. Empty for any other question."""
+    """For a question that asks for a figure computed from others, the question asked for each
+    of them, each without instructions: a document gives each on a line of its own, and no line
+    says them all. The computation is the one the question defines ("Define current ratio as
+    total current assets divided by total current liabilities": "What is Acme's FY2018 total
+    current assets?", "… total current liabilities?"), or, for a ratio it names without
+    defining (glossary.RATIOS), the common one, and then the question itself (a page may state
+    the ratio: "Free cash flow was …"). Empty for any other question."""
     reading = read(question)
-    if reading is None or len(reading[2]) != 1:
+    kept, dropped, defined = reading if reading is not None else ([question], [], [])
+    named = [m.group(0) for c in dropped for m in DOCUMENT_PART.finditer(c)]
+    if len(defined) > 1:
         return []
-    kept, dropped, ((term, meaning),) = reading
+    ratio = None if defined else ratio_named(" ".join(kept))
+    term, meaning = defined[0] if defined else ratio or ("", "")
     parts = list(dict.fromkeys(plain(p) for p in ARITHMETIC.split(meaning) if plain(p)))
-    parts = [p for p in parts if re.search(r"[^\W\d]{3}", p)]  # not a lone number or year
+    # not a lone number or year ("… / 2", "FY2019")
+    parts = [p for p in parts if re.search(r"[^\W\d_]{2}|&", p)
+             and not re.fullmatch(r"(?:FY)?\d+", p, re.IGNORECASE)]
     if len(parts) < 2:
         return []
-    named = [m.group(0) for c in dropped for m in DOCUMENT_PART.finditer(c)]
-    return [" ".join(with_meaning(kept, term, part) + named) for part in parts]
+    asked = [" ".join(with_meaning(kept, term, part) + named) for part in parts]
+    return [*asked, " ".join(kept + named)] if ratio else asked
