@@ -180,6 +180,7 @@ def test_a_ratio_the_question_defines_is_answered_with_the_rows_it_is_computed_f
     assert {"Total current assets 2,318 6,604 6,112",
             "Total current liabilities 2,265 3,987 3,602"} <= {
         line for q in answer.quotes[:2] for line in q.text.splitlines()}
+    assert not any(note.startswith("No quote") for note in answer.notes)  # every part found
 
 
 def test_milvus_shares_lines_across_page_files_as_the_folder_index_does(tmp_path):

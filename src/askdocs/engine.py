@@ -224,8 +224,9 @@ class AskDocs:
         quotes = dedupe(quotes)
         notes = [note for a in answers for note in a.notes
                  if a.answered or not note.startswith(("The documents", "These passages"))]
+        whole = without_instructions(question)  # asked too when a page may state the ratio
         notes += [f"No quote clearly answers “{p}”" for p, a in zip(parts, answers)
-                  if not a.answered]
+                  if not a.answered and p != whole]
         return Answer(question, True, tuple(quotes), tuple(dict.fromkeys(notes)),
                       confidence=min(a.confidence for a in given),
                       sources=len({self.source_of(q.source) for q in quotes}))
