@@ -54,6 +54,15 @@ def test_a_page_number_above_the_first_line_is_not_the_title():
     assert find_title("12\n\n34") == "12"  # no line has a word: the first, as before
 
 
+def test_an_sec_filings_title_is_the_registrant_its_cover_names():
+    cover = ("UNITED STATES\r\nSECURITIES AND EXCHANGE COMMISSION\r\nWashington, D.C. 20549\r\n"
+             "FORM 10-K\r\nFor the fiscal year ended December 31, 2018\r\n"
+             "Commission file number 1-3285\r\nACME TOOLS INC\r\n"
+             "(Exact name of registrant as specified in its charter)\r\nDELAWARE\r\n")
+    assert find_title(cover) == "ACME TOOLS INC, Form 10-K"
+    assert find_title(cover.replace("FORM 10-K\r\n", "")) == "ACME TOOLS INC"
+
+
 def test_chunks_overlap_by_one_sentence_inside_a_paragraph():
     text = " ".join(f"Sentence number {i} is here with some words to fill it out."
                     for i in range(40))

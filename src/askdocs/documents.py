@@ -24,6 +24,11 @@ TITLE_CHARS = 120
 LETTER = re.compile(r"[^\W\d_]")  # a letter: a line or word with none is a number
 
 # A leading metadata line such as "date 2025-04-04" or "Date: 2025-04-04".
+# an SEC filing's cover: the registrant's name stands on the line above this label, and the
+# cover's first line is "UNITED STATES" (of "… Securities and Exchange Commission")
+REGISTRANT = re.compile(r"^\W*exact\s+name\s+of\s+registrant", re.IGNORECASE)
+SEC_FORM = re.compile(r"^\s*form\s+(10-K|10-Q|8-K|20-F|40-F|6-K|S-1)\b", re.IGNORECASE)
+COVER_LINES = 60  # a cover's lines read for the registrant
 DATE_PREFIX = re.compile(r"\A\s*date\s*:?\s*(\d{4}-\d{2}-\d{2})\b\s*", re.IGNORECASE)
 ANY_DATE = re.compile(r"\b(\d{4}-\d{2}-\d{2})\b")
 
@@ -79,7 +84,18 @@ def find_date(text: str) -> str | None:
 
 def find_title(text: str) -> str:
     """The first line with a letter (not a page number), or its first sentence, trimmed,
-    without markdown heading marks."""
+    without markdown heading marks; for an SEC filing, the registrant its cover names and the
+    form ("ACME TOOLS INC, Form 10-K"), not "UNITED STATES"."""
+    cover = [line.strip() for line in text[:20_000].split("\n", COVER_LINES)[:COVER_LINES]]
+    for number, line in enumerate(cover):
+        if REGISTRANT.match(line):
+            name = next((n for n in reversed(cover[:number]) if LETTER.search(n)), "")
+            form = next((m.group(1).upper() for m in map(SEC_FORM.match, cover[:number]) if m),
+                        None)
+            if name:
+                title = f"{name}, Form {form}" if form else name
+                return title if len(title) <= TITLE_CHARS else title[:TITLE_CHARS - 1] + "…"
+            break
     lines = text[body_start(text):].lstrip().split("\n", 20)[:20]
     line = next((n for n in lines if LETTER.search(n)), lines[0])
     line = line.strip().lstrip("#").strip()
