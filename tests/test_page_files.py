@@ -24,6 +24,15 @@ def page(number: int, body: str, header: str = HEADER) -> str:
     return f"{header}\n{number}\n{body}"
 
 
+def write_report(docs, company: str, bodies: list[str]) -> None:
+    """A company's annual report filed a text file a page, each under its running header."""
+    report = docs / f"{company.replace(' ', '_')}_2018_annual_report"
+    report.mkdir(parents=True)
+    for number, body in enumerate(bodies, start=1):
+        (report / f"page_{number}.txt").write_text(
+            page(number, body, f"{company} | 2018 Annual Report"))
+
+
 def test_lines_first_or_last_in_enough_of_a_folders_files_are_shared():
     edges = {f"acme/page_{n}.txt": ("acme tools inc | # annual report", "#", f"line {n}")
              for n in range(1, 6)}
@@ -123,16 +132,10 @@ def test_a_report_filed_with_a_running_header_is_answered_from_its_statement(tmp
     heading from its rows."""
     docs, index = tmp_path / "docs", tmp_path / "index"
     for seed, company in enumerate(("Acme Tools Inc", "Borealis Foods Corp"), start=1):
-        report = docs / f"{company.replace(' ', '_')}_2018_annual_report"
-        report.mkdir(parents=True)
-        header = f"{company} | 2018 Annual Report"
-        (report / "page_1.txt").write_text(page(1, f"{company}\nAnnual Report 2018\nForm 10-K\n"
-                                                   "For the fiscal year ended December 31, 2018\n",
-                                                header))
-        for n in range(2, 6):
-            (report / f"page_{n}.txt").write_text(page(n, PROSE.format(n=n) * 3, header))
+        cover = f"{company}\nAnnual Report 2018\nForm 10-K\n" \
+            "For the fiscal year ended December 31, 2018\n"
         rows = STATEMENT.replace("4,858", f"{seed},858").replace("(3,193)", f"({seed},193)")
-        (report / "page_6.txt").write_text(page(6, rows, header))
+        write_report(docs, company, [cover, *(PROSE.format(n=n) * 3 for n in range(2, 6)), rows])
     build_index(docs, index, embedder=real_embedder)
     engine = AskDocs.load(index, embedder=real_embedder)
     answer = engine.ask("How much did Borealis Foods Corp pay in dividends in 2018?")
@@ -155,13 +158,8 @@ def test_a_ratio_the_question_defines_is_answered_with_the_rows_it_is_computed_f
     a row of its own. Asked as one question, neither row says all of it, and it was declined."""
     docs, index = tmp_path / "docs", tmp_path / "index"
     for seed, company in enumerate(("Acme Tools Inc", "Borealis Foods Corp"), start=1):
-        report = docs / f"{company.replace(' ', '_')}_2018_annual_report"
-        report.mkdir(parents=True)
-        header = f"{company} | 2018 Annual Report"
-        for n in range(1, 5):
-            (report / f"page_{n}.txt").write_text(page(n, PROSE.format(n=n) * 3, header))
         rows = BALANCE.replace("7,318", f"{seed},318").replace("4,265", f"{seed},265")
-        (report / "page_5.txt").write_text(page(5, rows, header))
+        write_report(docs, company, [*(PROSE.format(n=n) * 3 for n in range(1, 5)), rows])
     build_index(docs, index, embedder=real_embedder)
     engine = AskDocs.load(index, embedder=real_embedder)
     answer = engine.ask("What is Borealis Foods Corp's FY2018 current ratio? Define current "

@@ -365,9 +365,10 @@ def sentence_around(text: str, quantity: Quantity) -> tuple[int, int]:
                  if s.start <= quantity.start < s.end), (0, len(text)))
 
 
-def window(text: str, quantity: Quantity, words: int = 3) -> str:
-    """The quantity's phrase with a few words either side, within its sentence."""
-    start, end = sentence_around(text, quantity)
+def window(text: str, quantity: Quantity, sentence: tuple[int, int], words: int = 3) -> str:
+    """The quantity's phrase with a few words either side, within its sentence (its offsets in
+    text: sentence_around)."""
+    start, end = sentence
     before = text[start:quantity.start].split()[-words:]
     after = text[quantity.end:end].split()[:words]
     return " ".join(before + [quantity.phrase] + after)

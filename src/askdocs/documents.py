@@ -23,12 +23,12 @@ from askdocs.readers.text import decode
 TITLE_CHARS = 120
 LETTER = re.compile(r"[^\W\d_]")  # a letter: a line or word with none is a number
 
-# A leading metadata line such as "date 2025-04-04" or "Date: 2025-04-04".
 # an SEC filing's cover: the registrant's name stands on the line above this label, and the
 # cover's first line is "UNITED STATES" (of "… Securities and Exchange Commission")
 REGISTRANT = re.compile(r"^\W*exact\s+name\s+of\s+registrant", re.IGNORECASE)
 SEC_FORM = re.compile(r"^\s*form\s+(10-K|10-Q|8-K|20-F|40-F|6-K|S-1)\b", re.IGNORECASE)
 COVER_LINES = 60  # a cover's lines read for the registrant
+# A leading metadata line such as "date 2025-04-04" or "Date: 2025-04-04".
 DATE_PREFIX = re.compile(r"\A\s*date\s*:?\s*(\d{4}-\d{2}-\d{2})\b\s*", re.IGNORECASE)
 ANY_DATE = re.compile(r"\b(\d{4}-\d{2}-\d{2})\b")
 

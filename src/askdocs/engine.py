@@ -394,7 +394,8 @@ class AskDocs:
         found = [q for q in found if q.value not in said] or found
         if len(found) <= 1:
             return found[0] if found else None
-        windows = [window(quote.text, q) for q in found]
+        sentences = [sentence_around(quote.text, q) for q in found]
+        windows = [window(quote.text, q, bounds) for q, bounds in zip(found, sentences)]
         with self.lock:
             vectors = self.embedder.embed([question] + windows)
             asked = set(self.searcher.tokenize(question))
@@ -402,7 +403,7 @@ class AskDocs:
             for i, q in enumerate(found):
                 if asked & set(self.searcher.tokenize(q.phrase)):  # the noun right after it
                     scores[i] += 0.2
-                start, end = sentence_around(quote.text, q)
+                start, end = sentences[i]
                 scores[i] += SENTENCE_WEIGHT * self.said_share(question, quote.text[start:end])
         return found[int(np.argmax(scores))]
 

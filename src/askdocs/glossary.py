@@ -134,13 +134,18 @@ def found(question: str, text: str, tokenize) -> set[str]:
     return terms
 
 
+@lru_cache(maxsize=1)
+def _ratios() -> tuple[tuple[tuple[re.Pattern, ...], str], ...]:
+    return tuple((tuple(map(_pattern, names)), definition) for names, definition in RATIOS)
+
+
 def ratio_named(question: str) -> tuple[str, str] | None:
     """The ratio of RATIOS the question names, as it writes it, with its definition; None if it
     names none, or more than one."""
     found, spans = [], []
-    for names, definition in RATIOS:
-        for name in names:
-            match = next((m for m in _pattern(name).finditer(question)  # not in a longer name
+    for patterns, definition in _ratios():
+        for pattern in patterns:
+            match = next((m for m in pattern.finditer(question)  # not in a longer name
                           if not any(a <= m.start() and m.end() <= b for a, b in spans)), None)
             if match:
                 found.append((match.group(0), definition))
