@@ -305,6 +305,19 @@ RATIO_QUESTIONS = [
      "provided by operating activities divided by net income. Calculate what was asked by "
      "utilizing the line items clearly shown in the cash flow statement.", (2,)),
 ]
+# questions an analyst asks of a measure no statement prints and the question does not define,
+# or of a judgement the figures bear on ("Is … capital-intensive?"): (template, the statements
+# whose rows bear on it); askdocs quotes the rows, it does not judge
+ANALYST_QUESTIONS = [
+    ("Is {company} a capital-intensive business based on FY{year} data?", (2, 0, 1)),
+    ("How leveraged was {company} at the end of FY{year}?", (1,)),
+    ("What is {company}'s FY{year} debt-to-equity ratio?", (1,)),
+    ("What were {company}'s FY{year} days sales outstanding?", (1, 0)),
+    ("What was {company}'s FY{year} capital expenditure as a percentage of revenue?", (2, 0)),
+    ("What is the FY{year} EBITDA margin for {company}?", (0, 2)),
+    ("How liquid was {company} at the end of FY{year}?", (1,)),
+    ("What is the ratio of SG&A to net sales for {company} in FY{year}?", (0,)),
+]
 NEGATIVE = ("Purchases", "paid", "Cost", "expenses", "Acquisitions", "used", "Provision")
 # rows a statement prints with a currency sign in a cell of its own ("Net sales $ 1,234"), as
 # filings do on a table's first row and its totals; a nil figure is a dash
@@ -456,10 +469,11 @@ def plain_ratio(question: str) -> str:
     return question.split("? ", 1)[0] + "?"
 
 
-def ratio_questions(questions: list[dict]) -> list[dict]:
-    """RATIO_QUESTIONS for each report of the SEC-layout set (its questions say where each
-    statement is), for the two years that have a year before them; the evidence pages: those
-    of the statements each needs (any one quoted is right; all is counted too)."""
+def ratio_questions(questions: list[dict], templates=RATIO_QUESTIONS) -> list[dict]:
+    """RATIO_QUESTIONS (or other templates) for each report of the SEC-layout set (its
+    questions say where each statement is), for the two years that have a year before them;
+    the evidence pages: those of the statements each needs (any one quoted is right; all is
+    counted too)."""
     pages: dict[str, dict[str, int]] = {}
     for item in questions:
         pages.setdefault(item["source"], {})[item["statement"]] = item["page"]
@@ -469,7 +483,7 @@ def ratio_questions(questions: list[dict]) -> list[dict]:
         name = company.rsplit(" ", 1)[0] if company.split()[-1] in ("Inc", "Corp", "Ltd",
                                                                        "Group") else company
         source = name.replace(" ", "").upper() + "_2018_10K.pdf"
-        for template, needs in RATIO_QUESTIONS:
+        for template, needs in templates:
             for year in YEARS[:2]:
                 out.append({"question": template.format(company=name, year=year,
                                                         prev=year - 1),
@@ -696,11 +710,14 @@ def main():
                   f"{sec['page_first']}%")
         asked_ratios = ratio_questions(sec_questions)
         for key, ratio_set, how in (
-                ("sec_ratios", asked_ratios, "whose definition the question states"),
+                ("sec_ratios", asked_ratios, "for ratios whose definition the question states"),
                 ("sec_ratios_plain", [{**q, "question": plain_ratio(q["question"])}
-                                      for q in asked_ratios], "named without a definition")):
+                                      for q in asked_ratios],
+                 "for ratios named without a definition"),
+                ("sec_analyst", ratio_questions(sec_questions, ANALYST_QUESTIONS),
+                 "for other measures and for judgements, as analysts ask")):
             ratios = result[key] = ratio_figures(indexed(sec_docs, embedder), ratio_set)
-            print(f"The same 6 reports asked for ratios {how} ({ratios['questions']} "
+            print(f"The same 6 reports asked {how} ({ratios['questions']} "
                   f"questions): ask answers {ratios['ask_answered']}%, quotes an evidence page "
                   f"{ratios['ask_quotes_an_evidence_page']}% (first "
                   f"{ratios['ask_first_quote_on_evidence_page']}%), every one of them "
