@@ -6,7 +6,7 @@ import io
 
 import pytest
 
-from askdocs.glossary import expanded, found, named, ratio_named
+from askdocs.glossary import expanded, found, is_judgement, named, ratio_named
 
 ROW = "Purchases of property, plant and equipment (PP&E) (1,577) (1,373) (1,420)"
 
@@ -119,3 +119,34 @@ def test_a_ratio_is_named_however_written_and_not_inside_a_longer_name():
     assert ratio_named("What is Acme's asset turnover?")[1] == "revenue divided by total assets"
     assert ratio_named("What were the gross margin and the current ratio?") is None
     assert ratio_named("How much did Acme earn?") is None
+    assert ratio_named("What is Acme's EBITDA margin?")[0] == "EBITDA margin"  # not "EBITDA"
+    assert ratio_named("What was Acme's D/E ratio?")[1] == \
+        "total debt divided by shareholders' equity"
+
+
+def test_a_judgement_is_read_by_its_measures_unless_a_ratio_is_named():
+    assert ratio_named("Is Acme a capital-intensive business?") == (
+        "capital-intensive", "capital expenditure divided by revenue; PP&E divided by total assets")
+    assert is_judgement("capital-intensive") and not is_judgement("quick ratio")
+    assert ratio_named("Does Acme have a healthy liquidity profile based on its quick ratio?"
+                       )[0] == "quick ratio"
+    assert ratio_named("How leveraged was Acme in 2018?")[0] == "How leveraged"
+    # the verb is no judgement of debt
+    assert ratio_named("Who is best able to leverage the accumulation of wealth?") is None
+
+
+@pytest.mark.parametrize("question, name, definition", [
+    ("What was Acme's FY2018 capital expenditure as a percentage of revenue?",
+     "capital expenditure as a percentage of revenue", "capital expenditure divided by revenue"),
+    ("What is the FY2017 capex as a % of revenue for Acme?", "capex as a % of revenue",
+     "capex divided by revenue"),
+    ("What is the ratio of SG&A to net sales for Acme in 2018?",
+     "ratio of SG&A to net sales", "SG&A divided by net sales"),
+    ("What was Acme's long-term debt-to-EBITDA ratio?", "long-term debt-to-EBITDA ratio",
+     "long-term debt divided by EBITDA"),
+    ("What is the ratio of students to teachers?", None, None),  # no figures of a statement
+    ("What percentage of Paris is covered by parks?", None, None),
+])
+def test_a_ratio_of_two_figures_is_read_from_the_question(question, name, definition):
+    named_ = ratio_named(question)
+    assert (named_ or (None, None)) == (name, definition)

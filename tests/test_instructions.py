@@ -7,7 +7,7 @@ import json
 import pytest
 from conftest import CHILDREN, SHARED
 
-from askdocs.instructions import asked_parts, without_instructions
+from askdocs.instructions import asked_parts, parts_and_lookups, without_instructions
 
 
 @pytest.mark.parametrize("question, asked", [
@@ -88,6 +88,18 @@ def test_meta_clauses_and_definitions_are_read_for_what_they_ask(question, asked
      ["What was Acme's net income in FY2019?", "What was Acme's total assets in FY2019?",
       "What was Acme's return on assets (ROA) in FY2019?"]),
     ("What were Acme's gross margin and operating margin in 2018?", []),  # two: as asked
+    # a judgement: the measures it is commonly weighed by, then as asked
+    ("Is Acme a capital-intensive business?",
+     ["Is Acme a capital expenditure business?", "Is Acme a revenue business?",
+      "Is Acme a PP&E business?", "Is Acme a total assets business?",
+      "Is Acme a capital-intensive business?"]),
+    # a ratio of two figures the question names
+    ("What is the FY2017 capex as a % of revenue for Acme? Calculate (or extract) the answer "
+     "from the statement of income and the cash flow statement.",
+     ["What is the FY2017 capex for Acme? the statement of income the cash flow statement",
+      "What is the FY2017 revenue for Acme? the statement of income the cash flow statement",
+      "What is the FY2017 capex as a % of revenue for Acme? the statement of income the cash "
+      "flow statement"]),
     # one figure, or none defined: asked as it is
     ("What is Acme's FY2018 revenue? Revenue is defined as net sales.", []),
     ("What were Acme's total assets in FY2018? Answer in USD millions.", []),
@@ -95,6 +107,18 @@ def test_meta_clauses_and_definitions_are_read_for_what_they_ask(question, asked
 ])
 def test_a_figure_defined_by_a_computation_is_asked_part_by_part(question, parts):
     assert asked_parts(question) == parts
+
+
+def test_each_part_is_also_asked_by_the_words_that_name_its_figure():
+    # "improving" and "healthy" are no row's words; the company and the years are
+    assert parts_and_lookups("Is Acme Corp's operating margin improving from FY2017 to FY2018?"
+                             ) == [
+        ("Is Acme Corp's operating income improving from FY2017 to FY2018?",
+         "operating income Acme Corp's FY2017 FY2018"),
+        ("Is Acme Corp's revenue improving from FY2017 to FY2018?",
+         "revenue Acme Corp's FY2017 FY2018"),
+        ("Is Acme Corp's operating margin improving from FY2017 to FY2018?",
+         "Is Acme Corp's operating margin improving from FY2017 to FY2018?")]
 
 
 @pytest.mark.parametrize("question", [

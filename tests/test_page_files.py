@@ -179,6 +179,15 @@ def test_a_ratio_the_question_defines_is_answered_with_the_rows_it_is_computed_f
             "Total current liabilities 2,265 3,987 3,602"} <= {
         line for q in answer.quotes[:2] for line in q.text.splitlines()}
     assert not any(note.startswith("No quote") for note in answer.notes)  # every part found
+    # a judgement the rows bear on (glossary.JUDGEMENTS): no row says "liquidity" or "healthy"
+    answer = engine.ask("Is Borealis Foods Corp's liquidity position healthy at the end of "
+                        "FY2018?")
+    assert answer.answered
+    assert {"Total current assets 2,318 6,604 6,112", "Total current liabilities 2,265 3,987 "
+            "3,602", "Cash and cash equivalents 2,410 1,935 1,722"} <= {
+        line for q in answer.quotes if q.source.startswith("Borealis")
+        for line in q.text.splitlines()}
+    assert answer.notes[0].startswith("“liquidity” is judged here by total current assets")
 
 
 def test_milvus_shares_lines_across_page_files_as_the_folder_index_does(tmp_path):

@@ -56,8 +56,8 @@ from askdocs.embedding import (
     resolve_model_path,
 )
 from askdocs.errors import IndexCorruptError, IndexMismatchError, InputError
-from askdocs.glossary import expanded, found
-from askdocs.instructions import asked_parts, without_instructions
+from askdocs.glossary import expanded, found, is_judgement
+from askdocs.instructions import common_reading, parts_and_lookups, without_instructions
 from askdocs.keywords import asking_terms, joined_names, near_share, spelled_out, weight_share
 from askdocs.lexicon import lexicon
 from askdocs.numbers import Agreement, Quantity, agreement, asks_quantity, quantities
@@ -175,7 +175,7 @@ class AskDocs:
         """
         question = clean_question(question)
         check_k(k)
-        parts = asked_parts(question)
+        parts = parts_and_lookups(question)
         # "… current ratio? Define current ratio as current assets divided by …"
         if parts and not (previous and is_follow_up(question)):
             return self.ask_parts(question, parts, k)
@@ -207,11 +207,20 @@ class AskDocs:
                       confidence=sure, agreement=agreed,
                       sources=len({self.source_of(q.source) for q in quotes}))
 
-    def ask_parts(self, question: str, parts: list[str], k: int) -> Answer:
+    def ask_parts(self, question: str, parts: list[tuple[str, str]], k: int) -> Answer:
         """A question asked for each figure its definition computes with (instructions.
-        asked_parts): answered if one part is, with each part's quotes in turn (first the first
-        of each), k in all, so every figure's line is among them; declined parts say so."""
-        answers = [self.ask_whole(part, k=k) for part in parts]
+        parts_and_lookups: each part, and the same figure asked by the words that name it,
+        asked when the first is declined): answered if one part is, with each part's quotes in
+        turn (first the first of each), k in all, so every figure's line is among them; declined
+        parts say so."""
+        answers = []
+        for part, lookup in parts:
+            answer = self.ask_whole(part, k=k)
+            if not answer.answered and lookup != part:
+                looked_up = self.ask_whole(lookup, k=k)
+                answer = replace(looked_up, question=part) if looked_up.answered else answer
+            answers.append(answer)
+        parts = [part for part, _ in parts]
         given = [a for a in answers if a.answered]
         if not given:
             best = max(answers, key=lambda a: a.confidence)
@@ -227,6 +236,13 @@ class AskDocs:
         whole = without_instructions(question)  # asked too when a page may state the ratio
         notes += [f"No quote clearly answers “{p}”" for p, a in zip(parts, answers)
                   if not a.answered and p != whole]
+        common = common_reading(question)
+        if common:  # the reader should know which definition the lines were chosen by
+            name, definition = common
+            notes.insert(0, f"“{name}” is judged here by {definition}: the quotes give those "
+                            "figures; askdocs does not judge" if is_judgement(name) else
+                            f"“{name}” is read as {definition}, its common definition: the "
+                            "quotes give those figures; askdocs does not compute it")
         return Answer(question, True, tuple(quotes), tuple(dict.fromkeys(notes)),
                       confidence=min(a.confidence for a in given),
                       sources=len({self.source_of(q.source) for q in quotes}))

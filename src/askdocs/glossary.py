@@ -61,7 +61,9 @@ RATIOS = (
     (("quick ratio", "acid-test ratio", "acid test ratio"),
      "cash and cash equivalents plus accounts receivable divided by total current liabilities"),
     (("working capital",), "total current assets minus total current liabilities"),
-    (("gross margin", "gross profit margin"), "gross profit divided by revenue"),
+    # a statement may print no gross profit line: revenue less the cost of goods sold
+    (("gross margin", "gross profit margin"),
+     "gross profit (revenue minus cost of goods sold) divided by revenue"),
     (("operating margin", "operating profit margin"), "operating income divided by revenue"),
     (("net margin", "net profit margin", "net income margin"), "net income divided by revenue"),
     (("return on assets", "ROA"), "net income divided by total assets"),
@@ -73,16 +75,51 @@ RATIOS = (
      "cost of goods sold divided by inventories"),
     (("dividend payout ratio", "payout ratio"), "dividends paid divided by net income"),
     (("free cash flow",), "operating cash flow minus capital expenditure"),
+    (("EBITDA margin",), "operating income plus depreciation and amortization divided by revenue"),
     (("EBITDA",), "operating income plus depreciation and amortization"),
     (("effective tax rate",), "income tax expense divided by income before income taxes"),
     (("interest coverage ratio", "interest coverage"),
      "operating income divided by interest expense"),
+    (("debt-to-equity ratio", "debt to equity ratio", "debt-to-equity", "debt to equity",
+      "D/E ratio", "gearing ratio"), "total debt divided by shareholders' equity"),
+    (("debt-to-assets ratio", "debt to assets ratio", "debt-to-assets", "debt to assets",
+      "debt ratio"), "total debt divided by total assets"),
+    (("cash ratio",), "cash and cash equivalents divided by total current liabilities"),
+    (("days sales outstanding", "DSO", "days receivables outstanding"),
+     "accounts receivable divided by revenue times 365"),
+    (("days inventory outstanding", "DIO", "days in inventory", "days inventory"),
+     "inventories divided by cost of goods sold times 365"),
+    (("days payable outstanding", "DPO", "days payables outstanding"),
+     "accounts payable divided by cost of goods sold times 365"),
 )
+# Judgements the figures bear on ("Is Acme a capital-intensive business?", "How liquid is
+# Acme?"): the measures analysts weigh them by, when the question names no ratio of RATIOS.
+# askdocs quotes those figures' lines; it does not judge.
+JUDGEMENTS = (
+    (("capital-intensive", "capital intensive", "capital intensity"),
+     "capital expenditure divided by revenue; PP&E divided by total assets"),
+    (("liquidity", "how liquid"),
+     "total current assets divided by total current liabilities; cash and cash equivalents"),
+    (("leverage", "how leveraged", "highly leveraged", "indebtedness", "how indebted",
+      "solvency"),
+     "total debt divided by shareholders' equity"),
+)
+# A ratio of two figures the question names itself: "the ratio of SG&A to net sales", "capital
+# expenditure as a percentage of revenue", "a capex-to-revenue ratio". Each side must name a
+# figure (a form of GROUPS, or a statement's word after at most two qualifiers), so that "the
+# ratio of students to teachers" is not read as one.
+FIGURE_WORDS = ("revenues?|sales|income|earnings|profits?|expenses?|expenditures?|costs?|"
+                "assets|liabilities|equity|debt|cash|capex|inventor(?:y|ies)|receivables?|"
+                "payables?|dividends|EBITDA|EBIT|depreciation|amorti[sz]ation|interest|taxes|"
+                "spending|buybacks|repurchases|borrowings")
+QUALIFIERS = ("total|net|gross|operating|long-term|short-term|current|free|cash|capital|"
+              "accounts|trade|pre-tax|pretax|income|interest|tax|fixed|intangible")
 
 SEARCHED = 2  # the other ways a question is searched with, per figure
 # A form that names its figure only alone: "profit" is net income, but "gross profit" and
-# "operating profit" are other lines (and "net profit" is its own form).
-ALONE = {"profit": ("gross", "operating", "net", "pretax", "pre-tax", "economic")}
+# "operating profit" are other lines (and "net profit" is its own form); "to leverage" is a verb.
+ALONE = {"profit": ("gross", "operating", "net", "pretax", "pre-tax", "economic"),
+         "leverage": ("to",)}
 
 
 def _pattern(form: str) -> re.Pattern:
@@ -92,7 +129,7 @@ def _pattern(form: str) -> re.Pattern:
     parts = [re.escape(w.rstrip("'")) + (r"(?:s|es)?['’]?" if w[-1].isalpha() or w[-1] == "'"
                                          else "") for w in words]
     not_after = "".join(rf"(?<!{re.escape(word)} )" for word in ALONE.get(form, ()))
-    return re.compile(not_after + r"(?<![\w&])" + r"[\s,–-]+".join(parts) + r"(?![\w&])",
+    return re.compile(not_after + r"(?<![\w&])" + r"[\s,/–-]+".join(parts) + r"(?![\w&])",
                       re.IGNORECASE)
 
 
@@ -139,11 +176,34 @@ def _ratios() -> tuple[tuple[tuple[re.Pattern, ...], str], ...]:
     return tuple((tuple(map(_pattern, names)), definition) for names, definition in RATIOS)
 
 
-def ratio_named(question: str) -> tuple[str, str] | None:
-    """The ratio of RATIOS the question names, as it writes it, with its definition; None if it
-    names none, or more than one."""
+@lru_cache(maxsize=1)
+def _judgements() -> tuple[tuple[tuple[re.Pattern, ...], str], ...]:
+    return tuple((tuple(map(_pattern, names)), definition) for names, definition in JUDGEMENTS)
+
+
+@lru_cache(maxsize=1)
+def _figure_ratios() -> tuple[re.Pattern, ...]:
+    forms = "|".join(_pattern(form).pattern for group in GROUPS for form in group)
+    figure = (rf"(?:{forms}|(?:(?:{QUALIFIERS})[\s-]+){{0,2}}(?:{FIGURE_WORDS}))"
+              r"(?:[\s-]+(?:expenses?|costs?))?")
+    the = r"(?:(?:its|the|their|total)\s+)?"
+    return tuple(re.compile(p, re.IGNORECASE) for p in (
+        rf"\bratio\s+(?:of|between)\s+{the}(?P<x>{figure})\s+(?:to|and)\s+{the}(?P<y>{figure})",
+        rf"(?<![\w&-])(?P<x>{figure})[\s-]+to[\s-]+(?P<y>{figure})[\s-]+ratio\b",
+        rf"(?<![\w&-])(?P<x>{figure})\s+(?:as\s+(?:a|an)\s+)?(?:percentage|percent|%|share|"
+        rf"proportion|fraction)\s+of\s+{the}(?P<y>{figure})"))
+
+
+def is_judgement(name: str) -> bool:
+    """Whether a name ratio_named gave is a judgement's (JUDGEMENTS), not a ratio's."""
+    return any(p.fullmatch(name) for patterns, _ in _judgements() for p in patterns)
+
+
+def _named_once(question: str, table) -> tuple[str, str] | None:
+    """The one entry of a RATIOS-like table the question names, as it writes it, with its
+    definition; None if it names none, or more than one."""
     found, spans = [], []
-    for patterns, definition in _ratios():
+    for patterns, definition in table:
         for pattern in patterns:
             match = next((m for m in pattern.finditer(question)  # not in a longer name
                           if not any(a <= m.start() and m.end() <= b for a, b in spans)), None)
@@ -152,3 +212,20 @@ def ratio_named(question: str) -> tuple[str, str] | None:
                 spans.append(match.span())
                 break
     return found[0] if len(found) == 1 else None
+
+
+def ratio_named(question: str) -> tuple[str, str] | None:
+    """The ratio the question names, as it writes it, with its definition: one of RATIOS; else
+    a judgement of JUDGEMENTS, with the measures it is weighed by; else a ratio of two figures it
+    names ("capital expenditure as a percentage of revenue"). None if it names none of these,
+    or more than one of a kind."""
+    ratios = [m for pattern in _figure_ratios() for m in pattern.finditer(question)]
+    own = ratios[0] if len({m.group(0) for m in ratios}) == 1 else None
+    spans = [m.span() for ps, _ in _ratios() for p in ps for m in p.finditer(question)]
+    # "debt-to-EBITDA ratio" is a ratio of its own, not EBITDA: one of RATIOS names a side
+    if own and all(any(own.start(side) <= a and b <= own.end(side) for side in "xy")
+                   for a, b in spans):
+        return own.group(0), f"{own.group('x')} divided by {own.group('y')}"
+    if spans:
+        return _named_once(question, _ratios())
+    return _named_once(question, _judgements())

@@ -72,7 +72,7 @@ DEFINITION = re.compile(
     r"(?P<short>[^.?!:;=]{1,60}?)\s*=\s*(?P<equals>.+))$", re.IGNORECASE | re.DOTALL)
 # how a definition computes, which no document says: "revenue / (average PP&E …)", "total
 # current assets divided by total current liabilities"
-ARITHMETIC = re.compile(r"\s*(?:[/+*×÷()]|(?<=\s)-(?=\s)|\b(?:divided|multiplied)\s+by\b|"
+ARITHMETIC = re.compile(r"\s*(?:[/+*×÷();]|(?<=\s)-(?=\s)|\b(?:divided|multiplied)\s+by\b|"
                         r"\b(?:plus|minus|times|over|average|(?:the\s+)?sum\s+of|"
                         r"(?:the\s+)?difference\s+between)\b)\s*", re.IGNORECASE)
 # "is defined as: FY2019 revenue / …" is one clause, not two
@@ -155,9 +155,28 @@ def asked_parts(question: str) -> list[str]:
     of them, each without instructions: a document gives each on a line of its own, and no line
     says them all. The computation is the one the question defines ("Define current ratio as
     total current assets divided by total current liabilities": "What is Acme's FY2018 total
-    current assets?", "… total current liabilities?"), or, for a ratio it names without
-    defining (glossary.RATIOS), the common one, and then the question itself (a page may state
-    the ratio: "Free cash flow was …"). Empty for any other question."""
+    current assets?", "… total current liabilities?"), or, for a ratio or judgement it names
+    without defining (glossary.ratio_named), the common one, and then the question itself (a
+    page may state the ratio: "Free cash flow was …"). Empty for any other question."""
+    return [asked for asked, _ in parts_and_lookups(question)]
+
+
+def common_reading(question: str) -> tuple[str, str] | None:
+    """The ratio or judgement the question names without defining it, as it writes it, and
+    the common definition askdocs reads it by (glossary.ratio_named); None for any other
+    question, and for one that defines what it asks."""
+    reading = read(question)
+    kept, _, defined = reading if reading is not None else ([question], [], [])
+    return None if defined else ratio_named(" ".join(kept))
+
+
+def parts_and_lookups(question: str) -> list[tuple[str, str]]:
+    """asked_parts' questions, each with the same figure asked by the words that name what it
+    is of: the figure, then the question's names, numbers and the parts of the document it
+    names ("operating income Harbor Lights' FY2017 FY2018" for "Is Harbor Lights' operating
+    margin improving from FY2017 to FY2018?"). A table row says none of the words that judge
+    ("improving", "healthy", "business"), so a part the question's own words leave declined is
+    asked so too (AskDocs.ask_parts). The question itself, last, is its own lookup."""
     reading = read(question)
     kept, dropped, defined = reading if reading is not None else ([question], [], [])
     named = [m.group(0) for c in dropped for m in DOCUMENT_PART.finditer(c)]
@@ -171,5 +190,11 @@ def asked_parts(question: str) -> list[str]:
              and not re.fullmatch(r"(?:FY)?\d+", p, re.IGNORECASE)]
     if len(parts) < 2:
         return []
-    asked = [" ".join(with_meaning(kept, term, part) + named) for part in parts]
-    return [*asked, " ".join(kept + named)] if ratio else asked
+    rest = with_meaning(kept, term, " ") if term else kept
+    naming = [word.strip("?.,;:!()") for clause in rest
+              for i, word in enumerate(clause.split())
+              if re.search(r"[A-Z\d]", word) and not (i == 0 and ASKS.fullmatch(word))]
+    asked = [(" ".join(with_meaning(kept, term, part) + named),
+              " ".join([part, *dict.fromkeys(naming), *named])) for part in parts]
+    whole = " ".join(kept + named)
+    return [*asked, (whole, whole)] if ratio else asked
