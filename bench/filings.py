@@ -605,11 +605,11 @@ def asked(engine: AskDocs, questions: list[dict]) -> tuple[float, float]:
 
 def sec_figures(engine: AskDocs, questions: list[dict]) -> dict:
     """How often `ask` answers, quotes the evidence page, quotes it first, and quotes the figure
-    asked for (the row's number for the year, on any page: the MD&A's sentence says it too);
-    and how often `rank` has the evidence page first."""
+    asked for (the row's number for the year, on any page: the MD&A's sentence says it too), in
+    any quote and in the first; and how often `rank` has the evidence page first."""
     counts = dict.fromkeys(("ask_answered", "ask_quotes_evidence_page",
                             "ask_first_quote_on_evidence_page", "ask_quotes_figure",
-                            "page_first"), 0)
+                            "ask_first_quote_holds_figure", "page_first"), 0)
     for item in questions:
         evidence = (item["source"], item["page"])
         answer = engine.ask(item["question"])
@@ -618,6 +618,8 @@ def sec_figures(engine: AskDocs, questions: list[dict]) -> dict:
         counts["ask_quotes_evidence_page"] += evidence in pages
         counts["ask_first_quote_on_evidence_page"] += pages[:1] == [evidence]
         counts["ask_quotes_figure"] += any(item["figure"] in q.text for q in answer.quotes)
+        counts["ask_first_quote_holds_figure"] += bool(answer.quotes) and \
+            item["figure"] in answer.quotes[0].text
         ranked = engine.rank(item["question"], k=1)
         counts["page_first"] += [(q.source, q.page) for q in ranked] == [evidence]
     n = len(questions)
@@ -706,7 +708,8 @@ def main():
                   f"{sec['ask_answered']}%, quotes the evidence page "
                   f"{sec['ask_quotes_evidence_page']}% (first "
                   f"{sec['ask_first_quote_on_evidence_page']}%), quotes the figure asked for "
-                  f"{sec['ask_quotes_figure']}%; rank has the evidence page first "
+                  f"{sec['ask_quotes_figure']}% (first {sec['ask_first_quote_holds_figure']}%); "
+                  f"rank has the evidence page first "
                   f"{sec['page_first']}%")
         asked_ratios = ratio_questions(sec_questions)
         for key, ratio_set, how in (

@@ -190,6 +190,32 @@ def test_a_ratio_the_question_defines_is_answered_with_the_rows_it_is_computed_f
     assert answer.notes[0].startswith("“liquidity” is judged here by total current assets")
 
 
+def test_the_row_a_question_names_in_full_goes_before_a_longer_one(tmp_path):
+    """On the SEC-layout reports (bench/filings.py) the model's cosine put "Total current
+    assets" and the cover naming the company before "Total assets" for a question about total
+    assets; a row whose label the question says in full gains AskDocs.labelled's ROW_SAID."""
+    from dataclasses import replace
+
+    from askdocs.chunking import row_label
+    from askdocs.engine import ROW_SAID
+
+    docs, index = tmp_path / "docs", tmp_path / "index"
+    write_report(docs, "Borealis Foods Corp", [PROSE.format(n=1), BALANCE])
+    build_index(docs, index, embedder=HashEmbedder())
+    engine = AskDocs.load(index, embedder=HashEmbedder())
+    question = "What were Borealis Foods Corp's total assets at the end of FY2018?"
+    hits = engine.search(question, 50)
+    text = {h.sentence: engine.numbered(h.document).text[h.start:h.end] for h in hits}
+    total, current = (next(h for h in hits if text[h.sentence].startswith(label))
+                      for label in ("Total assets", "Total current assets"))
+    crowded = [replace(current, score=2.0), replace(total, score=2.0 - ROW_SAID / 2)]
+    with engine.lock:
+        ranked = engine.labelled(question, crowded)
+    assert [row_label(text[h.sentence]) for h in ranked] == ["Total assets",
+                                                             "Total current assets"]
+    assert ranked[0].score == 2.0 + ROW_SAID / 2 and ranked[1].score == 2.0
+
+
 def test_milvus_shares_lines_across_page_files_as_the_folder_index_does(tmp_path):
     docs = tmp_path / "docs"
     folder_of_pages(docs, 2)

@@ -33,6 +33,7 @@ ABBREVIATIONS = frozenset(
 # filing's currency sign is a cell of its own) or a dash, which a filing writes for nil
 _cell = r"(?:[-−–(]?(?:[$€£][ \t]*)?\d[\d,.]*%?\)?|[-−–—])"
 TABLE_ROW = re.compile(rf"{_cell}[ \t]+{_cell}$")
+ROW_CELLS = re.compile(rf"(?:[ \t]+{_cell})+$")  # a row's cells, after its label
 TITLE_WORD = re.compile(r"[^\W\d_][\w'’&-]*")
 MINOR_WORDS = frozenset("a an and as at by for from in into of on or the to with per vs".split())
 NUMBER_END = frozenset("0123456789)%-−–—")
@@ -160,6 +161,12 @@ def is_table_row(line: str) -> bool:
     """A line ending in two numbers: a table's row ("Net income 4,858 5,363"), not wrapped
     prose."""
     return bool(line) and line[-1] in NUMBER_END and TABLE_ROW.search(line) is not None
+
+
+def row_label(line: str) -> str:
+    """A table row's label: the line without its cells ("Total current assets" of "Total
+    current assets $ 1,522 $ 8,979")."""
+    return ROW_CELLS.sub("", line)
 
 
 def is_row_so_far(line: str) -> bool:
