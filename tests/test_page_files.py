@@ -190,6 +190,22 @@ def test_a_ratio_the_question_defines_is_answered_with_the_rows_it_is_computed_f
     assert answer.notes[0].startswith("“liquidity” is judged here by total current assets")
 
 
+def test_a_judgement_word_of_other_texts_is_not_read_as_a_filings(tmp_path, real_embedder):
+    """"How liquid" judges a company by its current assets, liabilities and cash; of a text
+    that gives none of them, the question is asked as written and no reading is claimed. (Each
+    part, "total current assets is water at 50 degrees?", found the water sentence by its
+    other words.)"""
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "water.txt").write_text(
+        "Water stays liquid at 50 degrees Celsius under normal pressure, and boils at 100 "
+        "degrees.\n\nIce melts at 0 degrees Celsius. Steam condenses as it cools.\n")
+    build_index(tmp_path / "docs", tmp_path / "index", embedder=real_embedder)
+    engine = AskDocs.load(tmp_path / "index", embedder=real_embedder)
+    answer = engine.ask("How liquid is water at 50 degrees?")
+    assert answer.answered and "stays liquid at 50 degrees" in answer.quotes[0].text
+    assert not any("judged here" in note for note in answer.notes)
+
+
 def test_the_row_a_question_names_in_full_goes_before_a_longer_one(tmp_path):
     """On the SEC-layout reports (bench/filings.py) the model's cosine put "Total current
     assets" and the cover naming the company before "Total assets" for a question about total

@@ -226,24 +226,33 @@ class AskDocs:
                       confidence=sure, agreement=agreed,
                       sources=len({self.source_of(q.source) for q in quotes}))
 
-    def ask_parts(self, question: str, parts: list[tuple[str, str]], k: int) -> Answer:
+    def ask_parts(self, question: str, parts: list[tuple[str, str, str]], k: int) -> Answer:
         """A question asked for each figure its definition computes with (instructions.
         parts_and_lookups: each part, and the same figure asked by the words that name it,
         asked when the first is declined): answered if one part is, with each part's quotes in
         turn (first the first of each), k in all, so every figure's line is among them; declined
-        parts say so."""
+        parts say so. A part's answer none of whose quotes names its figure (says_figure) is
+        no answer: its other words found it."""
         answers = []
-        for part, lookup in parts:
+        for part, lookup, figure in parts:
             answer = self.ask_whole(part, k=k)
-            if not answer.answered and lookup != part:
+            if not self.says_figure(answer, figure) and lookup != part:
                 looked_up = self.ask_whole(lookup, k=k)
                 answer = replace(looked_up, question=part) if looked_up.answered else answer
+            if answer.answered and not self.says_figure(answer, figure):
+                answer = replace(answer, answered=False, quotes=(), notes=(NO_ANSWER,),
+                                 nearest=answer.quotes[:NEAREST])
             answers.append(answer)
-        parts = [part for part, _ in parts]
-        given = [a for a in answers if a.answered]
-        if not given:
+        whole = without_instructions(question)  # asked too when a page may state the ratio
+        # no figure of the reading found ("How liquid is water at 50 °C?" of texts that are no
+        # filing): the question as asked answers, or nothing does
+        if not any(a.answered for (_, _, figure), a in zip(parts, answers) if figure):
+            if not parts[-1][2] and answers[-1].answered:
+                return replace(answers[-1], question=question)
             best = max(answers, key=lambda a: a.confidence)
             return replace(best, question=question)
+        given = [a for a in answers if a.answered]
+        parts = [part for part, _, _ in parts]
         quotes: list[Quote] = []
         for rank in range(k):
             for answer in given:
@@ -252,7 +261,6 @@ class AskDocs:
         quotes = dedupe(quotes)
         notes = [note for a in answers for note in a.notes
                  if a.answered or not note.startswith(("The documents", "These passages"))]
-        whole = without_instructions(question)  # asked too when a page may state the ratio
         notes += [f"No quote clearly answers “{p}”" for p, a in zip(parts, answers)
                   if not a.answered and p != whole]
         common = common_reading(question)
@@ -265,6 +273,18 @@ class AskDocs:
         return Answer(question, True, tuple(quotes), tuple(dict.fromkeys(notes)),
                       confidence=min(a.confidence for a in given),
                       sources=len({self.source_of(q.source) for q in quotes}))
+
+    def says_figure(self, answer: Answer, figure: str) -> bool:
+        """Whether an answer is one and a quote of it names the figure (any figure, for ""):
+        half its words or more ("Long-term debt" for "total debt"), a name the glossary gives it
+        counting ("Net sales" for "revenue")."""
+        if not answer.answered or not figure:
+            return answer.answered
+        with self.lock:
+            tokenize = self.searcher.tokenize
+        words = set(tokenize(figure))
+        return any(len(words & (set(tokenize(q.text)) | found(figure, q.text, tokenize)))
+                   >= len(words) / 2 for q in answer.quotes)
 
     def is_row(self, hit: Hit) -> bool:
         """Whether the hit's sentence is a table's row (chunking.is_table_row)."""

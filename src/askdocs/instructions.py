@@ -158,7 +158,7 @@ def asked_parts(question: str) -> list[str]:
     current assets?", "… total current liabilities?"), or, for a ratio or judgement it names
     without defining (glossary.ratio_named), the common one, and then the question itself (a
     page may state the ratio: "Free cash flow was …"). Empty for any other question."""
-    return [asked for asked, _ in parts_and_lookups(question)]
+    return [asked for asked, _, _ in parts_and_lookups(question)]
 
 
 def common_reading(question: str) -> tuple[str, str] | None:
@@ -170,13 +170,14 @@ def common_reading(question: str) -> tuple[str, str] | None:
     return None if defined else ratio_named(" ".join(kept))
 
 
-def parts_and_lookups(question: str) -> list[tuple[str, str]]:
+def parts_and_lookups(question: str) -> list[tuple[str, str, str]]:
     """asked_parts' questions, each with the same figure asked by the words that name what it
-    is of: the figure, then the question's names, numbers and the parts of the document it
-    names ("operating income Harbor Lights' FY2017 FY2018" for "Is Harbor Lights' operating
-    margin improving from FY2017 to FY2018?"). A table row says none of the words that judge
-    ("improving", "healthy", "business"), so a part the question's own words leave declined is
-    asked so too (AskDocs.ask_parts). The question itself, last, is its own lookup."""
+    is of, and the figure: the lookup is the figure, then the question's names, numbers and the
+    parts of the document it names ("operating income Harbor Lights' FY2017 FY2018" for "Is
+    Harbor Lights' operating margin improving from FY2017 to FY2018?"). A table row says none of
+    the words that judge ("improving", "healthy", "business"), so a part the question's own
+    words leave declined is asked so too (AskDocs.ask_parts). The question itself, last, is its
+    own lookup, of no one figure ("")."""
     reading = read(question)
     kept, dropped, defined = reading if reading is not None else ([question], [], [])
     named = [m.group(0) for c in dropped for m in DOCUMENT_PART.finditer(c)]
@@ -195,6 +196,6 @@ def parts_and_lookups(question: str) -> list[tuple[str, str]]:
               for i, word in enumerate(clause.split())
               if re.search(r"[A-Z\d]", word) and not (i == 0 and ASKS.fullmatch(word))]
     asked = [(" ".join(with_meaning(kept, term, part) + named),
-              " ".join([part, *dict.fromkeys(naming), *named])) for part in parts]
+              " ".join([part, *dict.fromkeys(naming), *named]), part) for part in parts]
     whole = " ".join(kept + named)
-    return [*asked, (whole, whole)] if ratio else asked
+    return [*asked, (whole, whole, "")] if ratio else asked
