@@ -190,6 +190,31 @@ def test_a_ratio_the_question_defines_is_answered_with_the_rows_it_is_computed_f
     assert answer.notes[0].startswith("“liquidity” is judged here by total current assets")
 
 
+INCOME = ("CONSOLIDATED STATEMENT OF INCOME\n(Millions) Years ended December 31\n2018 2017 2016\n"
+          "Net sales $ 32,765 $ 31,657 $ 30,109\nCost of sales (16,682) (16,001) (15,118)\n"
+          "Operating income $ 7,207 $ 7,820 $ 7,223\nNet income $ 5,349 $ 4,858 $ 5,050\n")
+MDA = ("Results of operations\nOperating margin fell to 22.0% in 2018 from 24.7% in 2017, "
+       "driven by higher raw material costs and the litigation charge in the second quarter.\n"
+       "Sales grew in every region, led by Asia.\n")
+
+
+def test_a_page_that_states_the_ratio_is_quoted_before_its_lines(tmp_path, real_embedder):
+    """A ratio named without a definition is asked part by part and as written; when a page
+    states the ratio itself (and why it moved), that quote goes first, once."""
+    docs, index = tmp_path / "docs", tmp_path / "index"
+    write_report(docs, "Borealis Foods Corp",
+                 [*(PROSE.format(n=n) * 3 for n in range(1, 4)), MDA, INCOME, BALANCE])
+    build_index(docs, index, embedder=real_embedder)
+    engine = AskDocs.load(index, embedder=real_embedder)
+    for question in ("What drove operating margin change as of FY2018 for Borealis Foods Corp?",
+                     "Why did Borealis Foods Corp's operating margin fall in 2018?"):
+        answer = engine.ask(question)
+        assert answer.quotes[0].text.startswith("Operating margin fell to 22.0%"), question
+        texts = [q.text for q in answer.quotes]
+        assert sum("Operating margin fell" in t for t in texts) == 1, texts
+        assert any(t.startswith("Operating income $ 7,207") for t in texts)
+
+
 def test_a_judgement_word_of_other_texts_is_not_read_as_a_filings(tmp_path, real_embedder):
     """"How liquid" judges a company by its current assets, liabilities and cash; of a text
     that gives none of them, the question is asked as written and no reading is claimed. (Each

@@ -331,11 +331,14 @@ def number_first(question: str, quotes: list[Quote]) -> list[Quote]:
 
 
 def dedupe(quotes: list[Quote]) -> list[Quote]:
-    """Drop a quote whose words nearly all repeat a better quote's."""
+    """Drop a quote whose words nearly all repeat a better quote's, or whose text overlaps it
+    (two questions' answers, merged, may quote one sentence alone and in a run)."""
     kept: list[Quote] = []
     for quote in quotes:
         words = set(re.findall(r"\w+", quote.text.lower()))
-        if all(jaccard(words, set(re.findall(r"\w+", k.text.lower()))) < 0.85 for k in kept):
+        if all(jaccard(words, set(re.findall(r"\w+", k.text.lower()))) < 0.85 and not (
+                k.source == quote.source and k.start < quote.end and quote.start < k.end)
+               for k in kept):
             kept.append(quote)
     return kept
 

@@ -252,6 +252,12 @@ class AskDocs:
             best = max(answers, key=lambda a: a.confidence)
             return replace(best, question=question)
         given = [a for a in answers if a.answered]
+        common = common_reading(question)
+        # a page that states the ratio or judgement itself ("Operating margin fell to 22.0% …,
+        # driven by …") says what was asked better than the lines it is computed from
+        if common and not parts[-1][2] and answers[-1].answered and self.states(
+                answers[-1].quotes[0], common[0]):
+            given.insert(0, given.pop())
         parts = [part for part, _, _ in parts]
         quotes: list[Quote] = []
         for rank in range(k):
@@ -263,7 +269,6 @@ class AskDocs:
                  if a.answered or not note.startswith(("The documents", "These passages"))]
         notes += [f"No quote clearly answers “{p}”" for p, a in zip(parts, answers)
                   if not a.answered and p != whole]
-        common = common_reading(question)
         if common:  # the reader should know which definition the lines were chosen by
             name, definition = common
             notes.insert(0, f"“{name}” is judged here by {definition}: the quotes give those "
@@ -285,6 +290,12 @@ class AskDocs:
         words = set(tokenize(figure))
         return any(len(words & (set(tokenize(q.text)) | found(figure, q.text, tokenize)))
                    >= len(words) / 2 for q in answer.quotes)
+
+    def states(self, quote: Quote, name: str) -> bool:
+        """Whether a quote says every word of a name ("operating margin")."""
+        with self.lock:
+            tokenize = self.searcher.tokenize
+        return set(tokenize(name)) <= set(tokenize(quote.text))
 
     def is_row(self, hit: Hit) -> bool:
         """Whether the hit's sentence is a table's row (chunking.is_table_row)."""
