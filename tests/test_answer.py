@@ -20,7 +20,7 @@ from askdocs.embedding import HashEmbedder
 from askdocs.retrieval import Hit
 
 QUOTE_KEYS = ["source", "text", "start", "end", "score", "context", "context_start",
-              "context_end", "title", "date", "page", "page_breaks"]
+              "context_end", "title", "date", "page", "page_breaks", "heading"]
 
 
 @pytest.fixture(scope="module")

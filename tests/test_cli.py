@@ -13,7 +13,7 @@ from conftest import CHILDREN, ROOT, SEEDS
 from askdocs.cli import main
 
 QUOTE_KEYS = ["source", "text", "start", "end", "score", "context", "context_start",
-              "context_end", "title", "date", "page", "page_breaks"]
+              "context_end", "title", "date", "page", "page_breaks", "heading"]
 
 
 def run(capsys, *args):

@@ -179,6 +179,11 @@ def test_a_ratio_the_question_defines_is_answered_with_the_rows_it_is_computed_f
             "Total current liabilities 2,265 3,987 3,602"} <= {
         line for q in answer.quotes[:2] for line in q.text.splitlines()}
     assert not any(note.startswith("No quote") for note in answer.notes)  # every part found
+    # each row is shown under its statement's heading, the page's own text: which year is which
+    page = (docs / "Borealis_Foods_Corp_2018_annual_report" / "page_5.txt").read_text()
+    for quote in answer.quotes[:2]:
+        assert quote.heading == "CONSOLIDATED BALANCE SHEET\n(Millions) December 31\n2018 2017 2016"
+        assert quote.heading in page
     # a judgement the rows bear on (glossary.JUDGEMENTS): no row says "liquidity" or "healthy"
     answer = engine.ask("Is Borealis Foods Corp's liquidity position healthy at the end of "
                         "FY2018?")

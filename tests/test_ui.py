@@ -32,6 +32,14 @@ def test_document_text_is_escaped_in_replies():
     assert "<mark>x &lt;script&gt;y&lt;/script&gt;</mark>" in html
 
 
+def test_a_table_rows_heading_is_shown_above_it_escaped():
+    row = replace(quote("Total assets 21,904 20,377"),
+                  heading="BALANCE SHEET <b>\r\n(Millions)\r\n2018 2017")
+    html = reply_html("q", Answer("q", True, (row, quote("Prose.")), ()))
+    assert 'under: BALANCE SHEET &lt;b&gt; · (Millions) · 2018 2017</div>' in html
+    assert html.count("under:") == 1  # prose has no heading
+
+
 def test_a_running_header_inside_a_quote_is_marked_left_out():
     context = "Sales <rose> in the\nACME <Report>\n7\nnorthern region."
     header = context.index("ACME")

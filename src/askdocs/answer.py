@@ -119,6 +119,10 @@ class Quote:
     # where it goes on across a page break (chunking.running_inside): part of `text`, not of what
     # the document says there, so shown() leaves them out
     page_breaks: tuple[tuple[int, int], ...] = ()
+    # for a table's row: the lines that head its page (chunking.page_headings: the statement's
+    # title and its columns' years, not a running header or page number), the page's own text,
+    # which says what the row's numbers are; None for any other quote
+    heading: str | None = None
 
     def pieces(self) -> list[str]:
         """The quote's text between its page breaks' running lines (all of it if none)."""
@@ -131,6 +135,12 @@ class Quote:
     def shown(self) -> str:
         """The quote as a reader reads it: the running lines at each page break marked "[…]"."""
         return " […] ".join(self.pieces())
+
+    def shown_heading(self) -> str:
+        """The heading's lines on one line ("CONSOLIDATED BALANCE SHEET · (Millions) December 31
+        · 2018 2017 2016"); empty when there is none."""
+        return " · ".join(line.strip() for line in (self.heading or "").splitlines()
+                          if line.strip())
 
     def location(self) -> tuple[str, int] | None:
         """Where the quote is, for people: ("page", n) in a paged document, ("paragraph", n) in

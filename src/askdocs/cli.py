@@ -154,6 +154,10 @@ def format_answer(answer) -> str:
         lines.append(textwrap.fill(f"“{shown}”", width=88,
                                    initial_indent="    ",
                                    subsequent_indent="    "))
+        if quote.heading:  # a table's row: which statement, which year each column is
+            lines.append(textwrap.fill(f"under: {printable(quote.shown_heading())}",
+                                       width=88, initial_indent="    ",
+                                       subsequent_indent="      "))
         lines.append(f"    {printable(quote.title)}"
                      + (f" ({printable(quote.date)})" if quote.date else ""))
     for note in answer.remarks():

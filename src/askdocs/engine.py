@@ -40,9 +40,11 @@ from askdocs.answer import (
 )
 from askdocs.answerability import MODEL, calibrated, features, question_names
 from askdocs.chunking import (
+    PAGE_NUMBER,
     heading_above,
     is_table_line,
     is_table_row,
+    line_key,
     page_headers,
     page_headings,
     row_label,
@@ -172,9 +174,21 @@ class AskDocs:
         return sorted(scored, key=lambda h: (-h.score, h.sentence))
 
     def quote(self, run: list[Hit]) -> Quote:
+        """The quote of a run of hits; a table row's with the heading above it on its page
+        (which statement, which year each column is: Quote.heading)."""
         with self.lock:
-            running = self.page_lines(run[0].document)[0]
-            return quote_of(run, self.numbered(run[0].document), running)
+            running, _, headings = self.page_lines(run[0].document)
+            document = self.numbered(run[0].document)
+            quote = quote_of(run, document, running)
+            if not is_table_row(document.text[run[0].start:run[0].end].strip()):
+                return quote
+            heading = heading_above(document.text, document.pages, headings, run[0].start)
+        # not the lines a page filed as a file shares with its report's other pages (its
+        # running header; the title says whose report it is) nor a page number
+        lines = [line.strip() for line in heading.splitlines() if line.strip()
+                 and line_key(line, 0, len(line)) not in document.shared
+                 and not PAGE_NUMBER.fullmatch(line)]
+        return replace(quote, heading="\n".join(lines) or None)
 
     def rank(self, question: str, k: int = 10) -> list[Quote]:
         """The k best single sentences, best first, with no abstention (for evaluation)."""

@@ -87,6 +87,9 @@ def reply_html(question: str, answer: Answer) -> str:
         dated = f" · {e(first.date)}" if first.date else ""
         parts.append(f'<div class="source">{e(source)} — {e(first.title)}{dated}</div>')
         for quote in quotes:
+            if quote.heading:  # a table's row: which statement, which year each column is
+                parts.append(f'<div class="meta table-heading">under: '
+                             f'{e(quote.shown_heading())}</div>')
             parts.append(f'<div class="quote">{highlighted(quote)}</div>'
                          f'<div class="meta">{location(quote)}characters '
                          f'{quote.start}–{quote.end} · score {quote.score:.2f}</div>')
