@@ -119,6 +119,9 @@ def test_each_part_is_also_asked_by_the_words_that_name_its_figure():
          "revenue Acme Corp's FY2017 FY2018", "revenue"),
         ("Is Acme Corp's operating margin improving from FY2017 to FY2018?",
          "Is Acme Corp's operating margin improving from FY2017 to FY2018?", "")]
+    # no name nor number says whose figure it is: looked up, any company's row would do
+    assert [lookup for _, lookup, _ in parts_and_lookups("is acme highly leveraged?")] == [
+        "is acme total debt?", "is acme shareholders' equity?", "is acme highly leveraged?"]
 
 
 @pytest.mark.parametrize("question", [

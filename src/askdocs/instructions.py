@@ -195,7 +195,11 @@ def parts_and_lookups(question: str) -> list[tuple[str, str, str]]:
     naming = [word.strip("?.,;:!()") for clause in rest
               for i, word in enumerate(clause.split())
               if re.search(r"[A-Z\d]", word) and not (i == 0 and ASKS.fullmatch(word))]
-    asked = [(" ".join(with_meaning(kept, term, part) + named),
-              " ".join([part, *dict.fromkeys(naming), *named]), part) for part in parts]
+    asked = []
+    for part in parts:
+        worded = " ".join(with_meaning(kept, term, part) + named)
+        # with no name nor number to say whose figure and when, a lookup could find anyone's
+        lookup = " ".join([part, *dict.fromkeys(naming), *named]) if naming else worded
+        asked.append((worded, lookup, part))
     whole = " ".join(kept + named)
     return [*asked, (whole, whole, "")] if ratio else asked
