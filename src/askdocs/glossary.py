@@ -10,7 +10,9 @@ other ways too (`expanded`), and its words count as found in a passage that says
 (`found`). The table is small, written by hand from the line items of US GAAP and IFRS
 statements, and pure data: no I/O. So is RATIOS: the common definitions of the ratios analysts
 ask for and statements do not print ("current ratio"), by which `ask` asks for their parts
-(instructions.asked_parts).
+(instructions.asked_parts); JUDGEMENTS, the measures a judgement is weighed by ("Is Acme
+capital-intensive?"); and the words by which a question names a ratio of two figures of its own
+("SG&A as a percentage of revenue").
 """
 
 from __future__ import annotations
@@ -215,10 +217,11 @@ def _named_once(question: str, table) -> tuple[str, str] | None:
 
 
 def ratio_named(question: str) -> tuple[str, str] | None:
-    """The ratio the question names, as it writes it, with its definition: one of RATIOS; else
-    a judgement of JUDGEMENTS, with the measures it is weighed by; else a ratio of two figures it
-    names ("capital expenditure as a percentage of revenue"). None if it names none of these,
-    or more than one of a kind."""
+    """The ratio the question names, as it writes it, with its definition: a ratio of two
+    figures it names ("capital expenditure as a percentage of revenue"; a side may be one of
+    RATIOS: "debt-to-EBITDA ratio"); else one of RATIOS; else a judgement of JUDGEMENTS, with
+    the measures it is weighed by. None if it names none of these, or more than one of a
+    kind."""
     ratios = [m for pattern in _figure_ratios() for m in pattern.finditer(question)]
     own = ratios[0] if len({m.group(0) for m in ratios}) == 1 else None
     spans = [m.span() for ps, _ in _ratios() for p in ps for m in p.finditer(question)]

@@ -71,7 +71,7 @@ DEFINITION = re.compile(
     r"(?:as|by)\b:?\s*(?P<is>.+)|"
     r"(?P<short>[^.?!:;=]{1,60}?)\s*=\s*(?P<equals>.+))$", re.IGNORECASE | re.DOTALL)
 # how a definition computes, which no document says: "revenue / (average PP&E …)", "total
-# current assets divided by total current liabilities"
+# current assets divided by total current liabilities"; ";" parts a judgement's measures
 ARITHMETIC = re.compile(r"\s*(?:[/+*×÷();]|(?<=\s)-(?=\s)|\b(?:divided|multiplied)\s+by\b|"
                         r"\b(?:plus|minus|times|over|average|(?:the\s+)?sum\s+of|"
                         r"(?:the\s+)?difference\s+between)\b)\s*", re.IGNORECASE)
