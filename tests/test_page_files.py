@@ -260,6 +260,11 @@ def test_the_row_a_question_names_in_full_goes_before_a_longer_one(tmp_path):
     assert [row_label(text[h.sentence]) for h in ranked] == ["Total assets",
                                                              "Total current assets"]
     assert ranked[0].score == 2.0 + ROW_SAID / 2 and ranked[1].score == 2.0
+    # the words of a part of the document the question names are no figure's
+    with engine.lock:
+        ranked = engine.labelled("What were Borealis Foods Corp's total assets? Use the current "
+                                 "assets table.", crowded)
+    assert row_label(text[ranked[0].sentence]) == "Total assets"
 
 
 def test_milvus_shares_lines_across_page_files_as_the_folder_index_does(tmp_path):

@@ -60,7 +60,12 @@ from askdocs.embedding import (
 )
 from askdocs.errors import IndexCorruptError, IndexMismatchError, InputError
 from askdocs.glossary import expanded, found, is_judgement
-from askdocs.instructions import common_reading, parts_and_lookups, without_instructions
+from askdocs.instructions import (
+    DOCUMENT_PART,
+    common_reading,
+    parts_and_lookups,
+    without_instructions,
+)
 from askdocs.keywords import asking_terms, joined_names, near_share, spelled_out, weight_share
 from askdocs.lexicon import lexicon
 from askdocs.numbers import Agreement, Quantity, agreement, asks_quantity, quantities
@@ -153,18 +158,20 @@ class AskDocs:
     def search(self, question: str, k: int) -> list[Hit]:
         """The k best sentences for a (clean) question, searched with the other ways to say the
         figures it names (glossary.expanded: "capex" also finds "purchases of PP&E")."""
-        question = expanded(question)
-        vector = self.embed_question(question)
+        searched = expanded(question)
+        vector = self.embed_question(searched)
         with self.lock:  # the searcher's selectors and text cache are shared between threads
-            hits = self.searcher.search(question, vector, k=max(k, CANDIDATES))
+            hits = self.searcher.search(searched, vector, k=max(k, CANDIDATES))
             return self.labelled(question, hits)[:k]
 
     def labelled(self, question: str, hits: list[Hit]) -> list[Hit]:
-        """The hits reordered, a table row whose label's every word the question (as searched)
-        says scoring ROW_SAID more: asked for "total assets", the row "Total assets" goes before
-        "Total current assets", which the model's cosine put first, and before the cover page
-        that names the company. Called under self.lock."""
-        terms = set(self.searcher.query_terms(question))
+        """The hits reordered, a table row whose label's every word the question says scoring
+        ROW_SAID more: asked for "total assets", the row "Total assets" goes before "Total
+        current assets", which the model's cosine put first, and before the cover page that
+        names the company. The question's words count with the glossary's other names for its
+        figures (expanded), but not those of a part of the document it names: "… in the income
+        statement" asks for no "Net income" row. Called under self.lock."""
+        terms = set(self.searcher.query_terms(expanded(DOCUMENT_PART.sub(" ", question))))
         scored = []
         for hit in hits:
             line = self.numbered(hit.document).text[hit.start:hit.end].strip()
