@@ -224,10 +224,12 @@ def build_demo(library: Library):
         confidence (0..1, how likely the first quote answers); quotes, best first, each with
         text (the document's own words, exact), source (the document's name), title, date,
         page (for PDFs, else null), start and end (character offsets of text in the
-        document), context (the passage around it), context_start, context_end and score;
-        notes (e.g. whether the sources agree on a number asked for, or a name of the
-        question no document mentions). Cite only the quotes'
-        text, with source and page; add nothing they do not say.
+        document), context (the passage around it), context_start, context_end, score and
+        heading (for a table's row, the lines that head its page: which statement, and which
+        year each of its numbers is; else null); notes (e.g. whether the sources agree on a
+        number asked for, a name of the question no document mentions, or the common
+        definition a ratio was read by). Cite only the quotes' text, with source and page; add
+        nothing they do not say.
 
         Args:
             question: the question in plain words; name what a follow-up refers to.
