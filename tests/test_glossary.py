@@ -45,6 +45,10 @@ def test_a_question_is_searched_with_two_other_ways_to_say_its_figure():
     added = searched[len(question):].split()
     assert "property" in added and "capex" in added and "additions" not in added
     assert expanded("How many children died?") == "How many children died?"
+    # analysts' abbreviations: "net AR", "A/P", "OCF"
+    assert expanded("What is net AR?").endswith("accounts receivable trade receivables")
+    assert expanded("What were Acme's A/P in 2018?").endswith("accounts payable trade payables")
+    assert "operating" in expanded("What was Acme's OCF in 2018?").split()
 
 
 def statements_pdf(company: str, figures: dict[str, list[int]]) -> bytes:
