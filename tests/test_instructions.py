@@ -7,7 +7,12 @@ import json
 import pytest
 from conftest import CHILDREN, SHARED
 
-from askdocs.instructions import asked_parts, parts_and_lookups, without_instructions
+from askdocs.instructions import (
+    asked_parts,
+    change_lookup,
+    parts_and_lookups,
+    without_instructions,
+)
 
 
 @pytest.mark.parametrize("question, asked", [
@@ -122,6 +127,15 @@ def test_each_part_is_also_asked_by_the_words_that_name_its_figure():
     # no name nor number says whose figure it is: looked up, any company's row would do
     assert [lookup for _, lookup, _ in parts_and_lookups("is acme highly leveraged?")] == [
         "is acme total debt?", "is acme shareholders' equity?", "is acme highly leveraged?"]
+
+
+def test_how_one_figure_moved_is_looked_up_by_the_words_that_name_it():
+    assert change_lookup("Did Bluefin Foods' revenue decline from FY2017 to FY2018?") == (
+        "revenue Bluefin Foods' FY2017 FY2018", "revenue")
+    assert change_lookup("Did Acme's net income and revenue grow in 2018?") is None  # two
+    assert change_lookup("Has Acme increased its debt on the balance sheet in 2018?") is None
+    assert change_lookup("What was Acme's revenue in 2018?") is None  # no change asked
+    assert change_lookup("did revenue grow?") is None  # whose, when: nothing says
 
 
 @pytest.mark.parametrize("question", [

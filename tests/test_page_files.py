@@ -220,6 +220,30 @@ def test_a_page_that_states_the_ratio_is_quoted_before_its_lines(tmp_path, real_
         assert any(t.startswith("Operating income $ 7,207") for t in texts)
 
 
+def test_how_a_figure_moved_is_answered_from_its_row(tmp_path, real_embedder, monkeypatch):
+    """"Did … net income decline …?": the row gives the years and says neither "decline" nor
+    "grow". When the question as asked is declined (here made so: on a long report its words
+    are missing), the figure is asked by the words that name it, and its row answers."""
+    from dataclasses import replace
+
+    docs, index = tmp_path / "docs", tmp_path / "index"
+    write_report(docs, "Borealis Foods Corp",
+                 [*(PROSE.format(n=n) * 3 for n in range(1, 4)), INCOME, BALANCE])
+    build_index(docs, index, embedder=real_embedder)
+    engine = AskDocs.load(index, embedder=real_embedder)
+    question = "Did Borealis Foods Corp's net income decline from FY2017 to FY2018?"
+    asked = engine.ask_whole
+    monkeypatch.setattr(engine, "ask_whole", lambda q, **kw: replace(
+        asked(q, **kw), answered=False, quotes=()) if q == question else asked(q, **kw))
+    answer = engine.ask(question)
+    assert answer.answered and answer.question == question
+    assert answer.quotes[0].text.startswith("Net income $ 5,349 $ 4,858")
+    assert answer.notes[0] == "The quotes give “net income”; askdocs does not judge how it moved"
+    # a year no table gives stays declined
+    assert not engine.ask("Did Borealis Foods Corp's net income decline from FY2013 to "
+                          "FY2014?").answered
+
+
 def test_a_judgement_word_of_other_texts_is_not_read_as_a_filings(tmp_path, real_embedder):
     """"How liquid" judges a company by its current assets, liabilities and cash; of a text
     that gives none of them, the question is asked as written and no reading is claimed. (Each

@@ -62,6 +62,7 @@ from askdocs.errors import IndexCorruptError, IndexMismatchError, InputError
 from askdocs.glossary import expanded, found, is_judgement
 from askdocs.instructions import (
     DOCUMENT_PART,
+    change_lookup,
     common_reading,
     parts_and_lookups,
     without_instructions,
@@ -219,7 +220,15 @@ class AskDocs:
         # "… current ratio? Define current ratio as current assets divided by …"
         if parts and not (previous and is_follow_up(question)):
             return self.ask_parts(question, parts, k)
-        return self.ask_whole(question, k=k, previous=previous)
+        answer = self.ask_whole(question, k=k, previous=previous)
+        lookup = None if answer.answered or previous else change_lookup(question)
+        if lookup:  # "Did Acme's revenue decline …?": its row shows it, saying neither word
+            looked_up = self.ask_whole(lookup[0], k=k)
+            if self.says_figure(looked_up, lookup[1]):
+                return replace(looked_up, question=question, notes=(
+                    f"The quotes give “{lookup[1]}”; askdocs does not judge how it moved",
+                    *looked_up.notes))
+        return answer
 
     def ask_whole(self, question: str, *, k: int = 5, previous: str | None = None) -> Answer:
         """`ask` for the question as one (a clean one: answer.clean_question), not part by

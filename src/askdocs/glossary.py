@@ -39,7 +39,7 @@ GROUPS = (
     ("D&A", "depreciation and amortization", "depreciation and amortisation",
      "depreciation, depletion and amortization"),
     ("SG&A", "selling, general and administrative"),
-    ("R&D", "research and development"),
+    ("R&D", "research and development", "research, development and related"),
     ("EPS", "earnings per share"),
     ("accounts receivable", "trade receivables", "trade accounts receivable", "A/R", "AR"),
     ("accounts payable", "trade payables", "trade accounts payable", "A/P"),
@@ -117,6 +117,8 @@ FIGURE_WORDS = ("revenues?|sales|income|earnings|profits?|expenses?|expenditures
 QUALIFIERS = ("total|net|gross|operating|long-term|short-term|current|free|cash|capital|"
               "accounts|trade|pre-tax|pretax|income|interest|tax|fixed|intangible")
 
+# the lines of GROUPS that name a statement, not a figure
+STATEMENTS = frozenset({"income statement", "balance sheet", "cash flow statement"})
 SEARCHED = 2  # the other ways a question is searched with, per figure
 # A form that names its figure only alone: "profit" is net income, but "gross profit" and
 # "operating profit" are other lines (and "net profit" is its own form); "to leverage" is a verb.

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import re
 
-from askdocs.glossary import ratio_named
+from askdocs.glossary import GROUPS, STATEMENTS, ratio_named
+from askdocs.glossary import named as figures_named
 
 # "(in USD millions)", "(as a percentage)": the unit the answer should be given in
 UNIT_ASIDE = re.compile(r"\s*\((?:in|as|expressed\s+in|answer\s+in)\s[^()]{1,40}\)",
@@ -161,6 +162,40 @@ def asked_parts(question: str) -> list[str]:
     return [asked for asked, _, _ in parts_and_lookups(question)]
 
 
+# how a figure moved, which its row shows and does not say: "Did Acme's revenue decline …?"
+CHANGE = re.compile(r"\b(?:increas|decreas|declin|grow|grew|fall|fell|rise|risen|rose|improv|"
+                    r"drop|shr[iau]nk|chang|go\s+up|went\s+up|go\s+down|went\s+down)\w*",
+                    re.IGNORECASE)
+
+
+def naming_words(clauses: list[str]) -> list[str]:
+    """The words of clauses that say whose figure and when: a capital or a digit in them
+    ("Acme Corp's", "FY2018", "3M"), but not a clause's first word when it asks ("Is")."""
+    return list(dict.fromkeys(
+        word.strip("?.,;:!()") for clause in clauses for i, word in enumerate(clause.split())
+        if re.search(r"[A-Z\d]", word) and not (i == 0 and ASKS.fullmatch(word))))
+
+
+def change_lookup(question: str) -> tuple[str, str] | None:
+    """For a question on how one figure moved ("Did Bluefin Foods' revenue decline from FY2017
+    to FY2018?"), the figure asked by the words that name it ("revenue Bluefin Foods' FY2017
+    FY2018"), and the figure as the question says it: its row gives the years, and says
+    neither "decline" nor "grow". None for any other question, one naming no figure of the
+    glossary or more than one, or no name nor number."""
+    reading = read(question)
+    kept, dropped, _ = reading if reading is not None else ([question], [], [])
+    text = " ".join(kept)
+    said = [(n, words) for n, words in figures_named(text) if GROUPS[n][0] not in STATEMENTS]
+    if len(said) != 1 or not CHANGE.search(text):
+        return None
+    figure = said[0][1][0]
+    naming = naming_words([text.replace(figure, " ")])
+    if not naming:
+        return None
+    named = [m.group(0) for c in dropped for m in DOCUMENT_PART.finditer(c)]
+    return " ".join([figure, *naming, *named]), figure
+
+
 def common_reading(question: str) -> tuple[str, str] | None:
     """The ratio or judgement the question names without defining it, as it writes it, and
     the common definition askdocs reads it by (glossary.ratio_named); None for any other
@@ -191,15 +226,12 @@ def parts_and_lookups(question: str) -> list[tuple[str, str, str]]:
              and not re.fullmatch(r"(?:FY)?\d+", p, re.IGNORECASE)]
     if len(parts) < 2:
         return []
-    rest = with_meaning(kept, term, " ") if term else kept
-    naming = [word.strip("?.,;:!()") for clause in rest
-              for i, word in enumerate(clause.split())
-              if re.search(r"[A-Z\d]", word) and not (i == 0 and ASKS.fullmatch(word))]
+    naming = naming_words(with_meaning(kept, term, " ") if term else kept)
     asked = []
     for part in parts:
         worded = " ".join(with_meaning(kept, term, part) + named)
         # with no name nor number to say whose figure and when, a lookup could find anyone's
-        lookup = " ".join([part, *dict.fromkeys(naming), *named]) if naming else worded
+        lookup = " ".join([part, *naming, *named]) if naming else worded
         asked.append((worded, lookup, part))
     whole = " ".join(kept + named)
     return [*asked, (whole, whole, "")] if ratio else asked
