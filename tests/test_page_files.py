@@ -270,7 +270,9 @@ def test_the_row_a_question_names_in_full_goes_before_a_longer_one(tmp_path):
     from askdocs.engine import ROW_SAID
 
     docs, index = tmp_path / "docs", tmp_path / "index"
-    write_report(docs, "Borealis Foods Corp", [PROSE.format(n=1), BALANCE])
+    costs = ("Selling, general and administrative expenses 3,010 2,950 2,870\n"
+             "Operating expenses 9,100 8,800 8,500\nOperating income 7,207 7,820 7,223\n")
+    write_report(docs, "Borealis Foods Corp", [PROSE.format(n=1), BALANCE, costs])
     build_index(docs, index, embedder=HashEmbedder())
     engine = AskDocs.load(index, embedder=HashEmbedder())
     question = "What were Borealis Foods Corp's total assets at the end of FY2018?"
@@ -289,6 +291,19 @@ def test_the_row_a_question_names_in_full_goes_before_a_longer_one(tmp_path):
         ranked = engine.labelled("What were Borealis Foods Corp's total assets? Use the current "
                                  "assets table.", crowded)
     assert row_label(text[ranked[0].sentence]) == "Total assets"
+    # a label's "expenses" need not be said ("SG&A"), unless one word alone would be left
+    for question, first in (("What were Borealis Foods Corp's SG&A in 2018?",
+                             "Selling, general and administrative expenses"),
+                            ("What was Borealis Foods Corp's operating income in 2018?",
+                             "Operating income")):
+        hits = engine.search(question, 50)
+        text.update({h.sentence: engine.numbered(h.document).text[h.start:h.end] for h in hits})
+        other, row = (next(h for h in hits if row_label(text[h.sentence]) == label)
+                      for label in ("Operating expenses", first))
+        with engine.lock:
+            ranked = engine.labelled(question, [replace(other, score=2.0),
+                                                replace(row, score=2.0 - ROW_SAID / 2)])
+        assert row_label(text[ranked[0].sentence]) == first, question
 
 
 def test_milvus_shares_lines_across_page_files_as_the_folder_index_does(tmp_path):

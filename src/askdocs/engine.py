@@ -78,6 +78,10 @@ DEFAULT_WEIGHTS = Weights()
 # added to the score of a table row whose label the question says in full (AskDocs.labelled;
 # chosen on bench/filings.py's SEC-layout reports: 0.1, 0.2 and 0.3 measured)
 ROW_SAID = 0.2
+# words a row's label adds to the figure it names ("Selling, general and administrative
+# expenses", "Research, development and related expenses"), as the index's tokenizer stems them;
+# a label of two words more without them need not be said with them
+ROW_WORDS = frozenset({"expens", "relat"})
 HEADINGS_CACHED = 1024  # documents whose running lines and pages' headings are kept
 
 
@@ -166,18 +170,20 @@ class AskDocs:
             return self.labelled(question, hits)[:k]
 
     def labelled(self, question: str, hits: list[Hit]) -> list[Hit]:
-        """The hits reordered, a table row whose label's every word the question says scoring
-        ROW_SAID more: asked for "total assets", the row "Total assets" goes before "Total
-        current assets", which the model's cosine put first, and before the cover page that
-        names the company. The question's words count with the glossary's other names for its
-        figures (expanded), but not those of a part of the document it names: "… in the income
-        statement" asks for no "Net income" row. Called under self.lock."""
+        """The hits reordered, a table row whose label's every word (but ROW_WORDS) the
+        question says scoring ROW_SAID more: asked for "total assets", the row "Total assets"
+        goes before "Total current assets", which the model's cosine put first, and before the
+        cover page that names the company. The question's words count with the glossary's other
+        names for its figures (expanded), but not those of a part of the document it names:
+        "… in the income statement" asks for no "Net income" row. Called under self.lock."""
         terms = set(self.searcher.query_terms(expanded(DOCUMENT_PART.sub(" ", question))))
         scored = []
         for hit in hits:
             line = self.numbered(hit.document).text[hit.start:hit.end].strip()
             label = set(self.searcher.tokenize(row_label(line))) if is_table_row(line) else set()
-            said = bool(label) and label <= terms
+            # "Operating expenses" is not said by "operating income": two words must be left
+            rest = label - ROW_WORDS
+            said = bool(label) and (label <= terms or (len(rest) >= 2 and rest <= terms))
             scored.append(replace(hit, score=hit.score + ROW_SAID) if said else hit)
         return sorted(scored, key=lambda h: (-h.score, h.sentence))
 
