@@ -175,14 +175,10 @@ def found(question: str, text: str, tokenize) -> set[str]:
     return terms
 
 
-@lru_cache(maxsize=1)
-def _ratios() -> tuple[tuple[tuple[re.Pattern, ...], str], ...]:
-    return tuple((tuple(map(_pattern, names)), definition) for names, definition in RATIOS)
-
-
-@lru_cache(maxsize=1)
-def _judgements() -> tuple[tuple[tuple[re.Pattern, ...], str], ...]:
-    return tuple((tuple(map(_pattern, names)), definition) for names, definition in JUDGEMENTS)
+@lru_cache(maxsize=2)
+def _table(entries: tuple) -> tuple[tuple[tuple[re.Pattern, ...], str], ...]:
+    """A table of names and definitions (RATIOS, JUDGEMENTS) with its names compiled, once."""
+    return tuple((tuple(map(_pattern, names)), definition) for names, definition in entries)
 
 
 @lru_cache(maxsize=1)
@@ -200,7 +196,7 @@ def _figure_ratios() -> tuple[re.Pattern, ...]:
 
 def is_judgement(name: str) -> bool:
     """Whether a name ratio_named gave is a judgement's (JUDGEMENTS), not a ratio's."""
-    return any(p.fullmatch(name) for patterns, _ in _judgements() for p in patterns)
+    return any(p.fullmatch(name) for patterns, _ in _table(JUDGEMENTS) for p in patterns)
 
 
 def _named_once(question: str, table) -> tuple[str, str] | None:
@@ -226,11 +222,11 @@ def ratio_named(question: str) -> tuple[str, str] | None:
     kind."""
     ratios = [m for pattern in _figure_ratios() for m in pattern.finditer(question)]
     own = ratios[0] if len({m.group(0) for m in ratios}) == 1 else None
-    spans = [m.span() for ps, _ in _ratios() for p in ps for m in p.finditer(question)]
+    spans = [m.span() for ps, _ in _table(RATIOS) for p in ps for m in p.finditer(question)]
     # "debt-to-EBITDA ratio" is a ratio of its own, not EBITDA: one of RATIOS names a side
     if own and all(any(own.start(side) <= a and b <= own.end(side) for side in "xy")
                    for a, b in spans):
         return own.group(0), f"{own.group('x')} divided by {own.group('y')}"
     if spans:
-        return _named_once(question, _ratios())
-    return _named_once(question, _judgements())
+        return _named_once(question, _table(RATIOS))
+    return _named_once(question, _table(JUDGEMENTS))
