@@ -117,6 +117,18 @@ def read(question: str) -> tuple[list[str], list[str], list[tuple[str, str]]] | 
     return kept, dropped, defined
 
 
+def clauses(question: str) -> tuple[list[str], list[str], list[tuple[str, str]]]:
+    """read's clauses, terms and definitions; the question itself as the one clause that asks
+    when read finds nothing to set apart."""
+    reading = read(question)
+    return reading if reading is not None else ([question], [], [])
+
+
+def document_parts(dropped: list[str]) -> list[str]:
+    """The parts of the document that instructions name ("the cash flow statement")."""
+    return [m.group(0) for clause in dropped for m in DOCUMENT_PART.finditer(clause)]
+
+
 def plain(meaning: str) -> str:
     """A definition's words without how it computes ("revenue / (average PP&E …)": "revenue
     PP&E …")."""
@@ -142,13 +154,10 @@ def without_instructions(question: str) -> str:
     ("… the FY2019 fixed asset turnover ratio … Fixed asset turnover ratio is defined as: FY2019
     revenue / (average PP&E …)" asks for the revenue and the PP&E); the question itself when it
     has none, or when nothing that asks would be left."""
-    reading = read(question)
-    if reading is None:
-        return question
-    kept, dropped, defined = reading
+    kept, dropped, defined = clauses(question)
     for term, meaning in defined:
         kept = with_meaning(kept, term, plain(meaning))
-    return " ".join(kept + [m.group(0) for c in dropped for m in DOCUMENT_PART.finditer(c)])
+    return " ".join(kept + document_parts(dropped))
 
 
 def asked_parts(question: str) -> list[str]:
@@ -182,8 +191,7 @@ def change_lookup(question: str) -> tuple[str, str] | None:
     FY2018"), and the figure as the question says it: its row gives the years, and says
     neither "decline" nor "grow". None for any other question, one naming no figure of the
     glossary or more than one, or no name nor number."""
-    reading = read(question)
-    kept, dropped, _ = reading if reading is not None else ([question], [], [])
+    kept, dropped, _ = clauses(question)
     text = " ".join(kept)
     said = [(n, words) for n, words in figures_named(text) if GROUPS[n][0] not in STATEMENTS]
     if len(said) != 1 or not CHANGE.search(text):
@@ -192,16 +200,14 @@ def change_lookup(question: str) -> tuple[str, str] | None:
     naming = naming_words([text.replace(figure, " ")])
     if not naming:
         return None
-    named = [m.group(0) for c in dropped for m in DOCUMENT_PART.finditer(c)]
-    return " ".join([figure, *naming, *named]), figure
+    return " ".join([figure, *naming, *document_parts(dropped)]), figure
 
 
 def common_reading(question: str) -> tuple[str, str] | None:
     """The ratio or judgement the question names without defining it, as it writes it, and
     the common definition askdocs reads it by (glossary.ratio_named); None for any other
     question, and for one that defines what it asks."""
-    reading = read(question)
-    kept, _, defined = reading if reading is not None else ([question], [], [])
+    kept, _, defined = clauses(question)
     return None if defined else ratio_named(" ".join(kept))
 
 
@@ -213,9 +219,8 @@ def parts_and_lookups(question: str) -> list[tuple[str, str, str]]:
     the words that judge ("improving", "healthy", "business"), so a part the question's own
     words leave declined is asked so too (AskDocs.ask_parts). The question itself, last, is its
     own lookup, of no one figure ("")."""
-    reading = read(question)
-    kept, dropped, defined = reading if reading is not None else ([question], [], [])
-    named = [m.group(0) for c in dropped for m in DOCUMENT_PART.finditer(c)]
+    kept, dropped, defined = clauses(question)
+    named = document_parts(dropped)
     if len(defined) > 1:
         return []
     ratio = None if defined else ratio_named(" ".join(kept))
