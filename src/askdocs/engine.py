@@ -179,7 +179,7 @@ class AskDocs:
         terms = set(self.searcher.query_terms(expanded(DOCUMENT_PART.sub(" ", question))))
         scored = []
         for hit in hits:
-            line = self.numbered(hit.document).text[hit.start:hit.end].strip()
+            line = self.line(hit)
             label = set(self.searcher.tokenize(row_label(line))) if is_table_row(line) else set()
             # "Operating expenses" is not said by "operating income": two words must be left
             rest = label - ROW_WORDS
@@ -194,7 +194,7 @@ class AskDocs:
             running, _, headings = self.page_lines(run[0].document)
             document = self.numbered(run[0].document)
             quote = quote_of(run, document, running)
-            if not is_table_row(document.text[run[0].start:run[0].end].strip()):
+            if not is_table_row(self.line(run[0])):
                 return quote
             heading = heading_above(document.text, document.pages, headings, run[0].start)
         # not the lines a page filed as a file shares with its report's other pages (its
@@ -272,10 +272,13 @@ class AskDocs:
         answers = []
         for part, lookup, figure in parts:
             answer = self.ask_whole(part, k=k)
-            if not self.says_figure(answer, figure) and lookup != part:
+            says = self.says_figure(answer, figure)
+            if not says and lookup != part:
                 looked_up = self.ask_whole(lookup, k=k)
-                answer = replace(looked_up, question=part) if looked_up.answered else answer
-            if answer.answered and not self.says_figure(answer, figure):
+                if looked_up.answered:
+                    answer = replace(looked_up, question=part)
+                    says = self.says_figure(answer, figure)
+            if answer.answered and not says:
                 answer = replace(answer, answered=False, quotes=(), notes=(NO_ANSWER,),
                                  nearest=answer.quotes[:NEAREST])
             answers.append(answer)
@@ -336,7 +339,11 @@ class AskDocs:
     def is_row(self, hit: Hit) -> bool:
         """Whether the hit's sentence is a table's row (chunking.is_table_row)."""
         with self.lock:
-            return is_table_row(self.numbered(hit.document).text[hit.start:hit.end].strip())
+            return is_table_row(self.line(hit))
+
+    def line(self, hit: Hit) -> str:
+        """The hit's sentence, stripped. Called under self.lock."""
+        return self.numbered(hit.document).text[hit.start:hit.end].strip()
 
     def source_of(self, doc_id: str) -> str:
         """The source a document is part of, for counting sources: the report, for a page of a
