@@ -200,6 +200,8 @@ def test_a_report_filed_one_text_file_per_page_is_answered(tmp_path, real_embedd
     assert answer.quotes[0].source == "BOREALISFOODS_2018_10K/page_5.txt"
     assert answer.quotes[0].text.startswith(
         gap.join(["Dividends paid to shareholders", "3,107", "3,117", "3,127"]))
+    # a row whose cells are a line each is a row too: quoted under its page's heading
+    assert "CONSOLIDATED STATEMENT OF CASH FLOWS" in answer.quotes[0].heading
     assert not engine.unmentioned("What amount of dividends did Borealis Foods pay in FY2017?")
     for near_miss in ("What amount of dividends did Borealis Foods pay in FY2013?",
                       "What amount of dividends did Cinder Motors pay in FY2017?"):

@@ -342,8 +342,10 @@ class AskDocs:
             return is_table_row(self.line(hit))
 
     def line(self, hit: Hit) -> str:
-        """The hit's sentence, stripped. Called under self.lock."""
-        return self.numbered(hit.document).text[hit.start:hit.end].strip()
+        """The hit's sentence on one line: a table row whose cells the text puts a line each,
+        as pypdf extracts a table drawn cell by cell ("Net income\n9,708\n7,326"), reads as
+        the row it is. Called under self.lock."""
+        return " ".join(self.numbered(hit.document).text[hit.start:hit.end].split())
 
     def source_of(self, doc_id: str) -> str:
         """The source a document is part of, for counting sources: the report, for a page of a
