@@ -83,8 +83,7 @@ def collect(engine, questions, group: int, article_of, right=holds_answer) -> li
     vectors = engine.embedder.embed([expanded(a) for a in asked])  # as AskDocs.search does
     rows = []
     for n, (question, text, vector) in enumerate(zip(questions, asked, vectors)):
-        with engine.lock:
-            hits = engine.searcher.search(expanded(text), vector[None, :], k=CANDIDATES)
+        hits = engine.search(text, CANDIDATES, vector[None, :])
         quotes = [engine.quote([h]) for h in hits[:JUDGED]]
         judged, margins = engine.judged(text, hits, JUDGED, asked=text)
         for rank, (values, about, quote) in enumerate(zip(judged, margins, quotes)):

@@ -3,12 +3,13 @@ are recognised across the folder's files, as they are across a PDF's pages."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from askdocs import AskDocs, HashEmbedder, build_index
 from askdocs.chunking import edge_keys, page_headings, split_sentences
 from askdocs.documents import shared_lines
-from askdocs.keywords import identity_text
+from askdocs.keywords import Tokenizer, document_names, identity_text
 from askdocs.store import load_stored
 
 HEADER = "Acme Tools Inc | 2018 Annual Report"
@@ -394,3 +395,50 @@ def test_ask_counts_a_reports_pages_as_one_source(tmp_path, real_embedder):
     answer = engine.ask("How many apprentices did the workers train in welding?")
     assert answer.answered and len({q.source for q in answer.quotes}) > 1, answer
     assert answer.sources == 1 and answer.summary() == "1 source answers."
+
+
+def test_in_a_report_its_name_names_every_sentence(tmp_path, real_embedder):
+    """Asked what moved one company's margin, the sentences of its report that write its name
+    out ("Borealis Foods is a defendant …") came before the one that answers ("Operating income
+    margins were …, driven by …"): the path names every page. Each of its sentences is now also
+    scored for the question without the name."""
+    docs, index = tmp_path / "docs", tmp_path / "index"
+    for seed, company in enumerate(("Acme Tools", "Borealis Foods"), start=1):
+        report = docs / f"{company.replace(' ', '').upper()}_2022_10K"
+        report.mkdir(parents=True)
+        pages = [f"FORM 10-K\nFor the fiscal year ended December 31, 2022\n{company.upper()}\n"
+                 "(Exact name of registrant as specified in its charter)\n",
+                 f"Item 1. Business\n{company} is a diversified company that develops, "
+                 "manufactures and sells packaged snacks, juices and frozen meals. The Company "
+                 "manages its operations in 3 business segments: Snacks, Beverages and Frozen "
+                 f"Foods.\n\n{company} is a defendant in a number of lawsuits alleging that "
+                 "products it formerly made caused injuries to plaintiffs.\n",
+                 *(PROSE.format(n=n) for n in range(2, 5)),
+                 "Item 7. Management's Discussion and Analysis\nOverview\nOperating income "
+                 f"margins were 1{seed}.0% in 2022, a decrease of 1.{seed} percentage points "
+                 "compared with 2021. The decline was primarily driven by higher raw material "
+                 "and logistics costs and unfavorable foreign currency effects, partially offset "
+                 "by productivity actions.\n"]
+        for number, text in enumerate(pages, start=1):
+            (report / f"page_{number}.txt").write_text(text)
+    build_index(docs, index, embedder=real_embedder)
+    engine = AskDocs.load(index, embedder=real_embedder)
+    answer = engine.ask("What drove operating margin change as of FY2022 for Borealis Foods?")
+    assert answer.answered
+    assert answer.quotes[0].source == "BOREALISFOODS_2022_10K/page_6.txt"
+    assert "Operating income margins were 12.0% in 2022" in answer.quotes[0].text
+
+
+def test_a_question_without_the_names_that_name_documents():
+    tokenize = Tokenizer()
+    named_by = {"harborlight": np.array([1, 2]), "3m": np.array([5]), "warsaw": np.array([7]),
+                "2018": np.array([1, 5])}
+    assert document_names("Is Harbor Lights's business subject to cyclicality?", tokenize,
+                          named_by)[0] == "Is business subject to cyclicality?"
+    rest, documents = document_names("What is 3M's FY2018 revenue?", tokenize, named_by)
+    assert (rest, documents.tolist()) == ("What is FY2018 revenue?", [5])  # a year stays
+    # a name that names no document, or nothing left but the name: the question as asked
+    assert document_names("How many people live in Paris?", tokenize, named_by) is None
+    assert document_names("What is Warsaw?", tokenize, named_by) is None
+    # two names of different documents name none of them both
+    assert document_names("Did 3M outsell Harbor Lights?", tokenize, named_by) is None

@@ -67,10 +67,17 @@ from askdocs.instructions import (
     parts_and_lookups,
     without_instructions,
 )
-from askdocs.keywords import asking_terms, joined_names, near_share, spelled_out, weight_share
+from askdocs.keywords import (
+    asking_terms,
+    document_names,
+    joined_names,
+    near_share,
+    spelled_out,
+    weight_share,
+)
 from askdocs.lexicon import lexicon
 from askdocs.numbers import Agreement, Quantity, agreement, asks_quantity, quantities
-from askdocs.retrieval import DEPTH, Hit, Searcher, Weights
+from askdocs.retrieval import DEPTH, Hit, Searcher, Unnamed, Weights
 from askdocs.store import StoredIndex, load_stored, rebuild_hint
 from askdocs.wordvectors import WordVectors, load_word_vectors, written_as
 
@@ -160,13 +167,19 @@ class AskDocs:
         with self.lock:
             return self.embedder.embed([text])
 
-    def search(self, question: str, k: int) -> list[Hit]:
+    def search(self, question: str, k: int, vector: np.ndarray | None = None) -> list[Hit]:
         """The k best sentences for a (clean) question, searched with the other ways to say the
-        figures it names (glossary.expanded: "capex" also finds "purchases of PP&E")."""
+        figures it names (glossary.expanded: "capex" also finds "purchases of PP&E"), and in a
+        document its names name, also without them (retrieval.Unnamed). vector: the expanded
+        question's embedding, if already made (shape (1, d))."""
         searched = expanded(question)
-        vector = self.embed_question(searched)
+        if vector is None:
+            vector = self.embed_question(searched)
+        with self.lock:
+            named = document_names(searched, self.searcher.tokenize, self.searcher.named_by)
+        unnamed = Unnamed(named[0], self.embed_question(named[0]), named[1]) if named else None
         with self.lock:  # the searcher's selectors and text cache are shared between threads
-            hits = self.searcher.search(searched, vector, k=max(k, CANDIDATES))
+            hits = self.searcher.search(searched, vector, k=max(k, CANDIDATES), unnamed=unnamed)
             return self.labelled(question, hits)[:k]
 
     def labelled(self, question: str, hits: list[Hit]) -> list[Hit]:

@@ -31,6 +31,11 @@ TITLE_LINE_WORDS = 6
 NOT_A_YEAR = re.compile(r"(?<!\d)(?!(?:19|20)\d\d(?!\d))\d+")
 CAPITALISED_RUN = re.compile(r"[A-Z][^\W_]*(?:[ \t]+[A-Z][^\W_]*)+")
 JOINED_WORDS = 3  # a name is looked for joined up to this many words at a time
+# a name a question gives, after its first word: a run of capitalised words ("Harbor Lights",
+# "AMD") or a name that starts with digits ("3M"), with its possessive; not a term with digits
+# after letters ("FY2022", "Q2"), which is a year or a period
+QUESTION_NAME = re.compile(r"(?<![\w'’])((?:[A-Z][^\W\d_]*|\d+[A-Za-z][^\W\d_]*)"
+                           r"(?:[ \t]+[A-Z][^\W\d_]*)*)(?!\w)(?:['’]s?(?!\w))?")
 # Stems of verbs a question asks with, not about: "what happened in Kherson?" asks about Kherson,
 # and the sentences that answer it say what happened ("a drone attack at a thermal power
 # plant"), rarely that it "happened". Left out of the terms whose coverage decides whether to
@@ -150,6 +155,38 @@ def joined_names(question: str, tokenize) -> list[tuple[str, str]]:
                 if len(token) == 1:
                     joined.append((token[0], " ".join(part)))
     return joined
+
+
+def document_names(question: str, tokenize, named_by: dict[str, np.ndarray]
+                   ) -> tuple[str, np.ndarray] | None:
+    """The question without the names it gives that name documents (their path, title or
+    running headers: keywords.identity_text; named_by: each identity token's documents), and
+    the documents that every one of those names names; None if it gives none, or nothing but
+    names would be left. "What is the total number of employees of Harbor Lights?" of
+    "HARBORLIGHTS_2022_10K/page_4.txt" is "What is the total number of employees of?": in a
+    document a name names, every sentence says it, not only the ones that write it out."""
+    first = re.match(r"\W*[\w'’-]+", question)
+    start = first.end() if first else 0
+    kept, documents, at = [], None, 0
+    for match in QUESTION_NAME.finditer(question, start):
+        words = match.group(1).split()
+        joined = tokenize("".join(words)) if len(words) > 1 else []
+        tokens = tokenize(match.group(1))
+        named = named_by.get(joined[0]) if len(joined) == 1 else None
+        if tokens and all(t in named_by for t in tokens):
+            by = named_by[tokens[0]]
+            for token in tokens[1:]:
+                by = np.intersect1d(by, named_by[token])
+            named = by if named is None else np.union1d(named, by)
+        if named is None or not len(named):
+            continue
+        documents = named if documents is None else np.intersect1d(documents, named)
+        kept.append(question[at:match.start()])
+        at = match.end()
+    if documents is None or not len(documents):
+        return None
+    rest = " ".join("".join([*kept, question[at:]]).split())
+    return (rest, documents) if tokenize(rest) else None
 
 
 def spelled_out(identity: str, question: str, tokenize) -> str:

@@ -14,7 +14,7 @@ import numpy as np
 from askdocs.documents import Document
 from askdocs.errors import IndexMissingError, InputError
 from askdocs.keywords import Tokenizer, Vocabulary, joined_names, lucene_idf
-from askdocs.retrieval import DEPTH, Hit, Keyword, Part, Searcher, Weights
+from askdocs.retrieval import DEPTH, Hit, Keyword, Part, Searcher, Unnamed, Weights
 from askdocs.store import StoredIndex
 from askdocs.stores import VectorStore
 from askdocs.stores.milvus_store import (
@@ -170,29 +170,45 @@ class MilvusSearcher(Searcher):
 
     # --- search ---------------------------------------------------------------------------
 
-    def table(self, question: str, vector: np.ndarray,
-              quotable_only: bool = True) -> dict[str, np.ndarray] | None:
+    def table(self, question: str, vector: np.ndarray, quotable_only: bool = True,
+              unnamed: Unnamed | None = None) -> dict[str, np.ndarray] | None:
         if not len(self):
             return None
-        query = self.query_terms(question)
-        idf, chunk_idf = self.vocabulary.idf(query), self.chunk_vocabulary.idf(query)
-        sparse, chunk_sparse = self.sparse(query, idf), self.sparse(query, chunk_idf)
-        found, best, chunk_best = self.candidates_of(vector, sparse, chunk_sparse)
+        asked = self.sought(question, vector)
+        other = unnamed and self.sought(unnamed.question, unnamed.vector)
+        found = np.union1d(asked[0], other[0]) if other else asked[0]
         slice_, ids, s_terms, c_terms = self.fetch(found)
         if not len(ids):
             return None
         part = Part(slice_, np.ones(len(self.records), dtype=bool), 0, 0)
         part.ids = ids
-        keyword = Keyword([np.arange(len(ids))], [dot(s_terms, sparse)], best, idf,
-                          joined_names(question, self.tokenize))
-        chunk_keyword = Keyword([np.arange(len(c_terms))], [dot(c_terms, chunk_sparse)],
-                                chunk_best, chunk_idf)
         rows = np.arange(len(ids))
         if quotable_only:
             rows = rows[slice_.sentences[:, QUOTABLE] == 1]
         if not len(rows):
             return None
-        return self.score(part, 0, rows, vector, keyword, chunk_keyword)
+
+        def keywords(sought, joined=()):
+            _, sparse, chunk_sparse, idf, chunk_idf, best, chunk_best = sought
+            return (Keyword([np.arange(len(ids))], [dot(s_terms, sparse)], best, idf, joined),
+                    Keyword([np.arange(len(c_terms))], [dot(c_terms, chunk_sparse)],
+                            chunk_best, chunk_idf))
+        table = self.score(part, 0, rows, vector,
+                           *keywords(asked, joined_names(question, self.tokenize)))
+        if other:
+            table = self.unnamed(table, self.score(part, 0, rows, unnamed.vector,
+                                                   *keywords(other)), unnamed.documents)
+        return table
+
+    def sought(self, question: str, vector: np.ndarray) -> tuple:
+        """A question's candidates (candidates_of), its sparse vectors and IDF for sentences and
+        chunks, and the best keyword scores: (found, sparse, chunk_sparse, idf, chunk_idf,
+        best, chunk_best)."""
+        query = self.query_terms(question)
+        idf, chunk_idf = self.vocabulary.idf(query), self.chunk_vocabulary.idf(query)
+        sparse, chunk_sparse = self.sparse(query, idf), self.sparse(query, chunk_idf)
+        found, best, chunk_best = self.candidates_of(vector, sparse, chunk_sparse)
+        return found, sparse, chunk_sparse, idf, chunk_idf, best, chunk_best
 
     def candidates_of(self, vector: np.ndarray, sparse: dict[int, float],
                       chunk_sparse: dict[int, float]) -> tuple[np.ndarray, float, float]:

@@ -45,6 +45,26 @@ class Weights:
     keyword_sentence: float = 0.5
     keyword_passage: float = 0.75
     document: float = 0.25  # the question's keywords in what names the sentence's document
+    # In a document the question's names name, the share of a sentence's score that reads the
+    # question without them (Unnamed). bench/filings.py's SEC-layout ratio questions, and
+    # qualitative questions on filings' prose: 0.4 did best (1.0 lost the statement pages,
+    # which print the company's name above the table; 0.3 to 0.7 did as well on SQuAD).
+    unnamed: float = 0.4
+
+
+@dataclass(frozen=True)
+class Unnamed:
+    """A question without the names it gives that name documents (keywords.document_names),
+    its embedding, and those documents. Asked "What is the total number of employees of Harbor
+    Lights?", the sentences of HARBORLIGHTS_2022_10K that write "Harbor Lights" out ("Harbor
+    Lights is a defendant in …") came before the one that answers ("the Company employed
+    approximately 90,000 people"): the whole document says the name. A sentence of theirs is
+    ranked by its score for the question without the names as well (Weights.unnamed), and its
+    similarities are the better of the two (what decides whether to answer)."""
+
+    question: str
+    vector: np.ndarray
+    documents: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -219,32 +239,44 @@ class Searcher:
         return rows[part.live[rows]] if len(rows) else rows
 
     def search(self, question: str, vector: np.ndarray, k: int = 10,
-               quotable_only: bool = True) -> list[Hit]:
+               quotable_only: bool = True, unnamed: Unnamed | None = None) -> list[Hit]:
         """The k best sentences for a question (vector: its normalised embedding, shape (1, d)),
-        best first."""
-        table = self.table(question, vector, quotable_only)
+        best first; unnamed: the question without the names of some documents, which scores
+        their sentences."""
+        table = self.table(question, vector, quotable_only, unnamed)
         if table is None:
             return []
         order = np.lexsort((table["sentence"], -table["fused"]))[:k]
         return [self.hit(table, i) for i in order]
 
-    def table(self, question: str, vector: np.ndarray,
-              quotable_only: bool = True) -> dict[str, np.ndarray] | None:
+    def table(self, question: str, vector: np.ndarray, quotable_only: bool = True,
+              unnamed: Unnamed | None = None) -> dict[str, np.ndarray] | None:
         """Every candidate's signals, fused score and spans, as columns (None if there are no
-        candidates); what `search` ranks, and what bench/tune_fusion.py fits weights on."""
+        candidates); what `search` ranks, and what bench/tune_fusion.py fits weights on; the
+        sentences of unnamed.documents scored by unnamed.question as well (Searcher.unnamed)."""
         if not len(self):
             return None
         query = self.query_terms(question)
         keyword, chunk_keyword = self.keyword(query, False), self.keyword(query, True)
         keyword.joined = joined_names(question, self.tokenize)
+        if unnamed is not None:
+            terms = self.query_terms(unnamed.question)
+            other = self.keyword(terms, False), self.keyword(terms, True)
         scored = []
         for p, part in enumerate(self.parts):
             rows = (np.flatnonzero(part.live) if self.depth is None
                     else self.candidates(p, vector, keyword, chunk_keyword))
+            if unnamed is not None and self.depth is not None:  # its own candidates too
+                rows = np.union1d(rows, self.candidates(p, unnamed.vector, *other))
             if quotable_only and len(rows):
                 rows = rows[part.segment.sentences[rows, QUOTABLE] == 1]
-            if len(rows):
-                scored.append(self.score(part, p, rows, vector, keyword, chunk_keyword))
+            if not len(rows):
+                continue
+            table = self.score(part, p, rows, vector, keyword, chunk_keyword)
+            if unnamed is not None:
+                table = self.unnamed(table, self.score(part, p, rows, unnamed.vector,
+                                                       *other), unnamed.documents)
+            scored.append(table)
         if not scored:
             return None
         return {key: np.concatenate([s[key] for s in scored]) for key in scored[0]}
@@ -293,6 +325,20 @@ class Searcher:
                 "passage_end": p_end, "paragraph": table[:, PARAGRAPH], "fused": fused,
                 "dense": dense, "passage": passage, "keyword": sentence_kw,
                 "passage_keyword": passage_kw, "named": named}
+
+    def unnamed(self, table: dict[str, np.ndarray], alone: dict[str, np.ndarray],
+                documents: np.ndarray) -> dict[str, np.ndarray]:
+        """The table with the rows of these documents scored also by the question without
+        their names (alone: the same rows' table for it; Unnamed)."""
+        mine = np.isin(table["document"], documents)
+        share = self.weights.unnamed
+        # the name is still the document's: its share of the question as asked counts
+        alone_fused = alone["fused"] + self.weights.document * (table["named"] - alone["named"])
+        table["fused"] = np.where(mine, share * alone_fused + (1 - share) * table["fused"],
+                                  table["fused"]).astype(np.float32)
+        for key in ("dense", "passage", "keyword", "passage_keyword"):
+            table[key] = np.where(mine, np.maximum(alone[key], table[key]), table[key])
+        return table
 
     @staticmethod
     def hit(table: dict[str, np.ndarray], i: int) -> Hit:
