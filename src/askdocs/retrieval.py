@@ -45,11 +45,6 @@ class Weights:
     keyword_sentence: float = 0.5
     keyword_passage: float = 0.75
     document: float = 0.25  # the question's keywords in what names the sentence's document
-    # In a document the question's names name, the share of a sentence's score that reads the
-    # question without them (Unnamed). bench/filings.py's SEC-layout ratio questions, and
-    # qualitative questions on filings' prose: 0.4 did best (1.0 lost the statement pages,
-    # which print the company's name above the table; 0.3 to 0.7 did as well on SQuAD).
-    unnamed: float = 0.4
 
 
 @dataclass(frozen=True)
@@ -59,8 +54,7 @@ class Unnamed:
     Lights?", the sentences of HARBORLIGHTS_2022_10K that write "Harbor Lights" out ("Harbor
     Lights is a defendant in …") came before the one that answers ("the Company employed
     approximately 90,000 people"): the whole document says the name. A sentence of theirs is
-    ranked by its score for the question without the names as well (Weights.unnamed), and its
-    similarities are the better of the two (what decides whether to answer)."""
+    scored as if it said the names (Searcher.unnamed)."""
 
     question: str
     vector: np.ndarray
@@ -303,10 +297,7 @@ class Searcher:
         documents = part.doc_base + table[:, DOC].astype(np.int64)
         sentence_kw = keyword.lookup(p, rows)
         named = self.document_match(keyword.idf, documents, keyword.joined)
-        w = self.weights
-        fused = (w.dense_sentence * dense + w.dense_passage * passage
-                 + w.keyword_sentence * sentence_kw + w.keyword_passage * passage_kw
-                 + w.document * named)
+        fused = self.fused(dense, passage, sentence_kw, passage_kw, named)
         # the passage where the sentence sits most centrally, for its context
         margin = np.minimum(table[owner, START] - segment.chunks[chunks, START],
                             segment.chunks[chunks, END] - table[owner, END])
@@ -326,18 +317,29 @@ class Searcher:
                 "dense": dense, "passage": passage, "keyword": sentence_kw,
                 "passage_keyword": passage_kw, "named": named}
 
+    def fused(self, dense: np.ndarray, passage: np.ndarray, sentence_kw: np.ndarray,
+              passage_kw: np.ndarray, named: np.ndarray) -> np.ndarray:
+        w = self.weights
+        return (w.dense_sentence * dense + w.dense_passage * passage
+                + w.keyword_sentence * sentence_kw + w.keyword_passage * passage_kw
+                + w.document * named).astype(np.float32)
+
     def unnamed(self, table: dict[str, np.ndarray], alone: dict[str, np.ndarray],
                 documents: np.ndarray) -> dict[str, np.ndarray]:
-        """The table with the rows of these documents scored also by the question without
-        their names (alone: the same rows' table for it; Unnamed)."""
+        """The table with the rows of these documents scored as if each sentence said the
+        names (alone: the same rows' table for the question without them; Unnamed): the
+        sentence by the question without the names, its passage by the closer of the two (a
+        statement's page heads its rows with the company's name: the statement, not the
+        selected data that repeat its rows, is the page asked for); the document, as asked.
+        The hit's similarities, which decide whether to answer, are the better of the two."""
         mine = np.isin(table["document"], documents)
-        share = self.weights.unnamed
-        # the name is still the document's: its share of the question as asked counts
-        alone_fused = alone["fused"] + self.weights.document * (table["named"] - alone["named"])
-        table["fused"] = np.where(mine, share * alone_fused + (1 - share) * table["fused"],
-                                  table["fused"]).astype(np.float32)
-        for key in ("dense", "passage", "keyword", "passage_keyword"):
-            table[key] = np.where(mine, np.maximum(alone[key], table[key]), table[key])
+        better = {key: np.maximum(alone[key], table[key])
+                  for key in ("dense", "passage", "keyword", "passage_keyword")}
+        fused = self.fused(alone["dense"], better["passage"], alone["keyword"],
+                           better["passage_keyword"], table["named"])
+        table["fused"] = np.where(mine, fused, table["fused"])
+        for key, column in better.items():
+            table[key] = np.where(mine, column, table[key])
         return table
 
     @staticmethod
