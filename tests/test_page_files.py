@@ -442,3 +442,31 @@ def test_a_question_without_the_names_that_name_documents():
     assert document_names("What is Warsaw?", tokenize, named_by) is None
     # two names of different documents name none of them both
     assert document_names("Did 3M outsell Harbor Lights?", tokenize, named_by) is None
+
+
+def test_a_question_word_is_searched_in_its_other_forms_too(tmp_path, real_embedder):
+    """"employees" is stemmed "employe", "employed" "employ": asked for a company's employees,
+    the sentence that says "employee" came before the one that says how many it employs. A
+    word's other forms that WordNet gives are searched too, at half weight."""
+    from askdocs.lexicon import lexicon
+
+    assert {"acquire", "acquisition"} <= lexicon().forms("acquisitions")
+    assert "learning" not in lexicon().forms("acquisitions")  # a synonym is not a form
+    docs, index = tmp_path / "docs", tmp_path / "index"
+    for seed, company in enumerate(("Acme Tools", "Borealis Foods"), start=1):
+        report = docs / f"{company.replace(' ', '').upper()}_2022_10K"
+        report.mkdir(parents=True)
+        pages = [f"{company} is a diversified company that makes and sells hand tools, fasteners "
+                 f"and abrasives.\n{company} is a defendant in a number of lawsuits alleging "
+                 "that products it formerly made caused injuries.\n",
+                 *(PROSE.format(n=n) for n in range(2, 5)),
+                 "Human Capital\nThe Company's talent strategy focuses on the safety of every "
+                 f"employee.\nAs of December 31, 2022, the Company employed approximately "
+                 f"{seed}2,000 people worldwide.\n"]
+        for number, text in enumerate(pages, start=1):
+            (report / f"page_{number}.txt").write_text(text)
+    build_index(docs, index, embedder=real_embedder)
+    engine = AskDocs.load(index, embedder=real_embedder)
+    [first] = engine.rank("What is the total number of employees of Borealis Foods?", k=1)
+    assert first.source == "BOREALISFOODS_2022_10K/page_5.txt"
+    assert "employed approximately 22,000 people" in first.text

@@ -78,11 +78,19 @@ class Lexicon:
         return set(self.bases(word)) | {w for base in self.bases(word)
                                         for w in self.related.get(base, "").split()}
 
+    def forms(self, word: str) -> set[str]:
+        """Its kin that begin as it does (FORM_PREFIX letters): its other forms, which a
+        stemmer does not join ("acquisitions": "acquire", "employees": "employ", "children":
+        "child"), not its synonyms."""
+        return {w for w in self.kin(word) if w[:FORM_PREFIX] == word[:FORM_PREFIX]
+                and w.isalpha()}
+
     def opposites(self, word: str) -> set[str]:
         """Words that say its opposite."""
         return {w for base in self.bases(word) for w in self.antonyms.get(base, "").split()}
 
 
+FORM_PREFIX = 4
 _loaded: list[Lexicon | None] = []
 _lock = threading.Lock()
 
