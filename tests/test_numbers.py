@@ -52,6 +52,11 @@ def test_agreement_notes_and_summaries_agree_and_differ():
         "“At least 14 people” (b.txt).")
     assert differ.summary() == "The sources differ: at least 16 people vs At least 14 people"
     assert agreement([("a.txt", sixteen)]) is None
+    # a phrase a line break runs through (a PDF's or a page file's line) is shown on one line
+    wrapped = quantities("employed approximately\n12,000 people worldwide")[0]
+    assert "\n" in wrapped.phrase
+    assert agreement([("a.txt", wrapped), ("b.txt", fourteen)]).summary() == (
+        "The sources differ: approximately 12,000 people vs At least 14 people")
 
 
 def test_fusion_prefers_a_sentence_strong_on_every_signal(tmp_path):

@@ -384,6 +384,16 @@ def test_the_pages_of_one_report_count_as_one_source(tmp_path):
     assert Answer("q", True, tuple(pages), ()).summary() == "3 sources answer."  # by file
     both = pages[:1] + [quote("ACME_2017/page_2.txt"), quote("notes.txt")]
     assert len({engine.source_of(q.source) for q in both}) == 3
+    # pages with no running header nor page number: their file names say they are pages
+    plain = docs / "BOREALIS_2022_10K"
+    plain.mkdir()
+    for n in range(1, 4):
+        (plain / f"page_{n}.txt").write_text(PROSE.format(n=n))
+    build_index(docs, index, embedder=HashEmbedder())
+    engine = AskDocs.load(index, embedder=HashEmbedder())
+    assert not engine.document("BOREALIS_2022_10K/page_2.txt").shared
+    assert engine.source_of("BOREALIS_2022_10K/page_2.txt") == \
+        engine.source_of("BOREALIS_2022_10K/page_3.txt") == "BOREALIS_2022_10K/page_#.txt"
 
 
 @pytest.mark.model

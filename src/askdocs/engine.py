@@ -82,6 +82,8 @@ from askdocs.store import StoredIndex, load_stored, rebuild_hint
 from askdocs.wordvectors import WordVectors, load_word_vectors, written_as
 
 DEFAULT_WEIGHTS = Weights()
+# a file its name calls a page of something: "page_13.txt", "REPORT_p13.txt", "pg-2.md"
+PAGE_FILE = re.compile(r"(?:^|[/\\_\-\s.])(?:page|pg|p)[_\-\s]?\d+\.[A-Za-z]+$", re.IGNORECASE)
 # added to the score of a table row whose label the question says in full (AskDocs.labelled;
 # chosen on bench/filings.py's SEC-layout reports: 0.1, 0.2 and 0.3 measured)
 ROW_SAID = 0.2
@@ -363,7 +365,10 @@ class AskDocs:
     def source_of(self, doc_id: str) -> str:
         """The source a document is part of, for counting sources: the report, for a page of a
         report filed a file a page (one with running lines across its siblings,
-        Document.shared), else the document itself."""
+        Document.shared, or a file its name calls a page: "HARBOR_2022_10K/page_13.txt"), else
+        the document itself."""
+        if PAGE_FILE.search(doc_id):
+            return report_of(doc_id)
         try:
             with self.lock:
                 shared = self.document(doc_id).shared

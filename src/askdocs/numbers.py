@@ -118,7 +118,7 @@ class Agreement:
 
     def note(self) -> str:
         """The note an answer carries: the numbers, each with its source."""
-        cited = "; ".join(f"“{q.phrase}” ({source})" for source, q in self.found)
+        cited = "; ".join(f"“{one_line(q.phrase)}” ({source})" for source, q in self.found)
         if self.agree:
             return f"The sources agree on {format_value(self.found[0][1].value)}: {cited}."
         return f"The sources give different numbers: {cited}."
@@ -127,10 +127,15 @@ class Agreement:
         """In a few words, for the first line of a reply: "2 sources answer and agree: six
         children" or "The sources differ: at least 16 people vs At least 14 people"."""
         if self.agree:  # the shortest way a source puts it: "six children", not "Six of the dead"
-            phrase = min((q.phrase for _, q in self.found), key=len)
+            phrase = min((one_line(q.phrase) for _, q in self.found), key=len)
             return f"{len(self.found)} sources answer and agree: {phrase}"
-        phrases = dict.fromkeys(q.phrase for _, q in self.found)
+        phrases = dict.fromkeys(one_line(q.phrase) for _, q in self.found)
         return f"The sources differ: {' vs '.join(phrases)}"
+
+
+def one_line(phrase: str) -> str:
+    """A phrase as a note shows it: the line breaks of a PDF's or a page's text as spaces."""
+    return " ".join(phrase.split())
 
 
 def agreement(found: list[tuple[str, Quantity]]) -> Agreement | None:
