@@ -16,13 +16,13 @@ from askdocs.errors import IndexMissingError, InputError
 from askdocs.keywords import Tokenizer, Vocabulary, joined_names, lucene_idf
 from askdocs.retrieval import (
     DEPTH,
-    FORM_WEIGHT,
     Hit,
     Keyword,
     Part,
     Searcher,
     Unnamed,
     Weights,
+    with_forms,
 )
 from askdocs.store import StoredIndex
 from askdocs.stores import VectorStore
@@ -183,9 +183,10 @@ class MilvusSearcher(Searcher):
               unnamed: Unnamed | None = None) -> dict[str, np.ndarray] | None:
         if not len(self):
             return None
-        forms = self.forms(question, self.query_terms(question))
-        asked = self.sought(question, vector, forms)
-        other = unnamed and self.sought(unnamed.question, unnamed.vector, forms)
+        query = self.query_terms(question)
+        forms = self.forms(question, query)
+        asked = self.sought(query, vector, forms)
+        other = unnamed and self.sought(self.query_terms(unnamed.question), unnamed.vector, forms)
         found = np.union1d(asked[0], other[0]) if other else asked[0]
         slice_, ids, s_terms, c_terms = self.fetch(found)
         if not len(ids):
@@ -210,11 +211,11 @@ class MilvusSearcher(Searcher):
                                                    *keywords(other)), unnamed.documents)
         return table
 
-    def sought(self, question: str, vector: np.ndarray, forms: list[str]) -> tuple:
-        """A question's candidates (candidates_of), its sparse vectors (with its words' other
-        forms, as Searcher.keyword weighs them) and IDF for sentences and chunks, and the best
-        keyword scores: (found, sparse, chunk_sparse, idf, chunk_idf, best, chunk_best)."""
-        query = self.query_terms(question)
+    def sought(self, query: list[str], vector: np.ndarray, forms: list[str]) -> tuple:
+        """A question's candidates (candidates_of) by its search terms and embedding, its
+        sparse vectors (with its words' other forms, as Searcher.keyword weighs them) and IDF
+        for sentences and chunks, and the best keyword scores: (found, sparse, chunk_sparse,
+        idf, chunk_idf, best, chunk_best)."""
         idf, chunk_idf = self.vocabulary.idf(query), self.chunk_vocabulary.idf(query)
         sparse, chunk_sparse = (self.sparse(*with_forms(query, known, vocabulary.idf(forms)))
                                 for known, vocabulary in ((idf, self.vocabulary),
@@ -291,13 +292,6 @@ class MilvusSearcher(Searcher):
         reads."""
         document, start, end = self.leads.get(hit.sentence, (hit.document, hit.start, hit.end))
         return self.text_of(document)[start:end]
-
-
-def with_forms(query: list[str], idf: dict[str, float], forms: dict[str, float]
-               ) -> tuple[list[str], dict[str, float]]:
-    """The query and its IDF with its words' other forms added at FORM_WEIGHT of theirs."""
-    other = {t: FORM_WEIGHT * w for t, w in forms.items() if t not in idf}
-    return [*query, *other], {**other, **idf}
 
 
 def dot(rows: list[dict], query: dict[int, float]) -> np.ndarray:

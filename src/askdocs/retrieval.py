@@ -215,15 +215,12 @@ class Searcher:
         """The query's BM25 scores, with its words' other forms (Searcher.forms) weighing
         FORM_WEIGHT of their IDF; the Keyword's idf is the query's own."""
         vocabulary = self.chunk_vocabulary if chunks else self.vocabulary
-        idf = asked = vocabulary.idf(query)
-        if forms:
-            other = {t: FORM_WEIGHT * w for t, w in vocabulary.idf(list(forms)).items()}
-            idf = {**other, **asked}
-            query = [*query, *(t for t in other if t not in asked)]
+        idf = vocabulary.idf(query)
+        terms, weights = with_forms(query, idf, vocabulary.idf(list(forms)))
         rows, scores, best = [], [], 0.0
         for part in self.parts:
             index = part.segment.chunk_bm25 if chunks else part.segment.sentence_bm25
-            r, s = index.scores(query, idf)
+            r, s = index.scores(terms, weights)
             live = part.chunk_live if chunks else part.live
             if len(r) and not part.all_live:
                 keep = live[r]
@@ -231,7 +228,7 @@ class Searcher:
             rows.append(r), scores.append(s)
             if len(s):
                 best = max(best, float(s.max()))
-        return Keyword(rows, scores, best, asked)
+        return Keyword(rows, scores, best, idf)
 
     def document_match(self, weights: dict[str, float], documents: np.ndarray,
                        joined: list[tuple[str, str]] = ()) -> np.ndarray:
@@ -393,6 +390,14 @@ class Searcher:
             chunk = part.segment.chunks[lo]
             return text[chunk[START]:chunk[END]]
         return text[hit.start:hit.end]
+
+
+def with_forms(query: list[str], idf: dict[str, float], forms: dict[str, float]
+               ) -> tuple[list[str], dict[str, float]]:
+    """The query and its IDF with its words' other forms (forms: their IDF; Searcher.forms)
+    added at FORM_WEIGHT of theirs; a term the query has keeps its own weight."""
+    other = {t: FORM_WEIGHT * w for t, w in forms.items() if t not in idf}
+    return [*query, *other], {**other, **idf}
 
 
 def top(rows: np.ndarray, scores: np.ndarray, n: int) -> np.ndarray:
