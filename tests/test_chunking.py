@@ -31,6 +31,17 @@ def test_sentences_of_a_news_paragraph():
     assert [s.paragraph for s in sentences] == [1, 1, 2]
 
 
+def test_a_filings_item_heading_is_not_a_quote_but_a_short_sentence_is():
+    # "Item 1." ends like a sentence, but its one word and a number head a section: quoted, it
+    # took the place of an answer ("What acquisitions did … make?": "Item 1." above the
+    # company's description)
+    text = "PART I\nItem 1.\nBusiness\nItem 1A.\nHe resigned.\nI agree.\nProfits rose 4%.\n"
+    sentences, _ = spans(text)
+    assert {text[s.start:s.end]: s.quotable for s in sentences} == {
+        "PART I": False, "Item 1.": False, "Business": False, "Item 1A.": False,
+        "He resigned.": True, "I agree.": True, "Profits rose 4%.": True}
+
+
 def test_line_breaks_inside_a_sentence_are_soft_wraps():
     text = ("The attack happened early on Friday evening and was among the\n"
             "deadliest since the start of the war.\n# Heading\n- a list item that stands alone")

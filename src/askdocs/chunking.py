@@ -20,9 +20,10 @@ NEXT_CHARACTER = re.compile(r"\s*(\S)")
 DIGITS = re.compile(r"\d+")
 WORD_BEFORE_DOT = re.compile(r"([\w.]+)$")
 INITIALISM = re.compile(r"(?:\w\.)+\w")
-# At least four (two) words: searched from word starts only, so a failed search stays linear.
+# At least four words: searched from word starts only, so a failed search stays linear; a
+# word of letters only (not "1" or "1A").
 FOUR_WORDS = re.compile(r"(?<!\w)\w+\W+\w+\W+\w+\W+\w")
-TWO_WORDS = re.compile(r"(?<!\w)\w+\W+\w")
+WORD_OF_LETTERS = re.compile(r"(?<!\w)[^\W\d_]+(?!\w)")
 ABBREVIATIONS = frozenset(
     "mr mrs ms dr prof sr jr st mt vs etc al fig gen gov sen rep lt col capt sgt cpl maj adm "
     "inc ltd co corp dept univ approx est no vol pp ed eds jan feb mar apr jun jul aug sep sept "
@@ -460,11 +461,13 @@ def sentence_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
 
 
 def is_quotable(sentence: str) -> bool:
-    """Boilerplate lines ('Advertisement', 'Share') and bare headings are not answers."""
+    """Boilerplate lines ('Advertisement', 'Share') and bare headings are not answers: a line
+    of fewer than four words is a sentence only if it ends as one and two of its words are
+    words, not numbers ("He resigned." is; "Item 1.", a filing's heading, is not)."""
     if FOUR_WORDS.search(sentence):
         return True
     ends = sentence.rstrip("\"”’'»)]").endswith((".", "!", "?", "…"))
-    return ends and TWO_WORDS.search(sentence) is not None
+    return ends and len(WORD_OF_LETTERS.findall(sentence)) >= 2
 
 
 def split_sentences(text: str, pages: tuple[int, ...] = (), lines_are_paragraphs: bool = False,
