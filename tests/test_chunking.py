@@ -31,7 +31,7 @@ def test_sentences_of_a_news_paragraph():
     assert [s.paragraph for s in sentences] == [1, 1, 2]
 
 
-def test_a_filings_item_heading_is_not_a_quote_but_a_short_sentence_is():
+def test_a_filings_headings_are_not_quotes_but_short_sentences_are():
     # "Item 1." ends like a sentence, but its one word and a number head a section: quoted, it
     # took the place of an answer ("What acquisitions did … make?": "Item 1." above the
     # company's description)
@@ -40,6 +40,13 @@ def test_a_filings_item_heading_is_not_a_quote_but_a_short_sentence_is():
     assert {text[s.start:s.end]: s.quotable for s in sentences} == {
         "PART I": False, "Item 1.": False, "Business": False, "Item 1A.": False,
         "He resigned.": True, "I agree.": True, "Profits rose 4%.": True}
+    # nor is a title set in capitals, though it has four words; a row in capitals is a row
+    text = ("SECURITIES AND EXCHANGE COMMISSION\nWashington, D.C. 20549\nSTOP THE WAR NOW!\n"
+            "TOTAL ASSETS 1,234 1,100\n")
+    sentences, _ = spans(text)
+    assert {text[s.start:s.end]: s.quotable for s in sentences} == {
+        "SECURITIES AND EXCHANGE COMMISSION": False, "Washington, D.C. 20549": True,
+        "STOP THE WAR NOW!": True, "TOTAL ASSETS 1,234 1,100": True}
 
 
 def test_line_breaks_inside_a_sentence_are_soft_wraps():

@@ -460,13 +460,23 @@ def sentence_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
     return result
 
 
+def in_capitals(line: str) -> bool:
+    """A line whose letters are all capitals, with no digit: a title or heading."""
+    return line.upper() == line and sum(c.isalpha() for c in line) >= 2 and \
+        not any(c.isdigit() for c in line)
+
+
 def is_quotable(sentence: str) -> bool:
     """Boilerplate lines ('Advertisement', 'Share') and bare headings are not answers: a line
     of fewer than four words is a sentence only if it ends as one and two of its words are
-    words, not numbers ("He resigned." is; "Item 1.", a filing's heading, is not)."""
+    words, not numbers ("He resigned." is; "Item 1.", a filing's heading, is not); nor is a line
+    set in capitals without a digit that does not end as a sentence ("SECURITIES AND EXCHANGE
+    COMMISSION", which opened the answer to "Which debt securities are registered …?")."""
+    ends = sentence.rstrip("\"”’'»)]").endswith((".", "!", "?", "…"))
+    if not ends and in_capitals(sentence):
+        return False
     if FOUR_WORDS.search(sentence):
         return True
-    ends = sentence.rstrip("\"”’'»)]").endswith((".", "!", "?", "…"))
     return ends and len(WORD_OF_LETTERS.findall(sentence)) >= 2
 
 
