@@ -20,9 +20,9 @@ NEXT_CHARACTER = re.compile(r"\s*(\S)")
 DIGITS = re.compile(r"\d+")
 WORD_BEFORE_DOT = re.compile(r"([\w.]+)$")
 INITIALISM = re.compile(r"(?:\w\.)+\w")
-# At least four words: searched from word starts only, so a failed search stays linear; a
-# word of letters only (not "1" or "1A").
+# At least four words: searched from word starts only, so a failed search stays linear.
 FOUR_WORDS = re.compile(r"(?<!\w)\w+\W+\w+\W+\w+\W+\w")
+# A word of letters only ("Item", not "1" or "1A").
 WORD_OF_LETTERS = re.compile(r"(?<!\w)[^\W\d_]+(?!\w)")
 ABBREVIATIONS = frozenset(
     "mr mrs ms dr prof sr jr st mt vs etc al fig gen gov sen rep lt col capt sgt cpl maj adm "
