@@ -30,6 +30,8 @@ SUFFIXES = (("s", ""), ("ses", "s"), ("ves", "f"), ("xes", "x"), ("zes", "z"), (
             ("ed", ""), ("ing", "e"), ("ing", ""), ("er", ""), ("est", ""), ("er", "e"),
             ("est", "e"))
 CACHED_WORDS = 100_000
+# a word's other forms (Lexicon.forms) begin with its first FORM_PREFIX letters
+FORM_PREFIX = 4
 
 
 class Lexicon:
@@ -90,7 +92,6 @@ class Lexicon:
         return {w for base in self.bases(word) for w in self.antonyms.get(base, "").split()}
 
 
-FORM_PREFIX = 4
 _loaded: list[Lexicon | None] = []
 _lock = threading.Lock()
 
