@@ -1,0 +1,297 @@
+"""An experiment, not part of askdocs: all-MiniLM-L6-v2 fine-tuned as an extractive reader of
+(question, sentence), with "no answer" as a position of its own, and the reader's margin (its
+best answer span's score over the no-answer score) measured as a feature of the answerability
+model (src/askdocs/answerability.py).
+
+    python bench/train_reader.py train --hold 0,1,2,3 --out bench/.cache/reader/a.safetensors
+    python bench/train_reader.py train --hold 4,5,6,7 --out bench/.cache/reader/b.safetensors
+    python bench/train_reader.py measure      # --folds "0,1,2,3:FILE;4,5,6,7:FILE", as above
+
+Why a reader and not the cross-encoder of bench/train_verifier.py: the cross-encoder learns
+one yes/no per pair, while a reader must point at the words that answer, which a near miss's
+sentence does not hold (SQuAD 2.0 was built around readers that learn this from 43,000 near
+misses; none of those weights can be installed here, so this one learns from what the issue
+allows).
+
+Examples, all (question, sentence) with the answer's characters in the sentence or none, the
+sentences split as askdocs splits them:
+- SQuAD 2.0's public dev articles not held out: an answerable question with the sentence that
+  holds its answer, and with the sentence of its paragraph that shares the most words with it
+  (no answer); a near miss with the sentence that holds its `plausible_answers` span, the one it
+  was written to tempt (no answer, counted twice: they are what the reader must learn).
+- SQuAD v1.1's even-numbered articles other than those 8: the same two for each question, and
+  synthetic near misses of the answering sentence (a name or number of the question swapped for
+  another of the article, or a negation added; bench/train_verifier.near_misses).
+Never the held-back SQuAD 2.0 articles, never SQuAD v1.1's odd half.
+
+`measure` scores every row of the answerability fit's cache (bench/.cache/answerability.npz,
+made by bench/fit_answerability.py) with the reader that did not see the row's article (a
+public article's rows, indexed alone or among the 48, by its fold; off-topic and report rows by
+the first), adds the margin as a feature and prints the held-out curve (each public article
+held out in turn, as fit_answerability.py does) with and without it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import re
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+from common import CACHE, SQUAD
+from fit_answerability import CACHED, SQUAD2, auc, curve, fit_judged, predict, top
+from train_verifier import near_misses
+
+from askdocs.answer import clean_question
+from askdocs.chunking import split_sentences
+from askdocs.embedding import resolve_model_path
+
+MAX_LENGTH = 160  # tokens of question and sentence together (a longer sentence is cut)
+LONGEST_SPAN = 20  # tokens of an answer span the reader may point at
+WORD = re.compile(r"\w+")
+COMMON = frozenset("the a an of in on to and or is was were are did does do what which who when "
+                   "where how why many much for by with as at from that this its their his her"
+                   .split())
+
+
+def content_words(text: str) -> set[str]:
+    return {w.lower() for w in WORD.findall(text)} - COMMON
+
+
+def paragraph_examples(context: str, qa: dict, question: str, out: list, near_miss_pool=None,
+                       rng=None) -> None:
+    """(question, sentence, answer start, answer end) for one SQuAD question (start -1: none)."""
+    sentences = [(s.start, s.end) for s in split_sentences(context)]
+    spans = qa.get("plausible_answers") if qa.get("is_impossible") else qa["answers"]
+    if not spans:
+        return
+    start = spans[0]["answer_start"]
+    end = start + len(spans[0]["text"])
+    home = next(((a, b) for a, b in sentences if a <= start < b), None)
+    if home is None:
+        return
+    a, b = home
+    if qa.get("is_impossible"):
+        out += [(question, context[a:b], -1, -1)] * 2
+        return
+    if end > b:  # an answer across two sentences: no sentence holds it
+        return
+    out.append((question, context[a:b], start - a, end - a))
+    others = [(len(content_words(question) & content_words(context[x:y])), x, y)
+              for x, y in sentences if (x, y) != home]
+    if others:
+        _, x, y = max(others)
+        out.append((question, context[x:y], -1, -1))
+    if near_miss_pool is not None:
+        out += [(made, context[a:b], -1, -1)
+                for made in near_misses(question, context[a:b], near_miss_pool, rng)]
+
+
+def examples(squad2: str, squad: str, hold: set[int], rng: random.Random) -> list[tuple]:
+    out = []
+    public = json.loads(Path(squad2).read_text(encoding="utf-8"))["data"]
+    for number, article in enumerate(public):
+        if number in hold:
+            continue
+        for paragraph in article["paragraphs"]:
+            for qa in paragraph["qas"]:
+                paragraph_examples(paragraph["context"], qa, clean_question(qa["question"]), out)
+    titles = {article["title"] for article in public}
+    for number, article in enumerate(json.loads(Path(squad).read_text(encoding="utf-8"))["data"]):
+        if number % 2 or article["title"] in titles:
+            continue
+        text = " ".join(p["context"] for p in article["paragraphs"])
+        pool = sorted(set(re.findall(r"(?<!^)\b(?:[A-Z][a-z'’-]+|\d[\d,.]*)\b", text)))
+        for paragraph in article["paragraphs"]:
+            for qa in paragraph["qas"]:
+                paragraph_examples(paragraph["context"], qa, clean_question(qa["question"]), out,
+                                   pool, rng)
+    return out
+
+
+def load_reader(weights: Path | None = None):
+    """The packaged model with a two-logit (start, end) head; trained weights laid over it."""
+    import transformers
+    from transformers import AutoModelForQuestionAnswering, AutoTokenizer
+
+    path = str(resolve_model_path("all-MiniLM-L6-v2"))
+    transformers.logging.set_verbosity_error()  # "newly initialised head": it is, then loaded
+    model = AutoModelForQuestionAnswering.from_pretrained(path, local_files_only=True)
+    tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
+    if weights is not None:
+        from safetensors.torch import load_file
+
+        model.load_state_dict(load_file(str(weights)))
+    model.eval()
+    return model, tokenizer
+
+
+def encoded(tokenizer, batch: list[tuple]):
+    """Inputs and the answer's first and last token (0, the [CLS] position, for none)."""
+    import torch
+
+    inputs = tokenizer([b[0] for b in batch], [b[1] for b in batch], padding=True,
+                       truncation="only_second", max_length=MAX_LENGTH,
+                       return_offsets_mapping=True, return_tensors="pt")
+    starts, ends = [], []
+    for i, (_, _, begin, end) in enumerate(batch):
+        first = last = 0
+        if begin >= 0:
+            sequence = inputs.sequence_ids(i)
+            for t, (a, b) in enumerate(inputs["offset_mapping"][i].tolist()):
+                if sequence[t] != 1:
+                    continue
+                if not first and b > begin:
+                    first = t
+                if a < end:
+                    last = t
+            if not first or last < first:  # the answer was cut off
+                first = last = 0
+        starts.append(first)
+        ends.append(last)
+    inputs.pop("offset_mapping")
+    return inputs, torch.tensor(starts), torch.tensor(ends)
+
+
+def train(args) -> None:
+    import torch
+    from safetensors.torch import save_file
+
+    torch.manual_seed(0)
+    rng = random.Random(0)
+    hold = {int(a) for a in args.hold.split(",") if a}
+    data = examples(args.squad2, args.squad, hold, rng)
+    print(f"# {len(data)} examples, {sum(d[2] >= 0 for d in data)} with an answer",
+          file=sys.stderr)
+    model, tokenizer = load_reader()
+    model.train()
+    optimiser = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.01)
+    steps = args.epochs * ((len(data) + args.batch - 1) // args.batch)
+    schedule = torch.optim.lr_scheduler.OneCycleLR(optimiser, args.lr, total_steps=steps,
+                                                   pct_start=0.1)
+    began, step = time.perf_counter(), 0
+    for epoch in range(args.epochs):
+        rng.shuffle(data)
+        for i in range(0, len(data), args.batch):
+            inputs, starts, ends = encoded(tokenizer, data[i:i + args.batch])
+            loss = model(**inputs, start_positions=starts, end_positions=ends).loss
+            loss.backward()
+            optimiser.step()
+            schedule.step()
+            optimiser.zero_grad()
+            step += 1
+            if step % 50 == 0:
+                print(f"# epoch {epoch} step {step}/{steps} loss {loss.item():.3f} "
+                      f"{time.perf_counter() - began:.0f}s", file=sys.stderr)
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    save_file({n: t.contiguous() for n, t in model.state_dict().items()}, args.out)
+    print(f"saved to {args.out} after {time.perf_counter() - began:.0f}s")
+
+
+def margins(model, tokenizer, pairs: list[tuple[str, str]], batch: int = 64) -> np.ndarray:
+    """Each pair's best span score (within the sentence, at most LONGEST_SPAN tokens) minus its
+    no-answer score."""
+    import torch
+
+    out = []
+    allowed = np.triu(np.ones((MAX_LENGTH, MAX_LENGTH), bool)) & \
+        ~np.triu(np.ones((MAX_LENGTH, MAX_LENGTH), bool), LONGEST_SPAN + 1)
+    with torch.inference_mode():
+        for i in range(0, len(pairs), batch):
+            chunk = pairs[i:i + batch]
+            inputs = tokenizer([p[0] for p in chunk], [p[1] for p in chunk], padding=True,
+                               truncation="only_second", max_length=MAX_LENGTH,
+                               return_tensors="pt")
+            result = model(**inputs)
+            starts, ends = result.start_logits.numpy(), result.end_logits.numpy()
+            n = starts.shape[1]
+            for k in range(len(chunk)):
+                inside = np.array([s == 1 for s in inputs.sequence_ids(k)])
+                scores = np.where(inside, starts[k], -1e9)[:, None] + \
+                    np.where(inside, ends[k], -1e9)[None, :]
+                best = np.where(allowed[:n, :n], scores, -1e9).max()
+                out.append(best - (starts[k][0] + ends[k][0]))
+    return np.array(out)
+
+
+def measure(args) -> None:
+    folds = [(set(map(int, f.split(":")[0].split(","))), Path(f.split(":")[1]))
+             for f in args.folds.split(";")]
+    data = dict(np.load(CACHED))
+    feature_file = CACHE / "answerability-reader.npy"
+    if args.refresh or not feature_file.exists():
+        public = data["group"] == 0
+        article_of = dict(zip(data["qtext"][public], data["article"][public]))
+        # a public question indexed among the 48 articles (group 3) is in its article's fold
+        article = np.array([article_of.get(q, -1) if g in (0, 3) else -1
+                            for q, g in zip(data["qtext"], data["group"])])
+        fold = np.zeros(len(article), int)
+        for number, (held, _) in enumerate(folds):
+            fold[np.isin(article, list(held))] = number
+        feature = np.zeros(len(article))
+        for number, (_, weights) in enumerate(folds):
+            model, tokenizer = load_reader(weights)
+            rows = np.flatnonzero(fold == number)
+            pairs = [(str(data["qtext"][i]), str(data["stext"][i])) for i in rows]
+            unique = sorted(set(pairs))
+            scored = dict(zip(unique, margins(model, tokenizer, unique)))
+            feature[rows] = [scored[p] for p in pairs]
+            print(f"# reader {weights}: {len(rows)} rows", file=sys.stderr)
+        np.save(feature_file, feature)
+    feature = np.load(feature_file)
+    public = data["group"] == 0
+    rank0 = public & (data["rank"] == 0)
+    impossible, answers = data["impossible"], data["y"]
+    print(f"reader margin alone, best-ranked sentence, answerable against near miss: AUC "
+          f"{auc(feature[rank0 & ~impossible], feature[rank0 & impossible]):.3f}; answering "
+          f"sentences against the others: "
+          f"{auc(feature[public & answers], feature[public & ~answers]):.3f}")
+    for label, extra in (("without the reader", None), ("with the reader's margin", feature)):
+        held_out(data if extra is None else {**data, "x": np.hstack([data["x"], extra[:, None]])},
+                 label)
+
+
+def held_out(rows: dict, label: str) -> None:
+    """The curve with each public article held out in turn, as fit_answerability.py draws it."""
+    key = rows["group"] * 1_000_000 + rows["question"]
+    best = rows["rank"] == 0
+    question_of = np.searchsorted(key[best], key)
+    data = {name: value[best] for name, value in rows.items()}
+    gate = top(rows["about"], question_of, len(data["y"])) >= 0.0
+    public = data["group"] == 0
+    held = np.zeros(len(data["y"]))
+    for article in np.unique(data["article"][public]):
+        test = rows["article"] == article
+        model = fit_judged(rows, question_of, ~test, 1.0)
+        mine = data["article"] == article
+        held[mine] = top(predict(model, rows["x"][test]), question_of[test],
+                         len(data["y"]))[mine]
+    held = np.where(gate, held, -np.inf)
+    impossible = data["impossible"][public]
+    curve(held[public], data["y"][public], impossible, label)
+    print(f"  AUC {auc(held[public][~impossible], held[public][impossible]):.3f}")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("step", choices=("train", "measure"))
+    parser.add_argument("--squad2", default=SQUAD2)
+    parser.add_argument("--squad", default=SQUAD)
+    parser.add_argument("--hold", default="")
+    parser.add_argument("--out", default=str(CACHE / "reader" / "reader.safetensors"))
+    parser.add_argument("--epochs", type=int, default=2)
+    parser.add_argument("--batch", type=int, default=32)
+    parser.add_argument("--lr", type=float, default=5e-5)
+    parser.add_argument("--folds", default=f"0,1,2,3:{CACHE / 'reader' / 'a.safetensors'};"
+                                               f"4,5,6,7:{CACHE / 'reader' / 'b.safetensors'}")
+    parser.add_argument("--refresh", action="store_true")
+    args = parser.parse_args()
+    train(args) if args.step == "train" else measure(args)
+
+
+if __name__ == "__main__":
+    main()
