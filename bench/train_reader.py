@@ -44,7 +44,7 @@ from pathlib import Path
 import numpy as np
 from common import CACHE, SQUAD
 from fit_answerability import CACHED, SQUAD2, auc, curve, fit_judged, predict, top
-from train_verifier import near_misses
+from train_verifier import fine_tune, near_misses
 
 from askdocs.answer import clean_question
 from askdocs.chunking import split_sentences
@@ -169,24 +169,13 @@ def train(args) -> None:
           file=sys.stderr)
     model, tokenizer = load_reader()
     model.train()
-    optimiser = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.01)
-    steps = args.epochs * ((len(data) + args.batch - 1) // args.batch)
-    schedule = torch.optim.lr_scheduler.OneCycleLR(optimiser, args.lr, total_steps=steps,
-                                                   pct_start=0.1)
-    began, step = time.perf_counter(), 0
-    for epoch in range(args.epochs):
-        rng.shuffle(data)
-        for i in range(0, len(data), args.batch):
-            inputs, starts, ends = encoded(tokenizer, data[i:i + args.batch])
-            loss = model(**inputs, start_positions=starts, end_positions=ends).loss
-            loss.backward()
-            optimiser.step()
-            schedule.step()
-            optimiser.zero_grad()
-            step += 1
-            if step % 50 == 0:
-                print(f"# epoch {epoch} step {step}/{steps} loss {loss.item():.3f} "
-                      f"{time.perf_counter() - began:.0f}s", file=sys.stderr)
+
+    def loss_of(batch):
+        inputs, starts, ends = encoded(tokenizer, batch)
+        return model(**inputs, start_positions=starts, end_positions=ends).loss
+
+    began = time.perf_counter()
+    fine_tune(list(model.parameters()), data, loss_of, args, rng)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     save_file({n: t.contiguous() for n, t in model.state_dict().items()}, args.out)
     print(f"saved to {args.out} after {time.perf_counter() - began:.0f}s")

@@ -102,6 +102,30 @@ def pairs(args) -> None:
     print(f"{len(out)} pairs, {sum(p['y'] for p in out)} positive -> {PAIRS}")
 
 
+def fine_tune(parameters, data: list, loss_of, args, rng: random.Random) -> None:
+    """AdamW over the parameters with a one-cycle schedule, args.epochs passes over the data
+    shuffled, args.batch examples a step; loss_of(batch) is the batch's loss."""
+    import torch
+
+    optimiser = torch.optim.AdamW(parameters, lr=args.lr, weight_decay=0.01)
+    steps = args.epochs * ((len(data) + args.batch - 1) // args.batch)
+    schedule = torch.optim.lr_scheduler.OneCycleLR(optimiser, args.lr, total_steps=steps,
+                                                   pct_start=0.1)
+    began, step = time.perf_counter(), 0
+    for epoch in range(args.epochs):
+        rng.shuffle(data)
+        for i in range(0, len(data), args.batch):
+            loss = loss_of(data[i:i + args.batch])
+            loss.backward()
+            optimiser.step()
+            schedule.step()
+            optimiser.zero_grad()
+            step += 1
+            if step % 50 == 0:
+                print(f"# epoch {epoch} step {step}/{steps} loss {loss.item():.3f} "
+                      f"{time.perf_counter() - began:.0f}s", file=sys.stderr)
+
+
 def train(args) -> None:
     import torch
     from verifier import TRAINED, load_verifier, save_verifier
@@ -116,34 +140,20 @@ def train(args) -> None:
     for name, parameter in model.named_parameters():
         parameter.requires_grad = verifier.is_trained(name)
     model.train()
-    optimiser = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad],
-                                  lr=args.lr, weight_decay=0.01)
     positives = sum(p["y"] for p in data)
     weight = torch.tensor((len(data) - positives) / positives)
-    loss_of = torch.nn.BCEWithLogitsLoss(pos_weight=weight)
-    steps = args.epochs * ((len(data) + args.batch - 1) // args.batch)
-    schedule = torch.optim.lr_scheduler.OneCycleLR(optimiser, args.lr, total_steps=steps,
-                                                   pct_start=0.1)
-    print(f"# {len(data)} pairs ({positives} positive), {TRAINED} layers trained, {steps} steps",
+    bce = torch.nn.BCEWithLogitsLoss(pos_weight=weight)
+    print(f"# {len(data)} pairs ({positives} positive), {TRAINED} layers trained",
           file=sys.stderr)
-    began, step = time.perf_counter(), 0
-    for epoch in range(args.epochs):
-        rng.shuffle(data)
-        for i in range(0, len(data), args.batch):
-            batch = data[i:i + args.batch]
-            inputs = tokenizer([p["q"] for p in batch], [p["s"] for p in batch], padding=True,
-                               truncation=True, max_length=verifier.max_length,
-                               return_tensors="pt")
-            logits = model(**inputs).logits.squeeze(-1)
-            loss = loss_of(logits, torch.tensor([float(p["y"]) for p in batch]))
-            loss.backward()
-            optimiser.step()
-            schedule.step()
-            optimiser.zero_grad()
-            step += 1
-            if step % 50 == 0:
-                print(f"# epoch {epoch} step {step}/{steps} loss {loss.item():.3f} "
-                      f"{time.perf_counter() - began:.0f}s", file=sys.stderr)
+
+    def loss_of(batch):
+        inputs = tokenizer([p["q"] for p in batch], [p["s"] for p in batch], padding=True,
+                           truncation=True, max_length=verifier.max_length, return_tensors="pt")
+        logits = model(**inputs).logits.squeeze(-1)
+        return bce(logits, torch.tensor([float(p["y"]) for p in batch]))
+
+    began = time.perf_counter()
+    fine_tune([p for p in model.parameters() if p.requires_grad], data, loss_of, args, rng)
     save_verifier(model, args.out)
     print(f"saved to {args.out} after {time.perf_counter() - began:.0f}s")
 
