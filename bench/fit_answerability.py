@@ -197,6 +197,29 @@ def top(p: np.ndarray, question_of: np.ndarray, questions: int) -> np.ndarray:
     return out
 
 
+def questions_of(rows) -> tuple[np.ndarray, np.ndarray]:
+    """For each row, its question's number among the best-ranked rows (one a question), and
+    which rows are those."""
+    key = rows["group"] * 1_000_000 + rows["question"]
+    best = rows["rank"] == 0
+    question_of = np.searchsorted(key[best], key)  # rows are grouped by question, rank first
+    assert (key[best][question_of] == key).all()
+    return question_of, best
+
+
+def held_out_top(rows, question_of: np.ndarray, best: np.ndarray, articles, l2: float):
+    """Each question's highest probability over its judged sentences, by the model fitted
+    without its article (the questions of `articles`; the others' stay 0)."""
+    article = rows["article"][best]
+    out = np.zeros(len(article))
+    for held in articles:
+        test = rows["article"] == held
+        model = fit_judged(rows, question_of, ~test, l2)
+        mine = article == held
+        out[mine] = top(predict(model, rows["x"][test]), question_of[test], len(out))[mine]
+    return out
+
+
 def fit_judged(rows, question_of: np.ndarray, train: np.ndarray, l2: float, rounds: int = 3):
     """The model askdocs decides by: a question is answered if any of its judged sentences
     looks answering, so each question is one row, the sentence the model finds likeliest to
@@ -279,27 +302,19 @@ def main():
     # one row a question (its best-ranked sentence) for the labels and the gate; the label is
     # whether the question has an answer in the index (a near miss and an off-topic question
     # have none)
-    key = data["group"] * 1_000_000 + data["question"]
-    best = data["rank"] == 0
-    question_of = np.searchsorted(key[best], key)  # rows are grouped by question, rank first
-    assert (key[best][question_of] == key).all()
+    question_of, best = questions_of(data)
     rows = data
     data = {name: value[best] for name, value in data.items()}
     # the gate: some judged sentence is close (similarity and words) by the size-aware rule
     about = top(rows["about"], question_of, len(data["y"]))
     gate = about >= args.about_margin
     x, impossible = data["x"], data["impossible"]
-    y, first = (~impossible).astype(float), data["y"]
+    first = data["y"]
     squad2 = data["group"] == 0
     margin = x[:, FEATURES.index("margin")]
     curve(margin[squad2], first[squad2], impossible[squad2],
           "today's confidence (margin of the top sentence), SQuAD 2.0 public")
-    held_out = np.zeros(len(y))
-    for article in np.unique(data["article"]):
-        test = rows["article"] == article
-        model = fit_judged(rows, question_of, ~test, args.l2)
-        mine = data["article"] == article
-        held_out[mine] = top(predict(model, rows["x"][test]), question_of[test], len(y))[mine]
+    held_out = held_out_top(rows, question_of, best, np.unique(data["article"]), args.l2)
     ungated = held_out.copy()
     held_out = np.where(gate, held_out, -np.inf)  # not about the question: never answered
     curve(held_out[squad2], first[squad2], impossible[squad2],

@@ -1,7 +1,8 @@
-"""An experiment, not part of askdocs: all-MiniLM-L6-v2 fine-tuned as an extractive reader of
-(question, sentence), with "no answer" as a position of its own, and the reader's margin (its
-best answer span's score over the no-answer score) measured as a feature of the answerability
-model (src/askdocs/answerability.py).
+"""Train and measure an extractive reader as a near-miss feature (an experiment, not askdocs).
+
+all-MiniLM-L6-v2 fine-tuned to read (question, sentence) and point at the answer's span, with
+"no answer" as a position of its own; its margin (the best span's score over the no-answer
+score) is measured as a feature of the answerability model (src/askdocs/answerability.py).
 
     python bench/train_reader.py train --hold 0,1,2,3 --out bench/.cache/reader/a.safetensors
     python bench/train_reader.py train --hold 4,5,6,7 --out bench/.cache/reader/b.safetensors
@@ -42,9 +43,9 @@ import time
 from pathlib import Path
 
 import numpy as np
-from common import CACHE, SQUAD
-from fit_answerability import CACHED, SQUAD2, auc, curve, fit_judged, predict, top
-from train_verifier import fine_tune, near_misses
+from common import CACHE
+from fit_answerability import CACHED, auc, curve, held_out_top, questions_of, top
+from train_verifier import fine_tune, near_misses, training_options
 
 from askdocs.answer import clean_question
 from askdocs.chunking import split_sentences
@@ -246,19 +247,11 @@ def measure(args) -> None:
 
 def held_out(rows: dict, label: str) -> None:
     """The curve with each public article held out in turn, as fit_answerability.py draws it."""
-    key = rows["group"] * 1_000_000 + rows["question"]
-    best = rows["rank"] == 0
-    question_of = np.searchsorted(key[best], key)
+    question_of, best = questions_of(rows)
     data = {name: value[best] for name, value in rows.items()}
     gate = top(rows["about"], question_of, len(data["y"])) >= 0.0
     public = data["group"] == 0
-    held = np.zeros(len(data["y"]))
-    for article in np.unique(data["article"][public]):
-        test = rows["article"] == article
-        model = fit_judged(rows, question_of, ~test, 1.0)
-        mine = data["article"] == article
-        held[mine] = top(predict(model, rows["x"][test]), question_of[test],
-                         len(data["y"]))[mine]
+    held = held_out_top(rows, question_of, best, np.unique(data["article"][public]), 1.0)
     held = np.where(gate, held, -np.inf)
     impossible = data["impossible"][public]
     curve(held[public], data["y"][public], impossible, label)
@@ -268,13 +261,7 @@ def held_out(rows: dict, label: str) -> None:
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("step", choices=("train", "measure"))
-    parser.add_argument("--squad2", default=SQUAD2)
-    parser.add_argument("--squad", default=SQUAD)
-    parser.add_argument("--hold", default="")
-    parser.add_argument("--out", default=str(CACHE / "reader" / "reader.safetensors"))
-    parser.add_argument("--epochs", type=int, default=2)
-    parser.add_argument("--batch", type=int, default=32)
-    parser.add_argument("--lr", type=float, default=5e-5)
+    training_options(parser, out=str(CACHE / "reader" / "reader.safetensors"))
     parser.add_argument("--folds", default=f"0,1,2,3:{CACHE / 'reader' / 'a.safetensors'};"
                                                f"4,5,6,7:{CACHE / 'reader' / 'b.safetensors'}")
     parser.add_argument("--refresh", action="store_true")

@@ -158,16 +158,22 @@ def train(args) -> None:
     print(f"saved to {args.out} after {time.perf_counter() - began:.0f}s")
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("step", choices=("pairs", "train"))
+def training_options(parser: argparse.ArgumentParser, out: str) -> None:
+    """The options a fine-tuning script shares: data, articles held out, where the weights go,
+    and the schedule fine_tune reads."""
     parser.add_argument("--squad2", default=SQUAD2)
     parser.add_argument("--squad", default=SQUAD)
-    parser.add_argument("--hold", default="")
-    parser.add_argument("--out", default=str(CACHE / "verifier"))
+    parser.add_argument("--hold", default="", help="SQuAD 2.0 public articles left out, 'A,B'")
+    parser.add_argument("--out", default=out)
     parser.add_argument("--epochs", type=int, default=2)
     parser.add_argument("--batch", type=int, default=32)
     parser.add_argument("--lr", type=float, default=5e-5)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("step", choices=("pairs", "train"))
+    training_options(parser, out=str(CACHE / "verifier"))
     args = parser.parse_args()
     pairs(args) if args.step == "pairs" else train(args)
 
