@@ -47,6 +47,10 @@ def test_a_filings_headings_are_not_quotes_but_short_sentences_are():
     assert {text[s.start:s.end]: s.quotable for s in sentences} == {
         "SECURITIES AND EXCHANGE COMMISSION": False, "Washington, D.C. 20549": True,
         "STOP THE WAR NOW!": True, "TOTAL ASSETS 1,234 1,100": True}
+    # a script without capitals is never "in capitals": these stay quotable
+    for line in ("东京是日本的首都，也是最大的城市，人口众多，经济发达。",
+                 "القاهرة هي عاصمة مصر وأكبر مدنها"):
+        assert [s.quotable for s in spans(line)[0]] == [True]
 
 
 def test_line_breaks_inside_a_sentence_are_soft_wraps():

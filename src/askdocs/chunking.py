@@ -380,11 +380,16 @@ def heading_above(text: str, pages: tuple[int, ...], headings: list[tuple[int, i
     return text[span[0]:span[1]] if span and offset >= span[1] else ""
 
 
+def capital_letters(line: str) -> int:
+    """How many letters the line has if every one is a capital, else 0 (a script without
+    capitals, Chinese or Arabic, has none)."""
+    letters = [c for c in line if c.isalpha()]
+    return len(letters) if all(c.isupper() for c in letters) else 0
+
+
 def is_capitals(line: str) -> bool:
     """A line in capitals ("CONSOLIDATED BALANCE SHEETS", "3M COMPANY")."""
-    letters = [c for c in line if c.isalpha()]
-    return len(letters) >= 3 and all(c.isupper() for c in letters) and \
-        len(TITLE_WORD.findall(line)) <= 12
+    return capital_letters(line) >= 3 and len(TITLE_WORD.findall(line)) <= 12
 
 
 def is_caption(line: str) -> bool:
@@ -461,9 +466,9 @@ def sentence_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
 
 
 def in_capitals(line: str) -> bool:
-    """A line whose letters are all capitals, with no digit: a title or heading."""
-    return line.upper() == line and sum(c.isalpha() for c in line) >= 2 and \
-        not any(c.isdigit() for c in line)
+    """A line whose letters are all capitals, with no digit, of any length: a title or heading
+    (is_capitals, which finds a table's title, allows "3M" and stops at twelve words)."""
+    return capital_letters(line) >= 2 and not any(c.isdigit() for c in line)
 
 
 def is_quotable(sentence: str) -> bool:
