@@ -30,6 +30,19 @@ def test_base_forms_follow_wordnet_s_exceptions_and_suffix_rules():
     assert words.bases("xyzzying") == frozenset()
 
 
+def test_a_quality_wordnet_lacks_is_read_as_the_adjective_it_is_made_from():
+    """"cyclicality" is not in WordNet, "cyclical" is, and it is kin to "cycle": "Is Acme's
+    business subject to cyclicality?" searches "cycles" too (retrieval.Searcher.forms)."""
+    words = lexicon()
+    assert words.bases("cyclicality") == {"cyclical"}
+    assert "cycle" in words.forms("cyclicality")
+    assert words.bases("seasonality") == {"seasonal"}
+    # a word WordNet knows, or one no rule makes a WordNet word of, is left as it is
+    assert words.bases("business") == {"business"} and words.bases("electricity") == \
+        {"electricity"}
+    assert words.bases("qwertyness") == frozenset()
+
+
 def test_a_word_said_otherwise_is_kin_and_an_unrelated_word_is_not():
     words = lexicon()
     assert words.bases("wounded") & words.kin("hurt")

@@ -29,6 +29,12 @@ SUFFIXES = (("s", ""), ("ses", "s"), ("ves", "f"), ("xes", "x"), ("zes", "z"), (
             ("shes", "sh"), ("men", "man"), ("ies", "y"), ("es", "e"), ("es", ""), ("ed", "e"),
             ("ed", ""), ("ing", "e"), ("ing", ""), ("er", ""), ("est", ""), ("er", "e"),
             ("est", "e"))
+# nouns of a quality made from an adjective, tried on a word WordNet does not know (none of
+# the rules above gives one of its words): "cyclicality" is "cyclical", whose kin say "cycle",
+# and "Is Acme's business subject to cyclicality?" is answered by "Results are affected by
+# economic cycles …"; "seasonality", "seasonal"
+QUALITY_SUFFIXES = (("ality", "al"), ("ability", "able"), ("ibility", "ible"), ("icity", "ic"),
+                    ("ness", ""))
 CACHED_WORDS = 100_000
 # a word's other forms (Lexicon.forms) begin with its first FORM_PREFIX letters
 FORM_PREFIX = 4
@@ -50,7 +56,8 @@ class Lexicon:
 
     def bases(self, word: str) -> frozenset[str]:
         """The WordNet words `word` may be a form of ("children": child; "wounded": wounded,
-        wound); none for a word WordNet does not know."""
+        wound; "cyclicality", which WordNet lacks: cyclical); none for a word WordNet does not
+        know."""
         word = word.lower().replace("’", "'")
         found = self.cache.get(word)
         if found is None:
@@ -62,6 +69,9 @@ class Lexicon:
                     base = word[:-len(end)] + new
                     if base in self.words:
                         forms.add(base)
+            for end, new in QUALITY_SUFFIXES if not forms else ():
+                if word.endswith(end) and word[:-len(end)] + new in self.words:
+                    forms.add(word[:-len(end)] + new)
             if len(self.cache) >= CACHED_WORDS:
                 self.cache.clear()
             found = self.cache[word] = frozenset(forms)
