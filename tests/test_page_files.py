@@ -480,3 +480,49 @@ def test_a_question_word_is_searched_in_its_other_forms_too(tmp_path, real_embed
     [first] = engine.rank("What is the total number of employees of Borealis Foods?", k=1)
     assert first.source == "BOREALISFOODS_2022_10K/page_5.txt"
     assert "employed approximately 22,000 people" in first.text
+
+
+
+def test_a_page_that_never_writes_the_name_is_about_the_report_it_is_in(tmp_path,
+                                                                         real_embedder):
+    """The path names every page of a report, so a page that never writes the company's name
+    is as much about it as one that does. Asked for Northgate Rail's employees, the page that
+    says how many the Company employs held none of the question's words by exact match, and
+    the first step could decline it (engine.coverage); asked what Northgate Rail acquired, its
+    business page ("Northgate Rail is a diversified company that …") came between the
+    sentences of the page that says "In 2022 the Company acquired …" (NAMED_PASSAGE)."""
+    from askdocs.keywords import weight_share
+
+    docs, index = tmp_path / "docs", tmp_path / "index"
+    for seed, (company, segments) in enumerate((("Acme Tools", "Industrial, Safety, Consumer"),
+                                                ("Northgate Rail", "Freight, Passenger, Coal")),
+                                               start=1):
+        report = docs / f"{company.replace(' ', '').upper()}_2022_10K"
+        report.mkdir(parents=True)
+        pages = ["Item 1. Business\n"
+                 f"{company} is a diversified company that develops, manufactures and sells "
+                 f"its products in many markets. The Company manages its operations in 3 "
+                 f"business segments: {segments}.\n",
+                 *(PROSE.format(n=n) for n in range(2, 5)),
+                 "Human Capital\nAs of December 31, 2022, the Company employed approximately "
+                 f"{seed}2,000 people worldwide.\n",
+                 "Liquidity and Capital Resources\nIn 2022 the Company acquired Kestrel "
+                 f"Analytics, a maker of sensors, for ${seed}.4 billion in cash, net of cash "
+                 "acquired.\n"]
+        for number, text in enumerate(pages, start=1):
+            (report / f"page_{number}.txt").write_text(text)
+    build_index(docs, index, embedder=real_embedder)
+    engine = AskDocs.load(index, embedder=real_embedder)
+    question = "What is the total number of employees of Northgate Rail?"
+    _, idf, said = engine.answer_terms(question)
+    employs = {engine.searcher.document_id(hit.document): hit
+               for hit in engine.search(question, 10)
+               if "employed" in engine.numbered(hit.document).text[hit.start:hit.end]}
+    exact, _ = engine.coverage(idf, employs["NORTHGATERAIL_2022_10K/page_5.txt"], said, question)
+    name = weight_share(idf, set(engine.searcher.tokenize("Northgate Rail")))
+    assert exact >= name > 0
+    exact, _ = engine.coverage(idf, employs["ACMETOOLS_2022_10K/page_5.txt"], said, question)
+    assert exact < name  # not another company's report
+    ranked = [q.source for q in engine.rank("What acquisitions did Northgate Rail make in "
+                                            "FY2022?", k=3)]
+    assert ranked[:2] == ["NORTHGATERAIL_2022_10K/page_6.txt"] * 2, ranked

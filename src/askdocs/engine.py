@@ -444,10 +444,15 @@ class AskDocs:
         exact words, and with near words, where a term it lacks counts in part: as much as the
         closest passage word by the word vectors (said: wordvectors.written_as; NEAR_WORD), or
         RELATED_WORD if the passage holds a word WordNet relates to the question's word for it
-        (lexicon.kin: "wounded" for "hurt"), whichever is more. Called under self.lock."""
+        (lexicon.kin: "wounded" for "hurt"), whichever is more. What names the hit's document
+        (`named`: its file name, title, running headers) and its page's heading count as the
+        passage's: asked "What is the total number of employees of Harbor Lights?", the page
+        of HARBORLIGHTS_2022_10K that says "the Company employed approximately 90,000 people"
+        is about it, though it never writes the name. Called under self.lock."""
         lead = f"{self.heading(hit)}\n{self.searcher.lead_text(hit)}"
+        named = f"{self.named(hit.document, query)}\n{lead}"
         # a figure the passage names in its own words counts as said (glossary.found)
-        tokens = set(self.searcher.tokenize(lead)) | found(query, lead, self.searcher.tokenize)
+        tokens = set(self.searcher.tokenize(named)) | found(query, lead, self.searcher.tokenize)
         exact = weight_share(idf, tokens)
         missing = [t for t in idf if t not in tokens and t in said]
         if not missing:
