@@ -444,8 +444,8 @@ class AskDocs:
         exact words, and with near words, where a term it lacks counts in part: as much as the
         closest passage word by the word vectors (said: wordvectors.written_as; NEAR_WORD), or
         RELATED_WORD if the passage holds a word WordNet relates to the question's word for it
-        (lexicon.kin: "wounded" for "hurt"), whichever is more. What names the hit's document
-        (`named`: its file name, title, running headers) and its page's heading count as the
+        (lexicon.kin: "wounded" for "hurt"), whichever is more. The page's heading and what names
+        the hit's document (`named`: its file name, title, running headers) count as the
         passage's: asked "What is the total number of employees of Harbor Lights?", the page
         of HARBORLIGHTS_2022_10K that says "the Company employed approximately 90,000 people"
         is about it, though it never writes the name. Called under self.lock."""

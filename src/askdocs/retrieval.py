@@ -44,8 +44,9 @@ DEPTH = 100  # candidates each signal proposes (bench/squad_reqa.py: equal to ex
 # first, not "In 2022 the Company acquired …". But a statement's page heads its rows with the
 # company's name, and the statement, not the selected data that repeat its rows, is the page
 # asked for. bench/filings_prose.py, first quote on the evidence page, and bench/filings.py's
-# ratios with their definition, first quote on an evidence page: 84.6% and 100% at 1, 91.0% and
-# 100% at 0.5, 96.2% and 97.2% at 0.25, 96.2% and 76.4% at 0
+# ratios with their definition, first quote on an evidence page (before lexicon.QUALITY_SUFFIXES,
+# which took the first to 96.2% at 0.5): 84.6% and 100% at 1, 91.0% and 100% at 0.5, 96.2% and
+# 97.2% at 0.25, 96.2% and 76.4% at 0
 NAMED_PASSAGE = 0.5
 
 
@@ -367,8 +368,8 @@ class Searcher:
         """The table with the rows of these documents scored as if each sentence said the
         names (alone: the same rows' table for the question without them; Unnamed): the
         sentence by the question without the names, its passage by the question without them
-        and NAMED_PASSAGE of what the closer of the two adds; its keyword scores by the better
-        of the two; the document, as asked.
+        and NAMED_PASSAGE of what the closer of the two adds; the passage's keyword score by
+        the better of the two; the document, as asked.
         The hit's similarities, which decide whether to answer, are the better of the two."""
         mine = np.isin(table["document"], documents)
         better = {key: np.maximum(alone[key], table[key])
