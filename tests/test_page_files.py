@@ -482,7 +482,6 @@ def test_a_question_word_is_searched_in_its_other_forms_too(tmp_path, real_embed
     assert "employed approximately 22,000 people" in first.text
 
 
-
 def test_a_page_that_never_writes_the_name_is_about_the_report_it_is_in(tmp_path,
                                                                          real_embedder):
     """The path names every page of a report, so a page that never writes the company's name

@@ -64,18 +64,20 @@ class Lexicon:
             forms = set(self.exceptions.get(word, "").split())
             if word in self.words:
                 forms.add(word)
-            for end, new in SUFFIXES:
-                if word.endswith(end) and len(word) > len(end) + 1:
-                    base = word[:-len(end)] + new
-                    if base in self.words:
-                        forms.add(base)
-            for end, new in QUALITY_SUFFIXES if not forms else ():
-                if word.endswith(end) and word[:-len(end)] + new in self.words:
-                    forms.add(word[:-len(end)] + new)
+            forms |= self.suffixed(word, SUFFIXES)
+            if not forms:
+                forms = self.suffixed(word, QUALITY_SUFFIXES)
             if len(self.cache) >= CACHED_WORDS:
                 self.cache.clear()
             found = self.cache[word] = frozenset(forms)
         return found
+
+    def suffixed(self, word: str, rules) -> set[str]:
+        """The WordNet words that suffix rules ((ending, replacement), …) make of a word, its
+        stem at least two letters long."""
+        return {word[:-len(end)] + new for end, new in rules
+                if word.endswith(end) and len(word) > len(end) + 1
+                and word[:-len(end)] + new in self.words}
 
     def text_bases(self, text: str) -> set[str]:
         """The base forms of every word of a text."""
