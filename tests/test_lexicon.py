@@ -54,6 +54,24 @@ def test_a_word_said_otherwise_is_kin_and_an_unrelated_word_is_not():
     assert words.bases("went") & words.kin("go") and words.bases("children") & words.kin("child")
 
 
+def test_a_british_spelling_lends_its_kin_from_the_american_one():
+    """WordNet relates "hospital" to "hospitalize" only; "hospitalise" is its synonym."""
+    words = lexicon()
+    assert "hospital" in words.kin("hospitalised") and "hospital" in words.forms("hospitalised")
+    assert "defend" in words.kin("defense") and "metric" in words.kin("metre")
+    # only a word's own spellings lend: "tour" and "tor" read alike, but are not related
+    assert not words.kin("tour") & {"tor", "torus"}
+    assert askdocs.lexicon.american("organisation") == "organization"
+    assert askdocs.lexicon.american("traveller") == "traveler"
+
+
+@pytest.mark.model
+def test_a_question_in_british_spelling_finds_the_word_it_comes_from(seed_engine):
+    answer = seed_engine.ask("how many were hospitalised?")
+    assert answer.answered
+    assert any("were admitted to hospital" in q.text for q in answer.quotes)
+
+
 def test_opposites():
     words = lexicon()
     assert words.bases("largest") & words.opposites("smallest")

@@ -35,6 +35,11 @@ SUFFIXES = (("s", ""), ("ses", "s"), ("ves", "f"), ("xes", "x"), ("zes", "z"), (
 # economic cycles …"; "seasonality", "seasonal"
 QUALITY_SUFFIXES = (("ality", "al"), ("ability", "able"), ("ibility", "ible"), ("icity", "ic"),
                     ("ness", ""))
+# British spellings and their American forms, which WordNet lists as synonyms but relates to
+# other words apart: "hospitalise" is "hospitalize", and only "hospitalize" comes from
+# "hospital" (Lexicon.kin joins them)
+SPELLINGS = (("isation", "ization"), ("ise", "ize"), ("yse", "yze"), ("our", "or"),
+             ("tre", "ter"), ("ence", "ense"), ("ogue", "og"))
 CACHED_WORDS = 100_000
 # a word's other forms (Lexicon.forms) begin with its first FORM_PREFIX letters
 FORM_PREFIX = 4
@@ -88,9 +93,16 @@ class Lexicon:
 
     def kin(self, word: str) -> set[str]:
         """Words that say what `word` says, or come from it (make_lexicon.py: "related"), and
-        its own base forms: "paid" is "pay", "children" "child", which stemming does not see."""
-        return set(self.bases(word)) | {w for base in self.bases(word)
-                                        for w in self.related.get(base, "").split()}
+        its own base forms: "paid" is "pay", "children" "child", which stemming does not see.
+        A word's other spelling lends its kin ("hospitalised": "hospitalize", "hospital")."""
+        found = set(self.bases(word))
+        for base in self.bases(word):
+            related = self.related.get(base, "").split()
+            found.update(related)
+            for other in related:
+                if other != base and american(other) == american(base):
+                    found.update(self.related.get(other, "").split())
+        return found
 
     def forms(self, word: str) -> set[str]:
         """Its kin that begin as it does (FORM_PREFIX letters): its other forms, which a
@@ -102,6 +114,17 @@ class Lexicon:
     def opposites(self, word: str) -> set[str]:
         """Words that say its opposite."""
         return {w for base in self.bases(word) for w in self.antonyms.get(base, "").split()}
+
+
+def american(word: str) -> str:
+    """A word with a British ending spelt the American way (SPELLINGS) and a doubled "l"
+    single ("traveller": "traveler"), to compare two words WordNet already relates; never
+    used to find a word."""
+    for british, us in SPELLINGS:
+        if word.endswith(british):
+            word = word[:-len(british)] + us
+            break
+    return word.replace("ll", "l")
 
 
 _loaded: list[Lexicon | None] = []
