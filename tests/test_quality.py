@@ -70,6 +70,18 @@ def test_a_paraphrase_with_no_shared_word_is_answered(seed_engine):
         quoted(answer, B, "including six children")
 
 
+def test_a_word_written_as_one_is_found_written_as_two(seed_engine):
+    # the text says "front line"; "frontline" is no word of the collection's, nor a typo of one
+    searcher = seed_engine.searcher
+    assert searcher.compounds_apart("How far is the frontline?") == \
+        "How far is the front line?"
+    assert searcher.compounds_apart("how many childern were killd?") == \
+        "how many childern were killd?"  # a typo of a known word stays a typo
+    assert searcher.compounds_apart("the Telegram channel") == "the Telegram channel"  # known
+    answer = seed_engine.ask("What is the distance to the frontline?")
+    assert answer.answered and quoted(answer, A, "40 miles (70km) from the front line")
+
+
 def test_a_word_the_text_says_otherwise_by_wordnet_is_found(seed_engine):
     # the text never says "hurt": WordNet (lexicon.py) relates it to "wounded", which the word
     # vectors put at 0.49, under NEAR_WORD (without the lexicon, declined)
