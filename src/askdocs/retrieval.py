@@ -217,7 +217,7 @@ class Searcher:
         words, out = lexicon(), question
         if words is None:
             return out
-        for word in set(WORD.findall(question)):
+        for word in dict.fromkeys(WORD.findall(question)):
             if len(word) < 2 * COMPOUND_PART or not word.isalpha() or not word.islower() or \
                     words.bases(word):
                 continue
