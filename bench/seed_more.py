@@ -11,8 +11,6 @@ many of the answerable and of the near misses pass, through the public API.
 from __future__ import annotations
 
 import argparse
-import json
-from pathlib import Path
 
 from common import ROOT
 
@@ -28,9 +26,8 @@ def main():
     index = ROOT / "bench" / ".cache" / "seeds" / "index"
     build_index(ROOT / "seeds", index)
     outcome = seed_results(AskDocs.load(index), args.questions)
-    cases = [json.loads(line) for line in Path(args.questions).read_text().splitlines() if line]
-    near = [r for r, case in zip(outcome, cases) if case.get("abstain")]
-    answerable = [r for r, case in zip(outcome, cases) if not case.get("abstain")]
+    near = [r for r in outcome if r["abstain"]]
+    answerable = [r for r in outcome if not r["abstain"]]
     for r in outcome:
         if not r["ok"]:
             shown = r["quotes"][0][1][:90] if r["quotes"] else ""

@@ -182,7 +182,8 @@ def calibration_report(table: list[dict]) -> list[str]:
 
 
 def seed_results(engine, path: str | Path) -> list[dict]:
-    """Each seed question with whether the answer met its expectation."""
+    """Each seed question with whether it is to be declined ("abstain") and whether the
+    answer met its expectation."""
     results = []
     for line in Path(path).read_text(encoding="utf-8").splitlines():
         if not line.strip():
@@ -195,6 +196,7 @@ def seed_results(engine, path: str | Path) -> list[dict]:
             found = [any(q.source == src and needle in q.text for q in answer.quotes)
                      for src, needle in case["expect"]]
             ok = answer.answered and (all(found) if case.get("need") == "both" else any(found))
-        results.append({"question": case["q"], "ok": ok, "answered": answer.answered,
+        results.append({"question": case["q"], "abstain": bool(case.get("abstain")), "ok": ok,
+                        "answered": answer.answered,
                         "quotes": [[q.source, q.text] for q in answer.quotes]})
     return results
