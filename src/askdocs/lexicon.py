@@ -97,10 +97,10 @@ class Lexicon:
         A word's other spelling lends its kin ("hospitalised": "hospitalize", "hospital")."""
         found = set(self.bases(word))
         for base in self.bases(word):
-            related = self.related.get(base, "").split()
+            related, spelt = self.related.get(base, "").split(), american(base)
             found.update(related)
             for other in related:
-                if other != base and american(other) == american(base):
+                if other != base and american(other) == spelt:
                     found.update(self.related.get(other, "").split())
         return found
 
