@@ -45,7 +45,7 @@ from pathlib import Path
 import numpy as np
 from common import CACHE
 from fit_answerability import CACHED, auc, curve, held_out_top, questions_of, top
-from train_verifier import fine_tune, near_misses, training_options
+from train_verifier import SWAPPABLE, fine_tune, near_misses, training_options
 
 from askdocs.answer import clean_question
 from askdocs.chunking import split_sentences
@@ -106,7 +106,7 @@ def examples(squad2: str, squad: str, hold: set[int], rng: random.Random) -> lis
         if number % 2 or article["title"] in titles:
             continue
         text = " ".join(p["context"] for p in article["paragraphs"])
-        pool = sorted(set(re.findall(r"(?<!^)\b(?:[A-Z][a-z'’-]+|\d[\d,.]*)\b", text)))
+        pool = sorted(set(SWAPPABLE.findall(text)))
         for paragraph in article["paragraphs"]:
             for qa in paragraph["qas"]:
                 paragraph_examples(paragraph["context"], qa, clean_question(qa["question"]), out,
