@@ -7,8 +7,10 @@ The table holds single words only (WordNet's lemmas without a space or an unders
 - related: for each word, the words WordNet says mean the same or come from it, over its three
   most frequent senses of each part of speech: the other words of those senses' synsets (only
   those for which the synset is also among their own three most frequent, so "die" meets
-  "perish", not "go"), the derivationally related forms ("die": "death"), and the verbs that
-  cause it or that it causes ("kill": "die");
+  "perish", not "go"), the derivationally related forms ("die": "death") and the verbs that
+  cause those ("death": "kill"), the verbs that cause it or that it causes ("kill": "die"),
+  and the noun an adjective pertains to, both ways ("French": "France", "maternal":
+  "mother"; an adverb's adjective, "quickly": "quick");
 - antonyms: the words of its senses' opposites ("small": "large", "big"), an adjective's
   through its head synset ("tiny" is similar to "small");
 - exceptions: WordNet's irregular forms ("children": "child", "died": "die");
@@ -84,6 +86,17 @@ def build(folder: Path) -> dict:
     def common(words, key):  # the words for which this synset is among their usual senses
         return {w for w in words if key in senses.get(w, ())}
 
+    # an adjective's noun is read both ways: WordNet points from "maternal" to "mother" only
+    pertaining = collections.defaultdict(set)
+    for word, usual in senses.items():
+        for key in usual:
+            words, pointers, _ = synsets[key]
+            me = words.index(word) + 1 if word in words else 0
+            for symbol, part, offset, source, target in pointers:
+                noun = synsets[(part, offset)][0][target - 1] if target else ""
+                if symbol == "\\" and source == me and (part, offset) in senses.get(noun, ()):
+                    pertaining[noun].add(word)
+
     related, antonyms = {}, {}
     for word, usual in senses.items():
         if not single(word):
@@ -95,8 +108,10 @@ def build(folder: Path) -> dict:
             near |= common(words, key)
             for symbol, part, offset, source, target in pointers:
                 other = synsets[(part, offset)][0]
-                if symbol == "+" and source == me:
+                if symbol in ("+", "\\") and source == me:
                     near.add(other[target - 1])
+                    for cause in caused_by.get((part, offset), ()):  # "death", "die": "kill"
+                        near |= common(synsets[cause][0], cause)
                 elif symbol == ">":
                     near |= common(other, (part, offset))
                 elif symbol == "!" and source in (0, me):
@@ -107,6 +122,7 @@ def build(folder: Path) -> dict:
                             opposite |= set(synsets[(part2, offset2)][0])
             for cause in caused_by.get(key, ()):
                 near |= common(synsets[cause][0], cause)
+        near |= pertaining.get(word, set())
         near = sorted(w for w in near if single(w) and w != word)
         opposite = sorted(w for w in opposite if single(w) and w != word)
         if near:

@@ -54,6 +54,24 @@ def test_a_word_said_otherwise_is_kin_and_an_unrelated_word_is_not():
     assert words.bases("went") & words.kin("go") and words.bases("children") & words.kin("child")
 
 
+def test_a_noun_made_from_a_verb_reaches_what_causes_the_verb():
+    """"death" comes from "die", which "kill" causes: "what is the death toll" is answered by
+    "… has killed at least 16 people"; the verb's own kin stay apart ("go" is not "die")."""
+    words = lexicon()
+    assert words.bases("killed") & words.kin("death")
+    assert "go" not in words.kin("death")
+    assert not words.bases("wounded") & words.kin("death")
+
+
+def test_an_adjective_and_the_noun_it_pertains_to_are_kin_both_ways():
+    """WordNet points from "French" to "France" only; a question may write either."""
+    words = lexicon()
+    assert "france" in words.kin("French") and "french" in words.kin("France")
+    assert "mother" in words.kin("maternal") and "maternal" in words.kin("mother")
+    assert "quick" in words.kin("quickly")  # an adverb's adjective
+    assert "germany" not in words.kin("french")
+
+
 def test_a_british_spelling_lends_its_kin_from_the_american_one():
     """WordNet relates "hospital" to "hospitalize" only; "hospitalise" is its synonym."""
     words = lexicon()
