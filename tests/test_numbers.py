@@ -20,6 +20,10 @@ from askdocs.numbers import agreement, asks_quantity, parse_number, quantities
                                                  (1200, "", "1,200 homes")]),
     ("since 2022, on 2025-04-04 at 10:30, a three-month-old baby, a 10-storey block", []),
     ("injuring 35 in the city", [(35, "", "35")]),
+    # one of a kind is no count; one of a group is, and so is "twenty-one of the best"
+    ("making it one of Moscow’s deadliest strikes, one of the most important", []),
+    ("One of the victims was a child", [(1, "", "One of the victims")]),
+    ("twenty-one of the best players", [(21, "", "twenty-one of the best")]),
 ])
 def test_quantities(text, expected):
     assert [(q.value, q.qualifier, q.phrase) for q in quantities(text)] == expected

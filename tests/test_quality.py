@@ -97,6 +97,8 @@ def test_a_noun_is_found_said_as_the_verb_that_causes_its_own(seed_engine):
     assert answer.answered
     assert quoted(answer, A, "killed at least 16 people") or \
         quoted(answer, B, "At least 14 people")
+    # and the number compared is the toll, not "one of Moscow's deadliest strikes"
+    assert "one of" not in " ".join(answer.notes)
 
 
 def test_what_happened_asks_about_the_place_not_the_word_happened(seed_engine):

@@ -31,6 +31,10 @@ QUANTITY = re.compile(
 QUANTITY_QUESTION = re.compile(
     r"\bhow\s+(?:many|much|old|long|far|large|big|tall|high)\b|\bnumber\s+of\b|"
     r"\bwhat\s+(?:number|percentage|proportion|amount|total)\b|\btoll\b", re.IGNORECASE)
+# "one of Moscow's deadliest strikes", "one of the largest cities": one of a kind, not a count
+ONE_OF_A_KIND = re.compile(r"\s+of\s+(?:the\s+|its\s+|their\s+|his\s+|her\s+|[\w-]+['’]s\s+)?"
+                           r"(?:(?:most|least)\s+\w+|best|worst|first|last|\w+est)\b",
+                           re.IGNORECASE)
 FUNCTION_WORDS = ("in|on|at|and|or|to|the|a|an|it|its|for|by|with|from|as|than|were|was|is|are|"
                   "be|been|have|has|had|who|which|that|this|these|those|per|each")
 FOLLOWING = re.compile(rf"\s*(?:of\s+the\s+\w+|(?!(?:{FUNCTION_WORDS})\b)[\w’'-]+)",
@@ -83,7 +87,8 @@ def quantities(text: str) -> list[Quantity]:
     found = []
     for match in QUANTITY.finditer(text):
         number = match.group("num")
-        if is_date_like(text, match.start("num"), match.end(), number):
+        if is_date_like(text, match.start("num"), match.end(), number) or (
+                number.lower() == "one" and ONE_OF_A_KIND.match(text, match.end())):
             continue
         value = parse_number(number)
         if value is None:
