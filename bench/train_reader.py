@@ -7,6 +7,10 @@ score) is measured as a feature of the answerability model (src/askdocs/answerab
     python bench/train_reader.py train --hold 0,1,2,3 --out bench/.cache/reader/a.safetensors
     python bench/train_reader.py train --hold 4,5,6,7 --out bench/.cache/reader/b.safetensors
     python bench/train_reader.py measure      # --folds "0,1,2,3:FILE;4,5,6,7:FILE", as above
+    python bench/train_reader.py train --hold 0,1,2,3,4,5,6,7 \
+        --out bench/.cache/reader/v1only.safetensors      # no public SQuAD 2.0 article
+    python bench/train_reader.py rerank       # --weights FILE: the reader that saw no odd article
+    python bench/train_reader.py through squad2.py --json /tmp/squad2.json    # any bench script
 
 Why a reader and not the cross-encoder of bench/train_verifier.py: the cross-encoder learns
 one yes/no per pair, while a reader must point at the words that answer, which a near miss's
@@ -24,6 +28,15 @@ sentences split as askdocs splits them:
   synthetic near misses of the answering sentence (a name or number of the question swapped for
   another of the article, or a negation added; bench/train_verifier.near_misses).
 Never the held-back SQuAD 2.0 articles, never SQuAD v1.1's odd half.
+
+`rerank` measures the reader as a re-ranker instead: SQuAD v1.1's odd half asked of the 48
+articles (bench/squad_reqa.py's honest half), each question's ten best sentences scored by the
+reader trained on the even half only, and the order by askdocs' score against the order by that
+score plus the reader's margin (score / best score + w * clip(margin, -10, 10) / 10, over the first
+K). It also exports the reader to ONNX, quantised to int8 per channel as askdocs' encoder is, and
+times it on the same pairs. Figures in bench/results/reader_rerank.json. `through` runs another
+bench script with askdocs' search re-ranked so (RERANK_WEIGHT, RERANK_DEPTH), to measure what the
+re-ranking does to the answers: give the script a --json of its own, not the committed results.
 
 `measure` scores every row of the answerability fit's cache (bench/.cache/answerability.npz,
 made by bench/fit_answerability.py) with the reader that did not see the row's article (a
@@ -188,8 +201,6 @@ def margins(model, tokenizer, pairs: list[tuple[str, str]], batch: int = 64) -> 
     import torch
 
     out = []
-    allowed = np.triu(np.ones((MAX_LENGTH, MAX_LENGTH), bool)) & \
-        ~np.triu(np.ones((MAX_LENGTH, MAX_LENGTH), bool), LONGEST_SPAN + 1)
     with torch.inference_mode():
         for i in range(0, len(pairs), batch):
             chunk = pairs[i:i + batch]
@@ -197,15 +208,21 @@ def margins(model, tokenizer, pairs: list[tuple[str, str]], batch: int = 64) -> 
                                truncation="only_second", max_length=MAX_LENGTH,
                                return_tensors="pt")
             result = model(**inputs)
-            starts, ends = result.start_logits.numpy(), result.end_logits.numpy()
-            n = starts.shape[1]
-            for k in range(len(chunk)):
-                inside = np.array([s == 1 for s in inputs.sequence_ids(k)])
-                scores = np.where(inside, starts[k], -1e9)[:, None] + \
-                    np.where(inside, ends[k], -1e9)[None, :]
-                best = np.where(allowed[:n, :n], scores, -1e9).max()
-                out.append(best - (starts[k][0] + ends[k][0]))
+            out += span_margins(result.start_logits.numpy(), result.end_logits.numpy(), inputs)
     return np.array(out)
+
+
+def span_margins(starts: np.ndarray, ends: np.ndarray, inputs) -> list[float]:
+    """From a batch's start and end logits: each pair's best span inside its sentence (at most
+    LONGEST_SPAN tokens) over its no-answer score (the [CLS] position's)."""
+    n = starts.shape[1]
+    allowed = np.triu(np.ones((n, n), bool)) & ~np.triu(np.ones((n, n), bool), LONGEST_SPAN + 1)
+    out = []
+    for k in range(len(starts)):
+        inside = np.array([s == 1 for s in inputs.sequence_ids(k)])
+        scores = np.where(inside, starts[k], -1e9)[:, None] + np.where(inside, ends[k], -1e9)[None]
+        out.append(float(np.where(allowed, scores, -1e9).max() - (starts[k][0] + ends[k][0])))
+    return out
 
 
 def measure(args) -> None:
@@ -245,6 +262,141 @@ def measure(args) -> None:
                  label)
 
 
+RERANK_WEIGHTS = (0.1, 0.2, 0.3, 0.5)
+RERANK_DEPTHS = (5, 10)
+RERANK_WEIGHT, RERANK_DEPTH = 0.3, 10  # what `through` re-ranks by
+
+
+def int8_reader(model, target: Path):
+    """The reader exported to ONNX and quantised to int8 per channel (as askdocs' encoder is),
+    as an onnxruntime session on both cores."""
+    import onnxruntime
+    import torch
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    class Logits(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.reader = model
+
+        def forward(self, ids, mask, types):
+            out = self.reader(input_ids=ids, attention_mask=mask, token_type_ids=types)
+            return out.start_logits, out.end_logits
+
+    fp32 = target.with_suffix(".fp32.onnx")
+    ids = torch.ones((2, 20), dtype=torch.long)
+    names = ["input_ids", "attention_mask", "token_type_ids"]
+    torch.onnx.export(Logits(), (ids, ids, torch.zeros_like(ids)), str(fp32), dynamo=False,
+                      input_names=names, output_names=["start", "end"],
+                      dynamic_axes={n: {0: "batch", 1: "tokens"} for n in names + ["start", "end"]},
+                      opset_version=17)
+    # the export puts the wrapper back in the mode it was made in (training, with dropout),
+    # and its reader with it: the fp32 margins measured after it need eval mode again
+    model.eval()
+    quantize_dynamic(str(fp32), str(target), weight_type=QuantType.QInt8, per_channel=True)
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = 2
+    return onnxruntime.InferenceSession(str(target), options, providers=["CPUExecutionProvider"])
+
+
+def session_margins(session, tokenizer, pairs: list[tuple[str, str]]) -> np.ndarray:
+    """margins() by the int8 session: one batch, tokenised as margins() tokenises."""
+    inputs = tokenizer([p[0] for p in pairs], [p[1] for p in pairs], padding=True,
+                       truncation="only_second", max_length=MAX_LENGTH, return_tensors="np")
+    starts, ends = session.run(None, {name: inputs[name] for name in
+                                      ("input_ids", "attention_mask", "token_type_ids")})
+    return np.array(span_margins(starts, ends, inputs))
+
+
+def reranked(score: list[float], margin: list[float], weight: float, depth: int) -> list[int]:
+    """The first `depth` sentences in the order of score / best score + weight * margin / 10
+    (the margin clipped at +-10), the rest as they were."""
+    k = min(depth, len(score))
+    combined = np.array(score[:k]) / score[0] + weight * np.clip(margin[:k], -10, 10) / 10
+    return [int(i) for i in np.argsort(-combined, kind="stable")] + list(range(k, len(score)))
+
+
+def rerank(args) -> None:
+    from common import SQUAD, squad_index, tuning_half
+
+    from askdocs.answer import search_query
+    from askdocs.engine import AskDocs
+    from askdocs.evaluation import hit
+    from askdocs.instructions import without_instructions
+
+    _, questions, index = squad_index(SQUAD)
+    engine = AskDocs.load(index)
+    odd = [q for q in questions if not tuning_half(q)][::args.every]
+    weights = Path(args.weights)
+    model, tokenizer = load_reader(weights)
+    session = int8_reader(model, weights.with_suffix(".int8.onnx"))
+    rows, times = [], {5: [], 10: []}
+    for question in odd:
+        asked = without_instructions(clean_question(question.text))
+        hits = engine.search(search_query(asked, None), 10)
+        if not hits:
+            continue
+        quotes = [engine.quote([h]) for h in hits]
+        pairs = [(asked, q.text) for q in quotes]
+        for depth in times:
+            began = time.perf_counter()
+            int8 = session_margins(session, tokenizer, pairs[:depth])
+            times[depth].append(time.perf_counter() - began)
+        rows.append({"right": [hit(q, question) for q in quotes],
+                     "score": [h.score for h in hits], "int8": int8.tolist(),
+                     "fp32": margins(model, tokenizer, pairs).tolist()})
+
+    def figures(kind: str | None, weight: float = 0.0, depth: int = 10) -> dict:
+        found = [[row["right"][i] for i in (reranked(row["score"], row[kind], weight, depth)
+                                            if kind else range(len(row["right"])))]
+                 for row in rows]
+        return {name: round(100 * sum(any(f[:n]) for f in found) / len(found), 1)
+                for name, n in (("P@1", 1), ("R@3", 3), ("R@5", 5))}
+
+    results = {"questions": len(rows), "askdocs": figures(None),
+               "ms_p50": {f"{d} sentences": round(1000 * float(np.median(t)), 1)
+                          for d, t in times.items()}}
+    print(f"{len(rows)} questions, odd half; askdocs' order: {results['askdocs']}")
+    for kind in ("fp32", "int8"):
+        for depth in RERANK_DEPTHS:
+            results[f"{kind}, reader alone, first {depth}"] = figures(kind, 1e6, depth)
+            for weight in RERANK_WEIGHTS:
+                results[f"{kind}, w {weight}, first {depth}"] = figures(kind, weight, depth)
+    for name, value in results.items():
+        print(f"  {name}: {value}")
+    (CACHE.parent / "results" / "reader_rerank.json").write_text(json.dumps(results, indent=1))
+
+
+def through(args) -> None:
+    """Run a bench script (args.script: its path and arguments) with AskDocs.search re-ranking
+    its first RERANK_DEPTH sentences by the int8 reader. The scores keep their values in the new
+    order, so every ratio askdocs takes of them (quotes, sources) reads as before."""
+    import runpy
+    from dataclasses import replace
+
+    from askdocs.engine import AskDocs
+
+    weights = Path(args.weights)
+    model, tokenizer = load_reader(weights)
+    session = int8_reader(model, weights.with_suffix(".int8.onnx"))
+    search = AskDocs.search
+
+    def reranking(self, question: str, k: int, vector=None):
+        hits = search(self, question, k, vector)
+        first = hits[:RERANK_DEPTH]
+        if len(first) < 2:
+            return hits
+        margin = session_margins(session, tokenizer,
+                                 [(question, self.quote([h]).text) for h in first])
+        order = reranked([h.score for h in first], margin, RERANK_WEIGHT, RERANK_DEPTH)
+        return [replace(first[i], score=h.score) for i, h in zip(order, first)] + \
+            hits[RERANK_DEPTH:]
+
+    AskDocs.search = reranking
+    sys.argv = args.script
+    runpy.run_path(args.script[0], run_name="__main__")
+
+
 def held_out(rows: dict, label: str) -> None:
     """The curve with each public article held out in turn, as fit_answerability.py draws it."""
     question_of, best = questions_of(rows)
@@ -260,13 +412,18 @@ def held_out(rows: dict, label: str) -> None:
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("step", choices=("train", "measure"))
+    parser.add_argument("step", choices=("train", "measure", "rerank", "through"))
     training_options(parser, out=str(CACHE / "reader" / "reader.safetensors"))
     parser.add_argument("--folds", default=f"0,1,2,3:{CACHE / 'reader' / 'a.safetensors'};"
                                                f"4,5,6,7:{CACHE / 'reader' / 'b.safetensors'}")
     parser.add_argument("--refresh", action="store_true")
+    parser.add_argument("--weights", default=str(CACHE / "reader" / "v1only.safetensors"),
+                        help="rerank: a reader trained on no odd-numbered SQuAD v1.1 article")
+    parser.add_argument("--every", type=int, default=1, help="rerank: every n-th question")
+    parser.add_argument("script", nargs=argparse.REMAINDER,
+                        help="through: a bench script and its arguments")
     args = parser.parse_args()
-    train(args) if args.step == "train" else measure(args)
+    {"train": train, "measure": measure, "rerank": rerank, "through": through}[args.step](args)
 
 
 if __name__ == "__main__":
