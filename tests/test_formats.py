@@ -238,6 +238,22 @@ def test_a_reader_that_dies_is_replaced():
         reader.stop()
 
 
+def test_the_reader_process_ends_with_askdocs(tmp_path):
+    """askdocs' process-wide reader child is stopped and its pipes closed at exit: left to the
+    interpreter's shutdown, it was still running and its pipes unclosed (ResourceWarnings)."""
+    import subprocess
+    import sys
+
+    (tmp_path / "report.pdf").write_bytes(makedocs.pages_pdf(1))
+    script = ("import pathlib, sys; from askdocs.readers.worker import reader_process; "
+              "data = pathlib.Path(sys.argv[1]).read_bytes(); "
+              "print(reader_process().extract('.pdf', data).pages)")
+    done = subprocess.run([sys.executable, "-X", "dev", "-c", script, str(tmp_path / "report.pdf")],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and done.stdout.strip() == "(0,)", done.stderr
+    assert "ResourceWarning" not in done.stderr, done.stderr
+
+
 def test_the_reader_process_speaks_json_not_pickle():
     import inspect
 

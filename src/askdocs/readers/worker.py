@@ -11,7 +11,9 @@ sends can make this process run code.
 
 from __future__ import annotations
 
+import atexit
 import base64
+import contextlib
 import json
 import os
 import select
@@ -50,9 +52,13 @@ class ReaderProcess:
         return self.process
 
     def stop(self) -> None:
+        """End the child and close its pipes (they would be left to the garbage collector)."""
         if self.process is not None:
             self.process.kill()
             self.process.wait()
+            for pipe in (self.process.stdin, self.process.stdout):
+                with contextlib.suppress(OSError):  # unsent bytes to a killed child
+                    pipe.close()
             self.process = None
 
     def request(self, request: dict, data: bytes) -> dict:
@@ -95,11 +101,13 @@ _reader_lock = threading.Lock()
 
 
 def reader_process() -> ReaderProcess:
-    """The process-wide reader child."""
+    """The process-wide reader child, ended when askdocs' process exits (it would otherwise
+    outlive the exit's clean-up, its pipes unclosed)."""
     global _reader
     with _reader_lock:
         if _reader is None:
             _reader = ReaderProcess()
+            atexit.register(_reader.stop)
         return _reader
 
 
