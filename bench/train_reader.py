@@ -308,9 +308,16 @@ def session_margins(session, tokenizer, pairs: list[tuple[str, str]]) -> np.ndar
     return np.array(span_margins(starts, ends, inputs))
 
 
-def reranked(score: list[float], margin: list[float], weight: float, depth: int) -> list[int]:
+RERANK_GATES = (0.8, 0.9, 0.95)  # re-rank only if the second score is this share of the first
+
+
+def reranked(score: list[float], margin: list[float], weight: float, depth: int,
+             gate: float = 0.0) -> list[int]:
     """The first `depth` sentences in the order of score / best score + weight * margin / 10
-    (the margin clipped at +-10), the rest as they were."""
+    (the margin clipped at +-10), the rest as they were; all as they were if the second
+    sentence scores under `gate` times the first (the reader would then not need to run)."""
+    if len(score) < 2 or score[1] < gate * score[0]:
+        return list(range(len(score)))
     k = min(depth, len(score))
     combined = np.array(score[:k]) / score[0] + weight * np.clip(margin[:k], -10, 10) / 10
     return [int(i) for i in np.argsort(-combined, kind="stable")] + list(range(k, len(score)))
@@ -346,8 +353,9 @@ def rerank(args) -> None:
                      "score": [h.score for h in hits], "int8": int8.tolist(),
                      "fp32": margins(model, tokenizer, pairs).tolist()})
 
-    def figures(kind: str | None, weight: float = 0.0, depth: int = 10) -> dict:
-        found = [[row["right"][i] for i in (reranked(row["score"], row[kind], weight, depth)
+    def figures(kind: str | None, weight: float = 0.0, depth: int = 10,
+                gate: float = 0.0) -> dict:
+        found = [[row["right"][i] for i in (reranked(row["score"], row[kind], weight, depth, gate)
                                             if kind else range(len(row["right"])))]
                  for row in rows]
         return {name: round(100 * sum(any(f[:n]) for f in found) / len(found), 1)
@@ -362,6 +370,11 @@ def rerank(args) -> None:
             results[f"{kind}, reader alone, first {depth}"] = figures(kind, 1e6, depth)
             for weight in RERANK_WEIGHTS:
                 results[f"{kind}, w {weight}, first {depth}"] = figures(kind, weight, depth)
+    for gate in RERANK_GATES:  # the reader run only where the two best are close
+        share = sum(len(r["score"]) > 1 and r["score"][1] >= gate * r["score"][0] for r in rows)
+        results[f"int8, w {RERANK_WEIGHT}, first {RERANK_DEPTH}, second >= {gate} of first"] = {
+            **figures("int8", RERANK_WEIGHT, RERANK_DEPTH, gate),
+            "re-ranked %": round(100 * share / len(rows), 1)}
     for name, value in results.items():
         print(f"  {name}: {value}")
     (CACHE.parent / "results" / "reader_rerank.json").write_text(json.dumps(results, indent=1))
