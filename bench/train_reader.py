@@ -311,12 +311,18 @@ def session_margins(session, tokenizer, pairs: list[tuple[str, str]]) -> np.ndar
 RERANK_GATES = (0.8, 0.9, 0.95)  # re-rank only if the second score is this share of the first
 
 
+def close_call(score: list[float], gate: float) -> bool:
+    """Whether the reader is asked: two sentences or more, the second scoring at least `gate`
+    times the first."""
+    return len(score) > 1 and score[1] >= gate * score[0]
+
+
 def reranked(score: list[float], margin: list[float], weight: float, depth: int,
              gate: float = 0.0) -> list[int]:
     """The first `depth` sentences in the order of score / best score + weight * margin / 10
-    (the margin clipped at +-10), the rest as they were; all as they were if the second
-    sentence scores under `gate` times the first (the reader would then not need to run)."""
-    if len(score) < 2 or score[1] < gate * score[0]:
+    (the margin clipped at +-10), the rest as they were; all as they were unless close_call
+    (the reader would then not need to run)."""
+    if not close_call(score, gate):
         return list(range(len(score)))
     k = min(depth, len(score))
     combined = np.array(score[:k]) / score[0] + weight * np.clip(margin[:k], -10, 10) / 10
@@ -371,7 +377,7 @@ def rerank(args) -> None:
             for weight in RERANK_WEIGHTS:
                 results[f"{kind}, w {weight}, first {depth}"] = figures(kind, weight, depth)
     for gate in RERANK_GATES:  # the reader run only where the two best are close
-        share = sum(len(r["score"]) > 1 and r["score"][1] >= gate * r["score"][0] for r in rows)
+        share = sum(close_call(r["score"], gate) for r in rows)
         results[f"int8, w {RERANK_WEIGHT}, first {RERANK_DEPTH}, second >= {gate} of first"] = {
             **figures("int8", RERANK_WEIGHT, RERANK_DEPTH, gate),
             "re-ranked %": round(100 * share / len(rows), 1)}
