@@ -9,8 +9,9 @@ score) is measured as a feature of the answerability model (src/askdocs/answerab
     python bench/train_reader.py measure      # --folds "0,1,2,3:FILE;4,5,6,7:FILE", as above
     python bench/train_reader.py train --hold 0,1,2,3,4,5,6,7 \
         --out bench/.cache/reader/v1only.safetensors      # no public SQuAD 2.0 article
-    python bench/train_reader.py rerank       # --weights FILE: the reader that saw no odd article
-    python bench/train_reader.py through squad2.py --json /tmp/squad2.json    # any bench script
+    python bench/train_reader.py export       # its int8 ONNX file, src/askdocs/data/
+    python bench/train_reader.py rerank --choose   # WEIGHT and GATE, on SQuAD 2.0's public
+    python bench/train_reader.py rerank       # the shipped reader on SQuAD v1.1's odd half
 
 Why a reader and not the cross-encoder of bench/train_verifier.py: the cross-encoder learns
 one yes/no per pair, while a reader must point at the words that answer, which a near miss's
@@ -29,14 +30,14 @@ sentences split as askdocs splits them:
   another of the article, or a negation added; bench/train_verifier.near_misses).
 Never the held-back SQuAD 2.0 articles, never SQuAD v1.1's odd half.
 
-`rerank` measures the reader as a re-ranker instead: SQuAD v1.1's odd half asked of the 48
-articles (bench/squad_reqa.py's honest half), each question's ten best sentences scored by the
-reader trained on the even half only, and the order by askdocs' score against the order by that
-score plus the reader's margin (score / best score + w * clip(margin, -10, 10) / 10, over the first
-K). It also exports the reader to ONNX, quantised to int8 per channel as askdocs' encoder is, and
-times it on the same pairs. Figures in bench/results/reader_rerank.json. `through` runs another
-bench script with askdocs' search re-ranked so (RERANK_WEIGHT, RERANK_DEPTH), to measure what the
-re-ranking does to the answers: give the script a --json of its own, not the committed results.
+The reader askdocs ships (src/askdocs/reranker.py) is the one trained on SQuAD v1.1's even half
+only (`train --hold 0,1,2,3,4,5,6,7`: no public SQuAD 2.0 article either), written by `export`
+as askdocs' encoder is written: ONNX, quantised to int8 per channel. `rerank` measures it as
+askdocs uses it: each question's DEPTH best sentences (askdocs' order, not re-ranked) read, and
+ordered by score / best score + w * clip(margin, -10, 10) / 10 where the second scores at least
+a gate's share of the first; `--choose` on the public SQuAD 2.0 articles' answerable questions
+(where WEIGHT and GATE are chosen), else on SQuAD v1.1's odd half (the report). Figures in
+bench/results/reader_rerank*.json.
 
 `measure` scores every row of the answerability fit's cache (bench/.cache/answerability.npz,
 made by bench/fit_answerability.py) with the reader that did not see the row's article (a
@@ -63,9 +64,16 @@ from train_verifier import SWAPPABLE, fine_tune, near_misses, training_options
 from askdocs.answer import clean_question
 from askdocs.chunking import split_sentences
 from askdocs.embedding import resolve_model_path
+from askdocs.reranker import (
+    DEPTH,
+    MAX_LENGTH,
+    MODEL_FILE,
+    close_call,
+    reranked,
+    span_margins,
+    span_reader,
+)
 
-MAX_LENGTH = 160  # tokens of question and sentence together (a longer sentence is cut)
-LONGEST_SPAN = 20  # tokens of an answer span the reader may point at
 WORD = re.compile(r"\w+")
 COMMON = frozenset("the a an of in on to and or is was were are did does do what which who when "
                    "where how why many much for by with as at from that this its their his her"
@@ -208,21 +216,11 @@ def margins(model, tokenizer, pairs: list[tuple[str, str]], batch: int = 64) -> 
                                truncation="only_second", max_length=MAX_LENGTH,
                                return_tensors="pt")
             result = model(**inputs)
-            out += span_margins(result.start_logits.numpy(), result.end_logits.numpy(), inputs)
+            inside = np.array([[t == 1 for t in inputs.sequence_ids(k)]
+                               for k in range(len(chunk))])
+            out += span_margins(result.start_logits.numpy(), result.end_logits.numpy(),
+                                inside).tolist()
     return np.array(out)
-
-
-def span_margins(starts: np.ndarray, ends: np.ndarray, inputs) -> list[float]:
-    """From a batch's start and end logits: each pair's best span inside its sentence (at most
-    LONGEST_SPAN tokens) over its no-answer score (the [CLS] position's)."""
-    n = starts.shape[1]
-    allowed = np.triu(np.ones((n, n), bool)) & ~np.triu(np.ones((n, n), bool), LONGEST_SPAN + 1)
-    out = []
-    for k in range(len(starts)):
-        inside = np.array([s == 1 for s in inputs.sequence_ids(k)])
-        scores = np.where(inside, starts[k], -1e9)[:, None] + np.where(inside, ends[k], -1e9)[None]
-        out.append(float(np.where(allowed, scores, -1e9).max() - (starts[k][0] + ends[k][0])))
-    return out
 
 
 def measure(args) -> None:
@@ -263,16 +261,18 @@ def measure(args) -> None:
 
 
 RERANK_WEIGHTS = (0.1, 0.2, 0.3, 0.5)
-RERANK_DEPTHS = (5, 10)
-RERANK_WEIGHT, RERANK_DEPTH = 0.3, 10  # what `through` re-ranks by
+RERANK_GATES = (0.0, 0.8, 0.9, 0.95)  # read only if the second score is this share of the first
 
 
-def int8_reader(model, target: Path):
-    """The reader exported to ONNX and quantised to int8 per channel (as askdocs' encoder is),
-    as an onnxruntime session on both cores."""
-    import onnxruntime
+def export(args) -> None:
+    """The trained reader exported to ONNX and quantised to int8 per channel (as askdocs'
+    encoder is), written to askdocs' data folder; prints the SHA-256 to paste into reranker.py."""
     import torch
     from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    from askdocs.documents import sha256_file
+
+    model, _ = load_reader(Path(args.weights))
 
     class Logits(torch.nn.Module):
         def __init__(self):
@@ -283,137 +283,81 @@ def int8_reader(model, target: Path):
             out = self.reader(input_ids=ids, attention_mask=mask, token_type_ids=types)
             return out.start_logits, out.end_logits
 
-    fp32 = target.with_suffix(".fp32.onnx")
+    target = Path(args.target)
+    fp32 = CACHE / "reader" / "reader.fp32.onnx"
     ids = torch.ones((2, 20), dtype=torch.long)
     names = ["input_ids", "attention_mask", "token_type_ids"]
-    torch.onnx.export(Logits(), (ids, ids, torch.zeros_like(ids)), str(fp32), dynamo=False,
-                      input_names=names, output_names=["start", "end"],
+    torch.onnx.export(Logits().eval(), (ids, ids, torch.zeros_like(ids)), str(fp32),
+                      dynamo=False, input_names=names, output_names=["start", "end"],
                       dynamic_axes={n: {0: "batch", 1: "tokens"} for n in names + ["start", "end"]},
                       opset_version=17)
-    # the export puts the wrapper back in the mode it was made in (training, with dropout),
-    # and its reader with it: the fp32 margins measured after it need eval mode again
-    model.eval()
     quantize_dynamic(str(fp32), str(target), weight_type=QuantType.QInt8, per_channel=True)
-    options = onnxruntime.SessionOptions()
-    options.intra_op_num_threads = 2
-    return onnxruntime.InferenceSession(str(target), options, providers=["CPUExecutionProvider"])
+    print(f"wrote {target} ({target.stat().st_size / 1e6:.1f} MB); "
+          f'MODEL_SHA256 = "{sha256_file(target)}"')
 
 
-def session_margins(session, tokenizer, pairs: list[tuple[str, str]]) -> np.ndarray:
-    """margins() by the int8 session: one batch, tokenised as margins() tokenises."""
-    inputs = tokenizer([p[0] for p in pairs], [p[1] for p in pairs], padding=True,
-                       truncation="only_second", max_length=MAX_LENGTH, return_tensors="np")
-    starts, ends = session.run(None, {name: inputs[name] for name in
-                                      ("input_ids", "attention_mask", "token_type_ids")})
-    return np.array(span_margins(starts, ends, inputs))
-
-
-RERANK_GATES = (0.8, 0.9, 0.95)  # re-rank only if the second score is this share of the first
-
-
-def close_call(score: list[float], gate: float) -> bool:
-    """Whether the reader is asked: two sentences or more, the second scoring at least `gate`
-    times the first."""
-    return len(score) > 1 and score[1] >= gate * score[0]
-
-
-def reranked(score: list[float], margin: list[float], weight: float, depth: int,
-             gate: float = 0.0) -> list[int]:
-    """The first `depth` sentences in the order of score / best score + weight * margin / 10
-    (the margin clipped at +-10), the rest as they were; all as they were unless close_call
-    (the reader would then not need to run)."""
-    if not close_call(score, gate):
-        return list(range(len(score)))
-    k = min(depth, len(score))
-    combined = np.array(score[:k]) / score[0] + weight * np.clip(margin[:k], -10, 10) / 10
-    return [int(i) for i in np.argsort(-combined, kind="stable")] + list(range(k, len(score)))
+def order_figures(rows: list[dict], weight: float | None = None, gate: float = 0.0) -> dict:
+    """P@1, R@3, R@5 of askdocs' order (weight None) or the reader's (reranker.reranked) where
+    reranker.close_call(gate), with the share re-ranked."""
+    found, read = [], 0
+    for row in rows:
+        order = range(len(row["right"]))
+        if weight is not None and close_call(row["score"], gate):
+            order = reranked(row["score"], row["margin"], weight)
+            read += 1
+        found.append([row["right"][i] for i in order])
+    out = {name: round(100 * sum(any(f[:n]) for f in found) / len(found), 1)
+           for name, n in (("P@1", 1), ("R@3", 3), ("R@5", 5))}
+    return {**out, "re-ranked %": round(100 * read / len(rows), 1)} if weight is not None else out
 
 
 def rerank(args) -> None:
+    """The shipped reader (askdocs/data/reader-int8.onnx) re-ranking each question's DEPTH
+    best sentences, by weight and gate, against askdocs' order: on SQuAD v1.1's odd half (the
+    report), or with --choose on the public SQuAD 2.0 articles' answerable questions (where
+    WEIGHT and GATE are chosen: the reader never saw them, and the report never decides)."""
     from common import SQUAD, squad_index, tuning_half
+    from fit_answerability import SQUAD2
 
     from askdocs.answer import search_query
     from askdocs.engine import AskDocs
     from askdocs.evaluation import hit
     from askdocs.instructions import without_instructions
 
-    _, questions, index = squad_index(SQUAD)
-    engine = AskDocs.load(index)
-    odd = [q for q in questions if not tuning_half(q)][::args.every]
-    weights = Path(args.weights)
-    model, tokenizer = load_reader(weights)
-    session = int8_reader(model, weights.with_suffix(".int8.onnx"))
-    rows, times = [], {5: [], 10: []}
-    for question in odd:
-        asked = without_instructions(clean_question(question.text))
-        hits = engine.search(search_query(asked, None), 10)
+    if args.choose:
+        _, questions, index = squad_index(SQUAD2, name="squad2")
+        asked = [q for q in questions if not q.impossible]
+    else:
+        _, questions, index = squad_index(SQUAD)
+        asked = [q for q in questions if not tuning_half(q)]
+    engine = AskDocs.load(index, rerank=False)
+    reader = span_reader(resolve_model_path("all-MiniLM-L6-v2"))
+    rows, times = [], []
+    for question in asked[::args.every]:
+        query = without_instructions(clean_question(question.text))
+        hits = engine.search(search_query(query, None), DEPTH)
         if not hits:
             continue
         quotes = [engine.quote([h]) for h in hits]
-        pairs = [(asked, q.text) for q in quotes]
-        for depth in times:
-            began = time.perf_counter()
-            int8 = session_margins(session, tokenizer, pairs[:depth])
-            times[depth].append(time.perf_counter() - began)
+        began = time.perf_counter()
+        margin = reader.margins(query, [q.text for q in quotes])
+        times.append(time.perf_counter() - began)
         rows.append({"right": [hit(q, question) for q in quotes],
-                     "score": [h.score for h in hits], "int8": int8.tolist(),
-                     "fp32": margins(model, tokenizer, pairs).tolist()})
-
-    def figures(kind: str | None, weight: float = 0.0, depth: int = 10,
-                gate: float = 0.0) -> dict:
-        found = [[row["right"][i] for i in (reranked(row["score"], row[kind], weight, depth, gate)
-                                            if kind else range(len(row["right"])))]
-                 for row in rows]
-        return {name: round(100 * sum(any(f[:n]) for f in found) / len(found), 1)
-                for name, n in (("P@1", 1), ("R@3", 3), ("R@5", 5))}
-
-    results = {"questions": len(rows), "askdocs": figures(None),
-               "ms_p50": {f"{d} sentences": round(1000 * float(np.median(t)), 1)
-                          for d, t in times.items()}}
-    print(f"{len(rows)} questions, odd half; askdocs' order: {results['askdocs']}")
-    for kind in ("fp32", "int8"):
-        for depth in RERANK_DEPTHS:
-            results[f"{kind}, reader alone, first {depth}"] = figures(kind, 1e6, depth)
-            for weight in RERANK_WEIGHTS:
-                results[f"{kind}, w {weight}, first {depth}"] = figures(kind, weight, depth)
-    for gate in RERANK_GATES:  # the reader run only where the two best are close
-        share = sum(close_call(r["score"], gate) for r in rows)
-        results[f"int8, w {RERANK_WEIGHT}, first {RERANK_DEPTH}, second >= {gate} of first"] = {
-            **figures("int8", RERANK_WEIGHT, RERANK_DEPTH, gate),
-            "re-ranked %": round(100 * share / len(rows), 1)}
+                     "score": [h.score for h in hits],
+                     "margin": margin.tolist() if margin is not None else [0.0] * len(hits)})
+    results = {"questions": len(rows),
+               "set": "SQuAD 2.0 public, answerable" if args.choose else "SQuAD v1.1 odd",
+               "ms_p50 (10 sentences)": round(1000 * float(np.median(times)), 1),
+               "askdocs": order_figures(rows)}
+    print(f"{len(rows)} questions ({results['set']}); askdocs' order: {results['askdocs']}")
+    results["reader alone"] = order_figures(rows, 1e6)
+    for gate in RERANK_GATES:
+        for weight in RERANK_WEIGHTS:
+            results[f"w {weight}, second >= {gate} of first"] = order_figures(rows, weight, gate)
     for name, value in results.items():
         print(f"  {name}: {value}")
-    (CACHE.parent / "results" / "reader_rerank.json").write_text(json.dumps(results, indent=1))
-
-
-def through(args) -> None:
-    """Run a bench script (args.script: its path and arguments) with AskDocs.search re-ranking
-    its first RERANK_DEPTH sentences by the int8 reader. The scores keep their values in the new
-    order, so every ratio askdocs takes of them (quotes, sources) reads as before."""
-    import runpy
-    from dataclasses import replace
-
-    from askdocs.engine import AskDocs
-
-    weights = Path(args.weights)
-    model, tokenizer = load_reader(weights)
-    session = int8_reader(model, weights.with_suffix(".int8.onnx"))
-    search = AskDocs.search
-
-    def reranking(self, question: str, k: int, vector=None):
-        hits = search(self, question, k, vector)
-        first = hits[:RERANK_DEPTH]
-        if len(first) < 2:
-            return hits
-        margin = session_margins(session, tokenizer,
-                                 [(question, self.quote([h]).text) for h in first])
-        order = reranked([h.score for h in first], margin, RERANK_WEIGHT, RERANK_DEPTH)
-        return [replace(first[i], score=h.score) for i, h in zip(order, first)] + \
-            hits[RERANK_DEPTH:]
-
-    AskDocs.search = reranking
-    sys.argv = args.script
-    runpy.run_path(args.script[0], run_name="__main__")
+    name = "reader_rerank_squad2.json" if args.choose else "reader_rerank.json"
+    (CACHE.parent / "results" / name).write_text(json.dumps(results, indent=1))
 
 
 def held_out(rows: dict, label: str) -> None:
@@ -431,18 +375,19 @@ def held_out(rows: dict, label: str) -> None:
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("step", choices=("train", "measure", "rerank", "through"))
+    parser.add_argument("step", choices=("train", "measure", "export", "rerank"))
     training_options(parser, out=str(CACHE / "reader" / "reader.safetensors"))
     parser.add_argument("--folds", default=f"0,1,2,3:{CACHE / 'reader' / 'a.safetensors'};"
                                                f"4,5,6,7:{CACHE / 'reader' / 'b.safetensors'}")
     parser.add_argument("--refresh", action="store_true")
     parser.add_argument("--weights", default=str(CACHE / "reader" / "v1only.safetensors"),
-                        help="rerank: a reader trained on no odd-numbered SQuAD v1.1 article")
+                        help="export: a reader trained on no odd-numbered SQuAD v1.1 article")
+    parser.add_argument("--target", default=str(MODEL_FILE), help="export: the ONNX file")
+    parser.add_argument("--choose", action="store_true",
+                        help="rerank: the public SQuAD 2.0 answerable questions, not v1.1's odd")
     parser.add_argument("--every", type=int, default=1, help="rerank: every n-th question")
-    parser.add_argument("script", nargs=argparse.REMAINDER,
-                        help="through: a bench script and its arguments")
     args = parser.parse_args()
-    {"train": train, "measure": measure, "rerank": rerank, "through": through}[args.step](args)
+    {"train": train, "measure": measure, "export": export, "rerank": rerank}[args.step](args)
 
 
 if __name__ == "__main__":

@@ -77,6 +77,8 @@ from askdocs.keywords import (
 )
 from askdocs.lexicon import lexicon
 from askdocs.numbers import Agreement, Quantity, agreement, asks_quantity, quantities
+from askdocs.reranker import DEPTH as READ_DEPTH
+from askdocs.reranker import close_call, reranked, span_reader
 from askdocs.retrieval import DEPTH, Hit, Searcher, Unnamed, Weights
 from askdocs.store import StoredIndex, load_stored, rebuild_hint
 from askdocs.wordvectors import WordVectors, load_word_vectors, written_as
@@ -98,9 +100,11 @@ class AskDocs:
     """An index and a model, loaded once, answering many questions."""
 
     def __init__(self, stored: StoredIndex, embedder: Embedder, index_dir: Path | None = None,
-                 weights: Weights = DEFAULT_WEIGHTS, depth: int | None = DEPTH):
+                 weights: Weights = DEFAULT_WEIGHTS, depth: int | None = DEPTH,
+                 rerank: bool = True):
         """weights: of the fused score; depth: candidates per signal (None: score every
-        sentence, the slow reference)."""
+        sentence, the slow reference); rerank: the span reader re-ranks close calls
+        (reranker.py; False: the fused score's order, as before it)."""
         if not can_query(stored.manifest.model, embedder):
             raise IndexMismatchError(
                 f"the index at {index_dir}/ was built with model "
@@ -112,6 +116,7 @@ class AskDocs:
         self.stored = stored
         self.embedder = embedder
         self.index_dir = index_dir
+        self.rerank = rerank
         if stored.remote is not None:
             from askdocs.milvus_search import MilvusSearcher
 
@@ -130,7 +135,7 @@ class AskDocs:
     def load(cls, index_dir: str | Path = "index", *, model: str | None = None,
              embedder: Embedder | None = None, weights: Weights = DEFAULT_WEIGHTS,
              depth: int | None = DEPTH, store: str | None = None,
-             token: str | None = None) -> AskDocs:
+             token: str | None = None, rerank: bool = True) -> AskDocs:
         """Load an index folder and its model.
 
         The model is the packaged default or the one given: the name an index records is
@@ -147,7 +152,7 @@ class AskDocs:
                     f"the index at {index_dir}/ was built with model {recorded[:200]!r}; "
                     "name that model to load it (`--model`, or model= in Python)")
             embedder = query_embedder(model or DEFAULT_MODEL, stored.manifest.model)
-        return cls(stored, embedder, index_dir, weights, depth)
+        return cls(stored, embedder, index_dir, weights, depth, rerank)
 
     @property
     def documents(self) -> list[Document]:
@@ -173,7 +178,8 @@ class AskDocs:
         """The k best sentences for a (clean) question, searched with the other ways to say the
         figures it names (glossary.expanded: "capex" also finds "purchases of PP&E"), and in a
         document its names name, also without them (retrieval.Unnamed). vector: the expanded
-        question's embedding, if already made (shape (1, d))."""
+        question's embedding, if already made (shape (1, d)). On a close call, the span reader
+        re-ranks the first few (reread)."""
         searched = expanded(question)
         if vector is None:
             vector = self.embed_question(searched)
@@ -182,7 +188,24 @@ class AskDocs:
         unnamed = Unnamed(named[0], self.embed_question(named[0]), named[1]) if named else None
         with self.lock:  # the searcher's selectors and text cache are shared between threads
             hits = self.searcher.search(searched, vector, k=max(k, CANDIDATES), unnamed=unnamed)
-            return self.labelled(question, hits)[:k]
+            hits = self.labelled(question, hits)
+        return self.reread(question, hits)[:k]
+
+    def reread(self, question: str, hits: list[Hit]) -> list[Hit]:
+        """The first reranker.DEPTH hits in the span reader's order where the two best are
+        close (reranker.close_call), each position keeping its score. Not where the best is a
+        table row: the reader learnt from prose, and a row the question names was put first by
+        its label (labelled)."""
+        first = hits[:READ_DEPTH]
+        scores = [h.score for h in first]
+        if not self.rerank or not close_call(scores) or self.is_row(first[0]):
+            return hits
+        sentences = [self.quote([h]).text for h in first]
+        margins = span_reader(resolve_model_path(DEFAULT_MODEL)).margins(question, sentences)
+        if margins is None:
+            return hits
+        order = reranked(scores, margins)
+        return [replace(first[i], score=s) for i, s in zip(order, scores)] + hits[READ_DEPTH:]
 
     def labelled(self, question: str, hits: list[Hit]) -> list[Hit]:
         """The hits reordered, a table row whose label's every word (but ROW_WORDS) the
