@@ -27,19 +27,20 @@ from askdocs.evaluation import abstention_metrics, ranks, seed_results, summaris
 from askdocs.indexer import build_index
 from askdocs.retrieval import Weights
 
-ROWS = {  # name: (weights, candidates per signal; None scores every sentence)
-    "askdocs (fused)": (Weights(), 100),
-    "askdocs, every sentence scored": (Weights(), None),
-    "BM25 alone (sentences)": (Weights(0.0, 0.0, 1.0, 0.0, document=0.0), 100),
-    "dense alone (sentences)": (Weights(1.0, 0.0, 0.0, 0.0, document=0.0), 100),
+ROWS = {  # name: (weights, candidates per signal (None scores every sentence), span reader)
+    "askdocs (fused)": (Weights(), 100, True),
+    "askdocs without the span reader": (Weights(), 100, False),
+    "askdocs without it, every sentence scored": (Weights(), None, False),
+    "BM25 alone (sentences)": (Weights(0.0, 0.0, 1.0, 0.0, document=0.0), 100, False),
+    "dense alone (sentences)": (Weights(1.0, 0.0, 0.0, 0.0, document=0.0), 100, False),
 }
 
 
 def retrieval(index, questions) -> dict:
     tune = [tuning_half(q) for q in questions]
     results = {}
-    for name, (weights, depth) in ROWS.items():
-        engine = AskDocs.load(index, weights=weights, depth=depth)
+    for name, (weights, depth, rerank) in ROWS.items():
+        engine = AskDocs.load(index, weights=weights, depth=depth, rerank=rerank)
         found, qps = ranks(engine, questions)
         results[name] = {
             "report half (odd articles)": summarise([r for r, t in zip(found, tune) if not t]),
