@@ -8,7 +8,8 @@ For the seeds and for the 48 SQuAD dev articles (one document each), in one run:
   raw encode of exactly the texts the build embeds (sentences and chunks): the SQuAD build with
   sentence-transformers (torch), with the ONNX export in fp32, and in int8 (what askdocs
   builds with on a CPU);
-- warm AskDocs.ask() latency p50/p95 over SQuAD questions;
+- warm AskDocs.ask() latency p50/p75/p95 over SQuAD questions, with the span reader
+  (reranker.py) and without it, asked in turn;
 - cold `askdocs ask` wall time and peak RSS (a new process: imports, model and index load, one
   question), on the seeds' index and on the SQuAD index; and which heavy modules it imported;
 - `python app.py` on the SQuAD index: seconds from start until it serves, without and with --mcp;
@@ -79,25 +80,35 @@ def build_speed(name: str, folder: Path, embedder, encoder: str) -> dict:
 
 
 def ask_latency(index: Path, questions: list[str]) -> dict:
-    """Warm ask() p50/p95, and in the same run the question's encoding alone."""
-    engine = AskDocs.load(index)  # askdocs's own query encoder (int8)
-    for q in questions[:20]:
-        engine.ask(q)
-    times, encode = [], []
+    """Warm ask() p50/p75/p95, with the span reader re-ranking close calls (as askdocs asks) and
+    without it, the two asked in turn question by question in one run; and the question's
+    encoding alone."""
+    engines = {"ask": AskDocs.load(index),  # askdocs's own query encoder (int8)
+               "without_reader": AskDocs.load(index, rerank=False)}
+    for engine in engines.values():
+        for q in questions[:20]:
+            engine.ask(q)
+    times = {name: [] for name in engines}
+    encode = []
     for q in questions:
+        for name, engine in engines.items():
+            began = time.perf_counter()
+            engine.ask(q)
+            times[name].append(1000 * (time.perf_counter() - began))
         began = time.perf_counter()
-        engine.ask(q)
-        times.append(1000 * (time.perf_counter() - began))
-        began = time.perf_counter()
-        engine.embedder.embed([q])
+        engines["ask"].embedder.embed([q])
         encode.append(1000 * (time.perf_counter() - began))
-    times.sort()
-    row = {"questions": len(times), "p50_ms": round(statistics.median(times), 1),
-           "p95_ms": round(times[int(0.95 * (len(times) - 1))], 1),
-           "encode_p50_ms": round(statistics.median(encode), 1)}
-    print(f"warm ask() on {len(engine.searcher)} sentences: p50 {row['p50_ms']} ms, "
-          f"p95 {row['p95_ms']} ms over {len(times)} questions (the question's encoding "
-          f"alone: p50 {row['encode_p50_ms']} ms)", flush=True)
+    row = {"questions": len(questions), "encode_p50_ms": round(statistics.median(encode), 1)}
+    for name, taken in times.items():
+        taken.sort()
+        prefix = "" if name == "ask" else f"{name}_"
+        row.update({f"{prefix}{p}_ms": round(taken[int(q * (len(taken) - 1))], 1)
+                    for p, q in (("p50", 0.5), ("p75", 0.75), ("p95", 0.95))})
+    print(f"warm ask() on {len(engines['ask'].searcher)} sentences over {len(questions)} "
+          f"questions: p50 {row['p50_ms']} ms, p75 {row['p75_ms']}, p95 {row['p95_ms']} ms; "
+          f"without the span reader p50 {row['without_reader_p50_ms']}, p75 "
+          f"{row['without_reader_p75_ms']}, p95 {row['without_reader_p95_ms']} ms (the "
+          f"question's encoding alone: p50 {row['encode_p50_ms']} ms)", flush=True)
     return row
 
 
