@@ -298,7 +298,7 @@ def write_new_segment(index_dir: Path, records: list[DocumentRecord],
         fsync_path(temporary)
         os.rename(temporary, index_dir / name)
     except BaseException:
-        shutil.rmtree(temporary, ignore_errors=True)
+        remove_own(temporary)
         raise
     return SegmentInfo(name, len(records), sum(len(r.sentences) for r in records),
                        sum(len(r.chunks) for r in records), files)
@@ -358,7 +358,31 @@ def remove_stale(index_dir: Path, keep: set[str]) -> None:
     replaced, merged or left by killed builds. Nothing else."""
     for path in index_dir.iterdir():
         if path.name not in keep and is_own_generation(path):
-            shutil.rmtree(path, ignore_errors=True)
+            remove_own(path)
+
+
+def remove_own(path: Path) -> None:
+    """Delete a folder of askdocs's own, its marker last: a build killed halfway through
+    leaves a folder that still proves it is askdocs's, and the next build clears it (removed
+    in any order, a folder that had lost its marker was refused as another's from then on)."""
+    try:
+        entries = [entry for entry in os.listdir(path) if entry != MARKER]
+    except OSError:
+        return
+    for entry in entries:
+        target = path / entry
+        if target.is_dir() and not target.is_symlink():
+            shutil.rmtree(target, ignore_errors=True)
+        else:
+            try:
+                target.unlink()
+            except OSError:
+                pass
+    try:
+        (path / MARKER).unlink(missing_ok=True)
+        path.rmdir()
+    except OSError:
+        shutil.rmtree(path, ignore_errors=True)
 
 
 def foreign_entries(index_dir: Path) -> list[str]:
