@@ -331,7 +331,7 @@ def rerank(args) -> None:
         _, questions, index = squad_index(SQUAD)
         asked = [q for q in questions if not tuning_half(q)]
     engine = AskDocs.load(index, rerank=False)
-    reader = span_reader(resolve_model_path("all-MiniLM-L6-v2"))
+    reader = span_reader()
     rows, times = [], []
     for question in asked[::args.every]:
         query = without_instructions(clean_question(question.text))

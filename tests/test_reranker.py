@@ -56,7 +56,7 @@ def test_a_span_is_inside_the_sentence_and_at_most_so_long():
 
 @pytest.mark.model
 def test_the_reader_finds_the_answer_in_the_sentence_that_holds_one():
-    reader = span_reader(MODEL_DIR)
+    reader = span_reader()
     margins = reader.margins(CHILDREN, [
         "The city council met on Tuesday to discuss the budget for schools.",
         "At least 14 people, including six children, have been killed in the strike.",

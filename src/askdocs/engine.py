@@ -201,7 +201,7 @@ class AskDocs:
         if not self.rerank or not close_call(scores) or self.is_row(first[0]):
             return hits
         sentences = [self.quote([h]).text for h in first]
-        margins = span_reader(resolve_model_path(DEFAULT_MODEL)).margins(question, sentences)
+        margins = span_reader().margins(question, sentences)
         if margins is None:
             return hits
         order = reranked(scores, margins)

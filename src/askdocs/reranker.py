@@ -21,8 +21,9 @@ takes under 10.
 The weights (data/reader-int8.onnx, 23 MB) are made by bench/train_reader.py from SQuAD v1.1's
 even-numbered articles only (never the odd half that reports askdocs' figures, never a SQuAD
 2.0 article), exported to ONNX and quantised to int8 per output channel as askdocs' encoder is:
-`python bench/train_reader.py train` (about 35 minutes on two cores), then `export`. WEIGHT
-and GATE were chosen on the public SQuAD 2.0 articles' answerable questions (`rerank --squad2`).
+`python bench/train_reader.py train --hold 0,1,2,3,4,5,6,7` (46 minutes on two cores), then
+`export`. WEIGHT and GATE were chosen on the public SQuAD 2.0 articles' answerable questions
+(`rerank --choose`).
 The file is an ONNX graph of standard operators, run by ONNX Runtime: nothing in it executes
 code; its SHA-256 is checked when it is loaded.
 """
@@ -38,7 +39,7 @@ import numpy as np
 from askdocs.documents import sha256_file
 from askdocs.errors import InputError
 
-WEIGHT = 0.3  # the reader's say beside askdocs' score (bench/train_reader.py rerank --squad2)
+WEIGHT = 0.3  # the reader's say beside askdocs' score (bench/train_reader.py rerank --choose)
 DEPTH = 10  # sentences read, best first
 GATE = 0.9  # read only where the second sentence scores at least this share of the first
 MAX_LENGTH = 160  # tokens of question and sentence together, as trained (a longer sentence is cut)
@@ -99,9 +100,6 @@ class SpanReader:
         self.tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
         self.tokenizer.enable_truncation(MAX_LENGTH, strategy="only_second")
         self.tokenizer.no_padding()
-        self.counter = Tokenizer.from_file(str(model_dir / "tokenizer.json"))  # a question alone
-        self.counter.no_truncation()
-        self.counter.no_padding()
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = threads or cores()
         options.log_severity_level = 3  # errors only
@@ -111,9 +109,14 @@ class SpanReader:
     def margins(self, question: str, sentences: list[str]) -> np.ndarray | None:
         """The reader's margin for each sentence (positive: it holds an answer), or None for a
         question too long to read."""
-        if not sentences or len(self.counter.encode(question).ids) > LONGEST_QUESTION:
+        if not sentences:
             return None
-        encoded = self.tokenizer.encode_batch([(question, s) for s in sentences])
+        try:  # only the sentence is cut: a question that leaves it no room cannot be read
+            encoded = self.tokenizer.encode_batch([(question, s) for s in sentences])
+        except Exception:  # tokenizers raises a plain Exception for a truncation it cannot do
+            return None
+        if encoded[0].sequence_ids.count(0) > LONGEST_QUESTION:
+            return None
         width = max(len(e.ids) for e in encoded)
         ids = np.zeros((len(encoded), width), dtype=np.int64)
         types = np.zeros_like(ids)
@@ -132,11 +135,13 @@ _lock = threading.Lock()
 
 
 @lru_cache(maxsize=1)
-def _reader(model_dir: Path) -> SpanReader:
-    return SpanReader(model_dir)
+def _reader() -> SpanReader:
+    from askdocs.embedding import DEFAULT_MODEL, resolve_model_path
+
+    return SpanReader(resolve_model_path(DEFAULT_MODEL))  # the model the reader was tuned from
 
 
-def span_reader(model_dir: Path) -> SpanReader:
+def span_reader() -> SpanReader:
     """The process's one reader (loaded on first use: about 0.1 s)."""
     with _lock:
-        return _reader(model_dir)
+        return _reader()
