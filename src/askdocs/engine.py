@@ -200,7 +200,8 @@ class AskDocs:
         scores = [h.score for h in first]
         if not self.rerank or not close_call(scores) or self.is_row(first[0]):
             return hits
-        sentences = [self.quote([h]).text for h in first]
+        with self.lock:  # the sentences' own text, as their quotes give it (quote_of)
+            sentences = [self.numbered(h.document).text[h.start:h.end] for h in first]
         margins = span_reader().margins(question, sentences)
         if margins is None:
             return hits
