@@ -271,10 +271,9 @@ def shipped_margins(data) -> np.ndarray:
     from askdocs.reranker import CLIP, span_reader
 
     reader = span_reader()
-    key = data["group"] * 1_000_000 + data["question"]
-    order = np.argsort(key, kind="stable")
-    feature = np.full(len(key), -CLIP)
-    for rows in np.split(order, np.flatnonzero(np.diff(key[order])) + 1):
+    question_of, _ = questions_of(data)  # a question's rows are together, best-ranked first
+    feature = np.full(len(question_of), -CLIP)
+    for rows in np.split(np.arange(len(question_of)), np.flatnonzero(np.diff(question_of)) + 1):
         read = reader.margins(str(data["qtext"][rows[0]]), [str(s) for s in data["stext"][rows]])
         if read is not None:
             feature[rows] = np.clip(read, -CLIP, CLIP)

@@ -15,8 +15,9 @@ the scores (which sentences are quoted, whether to answer) reads them as before.
 
 It runs only on a close call: where the second sentence scores at least GATE times the first.
 Where one sentence leads clearly, the reader seldom changes the order and the question need not
-wait for it; reading ten sentences costs about 35 ms on two cores, a warm question otherwise
-takes under 10.
+wait for it: reading ten sentences measured 28 ms on two idle cores, and on a slower day
+(bench/speed.py, 2026-11-26) the reader added about 10 ms to a warm question's median and 100
+to 200 ms to its slowest quarter.
 
 The weights (data/reader-int8.onnx, 23 MB) are made by bench/train_reader.py from SQuAD v1.1's
 even-numbered articles only (never the odd half that reports askdocs' figures, never a SQuAD
