@@ -161,3 +161,14 @@ def test_without_the_lexicon_askdocs_answers_by_exact_words(seed_engine, monkeyp
     monkeypatch.undo()
     assert seed_engine.ask("Who was hurt?").answered
     assert seed_engine.ask("how many kids lost their lives").answered
+
+
+def test_a_texts_base_forms_are_the_same_when_read_again():
+    """text_bases keeps recent texts' forms: a second read gives the same, and a cached set
+    cannot be changed by the caller that got it."""
+    words = lexicon()
+    text = "The children were wounded when the building collapsed."
+    first = words.text_bases(text)
+    assert {"child", "wound", "build", "collapse"} <= first
+    assert words.text_bases(text) == first and isinstance(first, frozenset)
+    assert isinstance(words.kin("hurt"), frozenset) and words.kin("hurt") == words.kin("hurt")

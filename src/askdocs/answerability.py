@@ -64,6 +64,7 @@ CAPITAL = re.compile(r"\b[A-Z][\w'’-]+")
 POSSESSIVE = re.compile(r"['’]s?$")
 DIGIT = re.compile(r"\d")
 NUMBER = re.compile(r"\d+(?:[,.]\d+)*")
+NON_ASCII = re.compile(r"[^\x00-\x7f]")
 
 # margin: the size-aware similarity confidence of answer.py minus its threshold; the rest are
 # details, independent of the collection's size (raw similarities, which are not, were measured
@@ -161,8 +162,11 @@ def question_names(question: str) -> list[str]:
 
 def folded(text: str) -> str:
     """Lower-cased, accents dropped: a question types "Celeron" for the text's "Céloron"."""
-    return "".join(c for c in unicodedata.normalize("NFKD", text.lower())
-                   if not unicodedata.combining(c))
+    if text.isascii():  # nothing to drop: most text, and a passage is folded per question
+        return text.lower()
+    text = unicodedata.normalize("NFKD", text.lower())
+    marks = {ord(c): None for c in set(NON_ASCII.findall(text)) if unicodedata.combining(c)}
+    return text.translate(marks) if marks else text
 
 
 def one_edit(a: str, b: str) -> bool:

@@ -41,6 +41,7 @@ QUALITY_SUFFIXES = (("ality", "al"), ("ability", "able"), ("ibility", "ible"), (
 SPELLINGS = (("isation", "ization"), ("ise", "ize"), ("yse", "yze"), ("our", "or"),
              ("tre", "ter"), ("ence", "ense"), ("ogue", "og"))
 CACHED_WORDS = 100_000
+RECENT_TEXTS = 256
 # a word's other forms (Lexicon.forms) begin with its first FORM_PREFIX letters
 FORM_PREFIX = 4
 
@@ -58,6 +59,8 @@ class Lexicon:
         self.antonyms: dict[str, str] = table["antonyms"]
         self.exceptions: dict[str, str] = table["exceptions"]
         self.cache: dict[str, frozenset[str]] = {}
+        self.recent: dict[str, frozenset[str]] = {}
+        self.kin_cache: dict[str, frozenset[str]] = {}
 
     def bases(self, word: str) -> frozenset[str]:
         """The WordNet words `word` may be a form of ("children": child; "wounded": wounded,
@@ -84,17 +87,26 @@ class Lexicon:
                 if word.endswith(end) and len(word) > len(end) + 1
                 and word[:-len(end)] + new in self.words}
 
-    def text_bases(self, text: str) -> set[str]:
-        """The base forms of every word of a text."""
-        out: set[str] = set()
-        for word in WORD.findall(text):
-            out |= self.bases(word)
-        return out
+    def text_bases(self, text: str) -> frozenset[str]:
+        """The base forms of every word of a text (each distinct word looked up once; the last
+        RECENT_TEXTS texts kept: a question reads each candidate passage several times)."""
+        found = self.recent.get(text)
+        if found is None:
+            out: set[str] = set()
+            for word in dict.fromkeys(WORD.findall(text)):
+                out |= self.bases(word)
+            if len(self.recent) >= RECENT_TEXTS:
+                self.recent.clear()
+            found = self.recent[text] = frozenset(out)
+        return found
 
-    def kin(self, word: str) -> set[str]:
+    def kin(self, word: str) -> frozenset[str]:
         """Words that say what `word` says, or come from it (make_lexicon.py: "related"), and
         its own base forms: "paid" is "pay", "children" "child", which stemming does not see.
         A word's other spelling lends its kin ("hospitalised": "hospitalize", "hospital")."""
+        known = self.kin_cache.get(word)
+        if known is not None:
+            return known
         found = set(self.bases(word))
         for base in self.bases(word):
             related, spelt = self.related.get(base, "").split(), american(base)
@@ -102,7 +114,10 @@ class Lexicon:
             for other in related:
                 if other != base and american(other) == spelt:
                     found.update(self.related.get(other, "").split())
-        return found
+        if len(self.kin_cache) >= CACHED_WORDS:
+            self.kin_cache.clear()
+        known = self.kin_cache[word] = frozenset(found)
+        return known
 
     def forms(self, word: str) -> set[str]:
         """Its kin that begin as it does (FORM_PREFIX letters): its other forms, which a
