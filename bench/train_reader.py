@@ -85,8 +85,71 @@ def content_words(text: str) -> set[str]:
     return {w.lower() for w in WORD.findall(text)} - COMMON
 
 
+# Words and their contraries, for --harder's swaps (both ways): the kinds of near miss the public
+# SQuAD 2.0 articles hold and the name or number swaps do not make ("smallest" for "largest",
+# "after" for "before"). Hand-made: WordNet's antonyms are too loose for this ("large": "small",
+# "unrhetorical"; "1": "ordinal").
+CONTRARIES = dict(pair for a, b in (
+    ("before", "after"), ("first", "last"), ("earliest", "latest"), ("earlier", "later"),
+    ("largest", "smallest"), ("larger", "smaller"), ("biggest", "smallest"),
+    ("highest", "lowest"), ("higher", "lower"), ("most", "least"), ("more", "less"),
+    ("maximum", "minimum"), ("north", "south"), ("east", "west"), ("northern", "southern"),
+    ("eastern", "western"), ("increase", "decrease"), ("increased", "decreased"),
+    ("rise", "fall"), ("won", "lost"), ("win", "lose"), ("victory", "defeat"),
+    ("above", "below"), ("inside", "outside"), ("older", "younger"), ("oldest", "youngest"),
+    ("previous", "next"), ("start", "end"), ("began", "ended"), ("male", "female"),
+    ("men", "women"), ("husband", "wife"), ("father", "mother"), ("son", "daughter"),
+    ("king", "queen"), ("left", "right"), ("upper", "lower"), ("top", "bottom"),
+    ("internal", "external"), ("import", "export"), ("imports", "exports"), ("buy", "sell"),
+    ("bought", "sold"), ("positive", "negative"), ("longest", "shortest"), ("longer", "shorter"),
+    ("success", "failure"), ("legal", "illegal"), ("public", "private"), ("born", "died"),
+    ("birth", "death"), ("opened", "closed"), ("accepted", "rejected"), ("supported", "opposed"),
+    ("minority", "majority"), ("domestic", "foreign"), ("ancient", "modern"), ("rural", "urban"),
+    ("a.m.", "p.m."), ("BC", "AD"), ("behind", "ahead"),
+    ("allowed", "banned"))
+    for pair in ((a, b), (b, a)))
+YEAR = re.compile(r"\b(?:1[0-9]|20)\d\d\b")
+# a name (capitalised words, "of" or "the" between them) or a number, not a question's first word
+NAMED = re.compile(r"(?<!^)\b(?:[A-Z][\w'’-]*(?:\s+(?:(?:of|the|de)\s+)?[A-Z][\w'’-]*)*|"
+                   r"\d[\d,.]*\d|\d)\b")
+
+
+def kind(named: str) -> str:
+    """A name, a year, or another number: a swap keeps the kind."""
+    return "year" if YEAR.fullmatch(named) else "number" if named[0].isdigit() else "name"
+
+
+def whole(word: str) -> re.Pattern:
+    return re.compile(rf"(?<![\w.]){re.escape(word)}(?![\w])", re.IGNORECASE)
+
+
+def harder_near_misses(question: str, sentence: str, pool: list[str],
+                       rng: random.Random) -> list[str]:
+    """One more question the sentence does not answer, of a kind the name or number swaps do
+    not make (each that applies, one chosen): a word of the question the sentence says swapped
+    for its contrary (CONTRARIES); a name or number of the question the sentence holds swapped
+    for another the sentence holds (the roles exchanged); a year the sentence contradicts added
+    as a condition ("… in 1850?" where the sentence gives another year)."""
+    made = []
+    for word, contrary in CONTRARIES.items():
+        found = whole(word).search(question)
+        if found and whole(word).search(sentence) and not whole(contrary).search(sentence):
+            swapped = contrary.capitalize() if found.group(0)[0].isupper() else contrary
+            made.append(question[:found.start()] + swapped + question[found.end():])
+    held = [m for m in NAMED.finditer(question) if m.group(0) in sentence]
+    others = [m.group(0) for m in NAMED.finditer(sentence) if m.start()
+              and m.group(0) not in question]
+    for m in held:
+        made += [question[:m.start()] + w + question[m.end():] for w in others
+                 if kind(w) == kind(m.group(0)) and not set(w.split()) & set(m.group(0).split())]
+    years = [y for y in pool if YEAR.fullmatch(y) and y not in sentence]
+    if YEAR.search(sentence) and not YEAR.search(question) and years:
+        made.append(question.rstrip(" ?") + f" in {rng.choice(years)}?")
+    return [rng.choice(made)] if made else []
+
+
 def paragraph_examples(context: str, qa: dict, question: str, out: list, near_miss_pool=None,
-                       rng=None) -> None:
+                       rng=None, harder: random.Random | None = None) -> None:
     """(question, sentence, answer start, answer end) for one SQuAD question (start -1: none)."""
     sentences = [(s.start, s.end) for s in split_sentences(context)]
     spans = qa.get("plausible_answers") if qa.get("is_impossible") else qa["answers"]
@@ -110,11 +173,14 @@ def paragraph_examples(context: str, qa: dict, question: str, out: list, near_mi
         _, x, y = max(others)
         out.append((question, context[x:y], -1, -1))
     if near_miss_pool is not None:
-        out += [(made, context[a:b], -1, -1)
-                for made in near_misses(question, context[a:b], near_miss_pool, rng)]
+        made = near_misses(question, context[a:b], near_miss_pool, rng)
+        if harder is not None:  # a generator of its own: the other examples stay as they were
+            made += harder_near_misses(question, context[a:b], near_miss_pool, harder)
+        out += [(m, context[a:b], -1, -1) for m in made]
 
 
-def examples(squad2: str, squad: str, hold: set[int], rng: random.Random) -> list[tuple]:
+def examples(squad2: str, squad: str, hold: set[int], rng: random.Random,
+             harder: random.Random | None = None) -> list[tuple]:
     out = []
     public = json.loads(Path(squad2).read_text(encoding="utf-8"))["data"]
     for number, article in enumerate(public):
@@ -132,7 +198,7 @@ def examples(squad2: str, squad: str, hold: set[int], rng: random.Random) -> lis
         for paragraph in article["paragraphs"]:
             for qa in paragraph["qas"]:
                 paragraph_examples(paragraph["context"], qa, clean_question(qa["question"]), out,
-                                   pool, rng)
+                                   pool, rng, harder)
     return out
 
 
@@ -187,7 +253,7 @@ def train(args) -> None:
     torch.manual_seed(0)
     rng = random.Random(0)
     hold = {int(a) for a in args.hold.split(",") if a}
-    data = examples(args.squad2, args.squad, hold, rng)
+    data = examples(args.squad2, args.squad, hold, rng, random.Random(1) if args.harder else None)
     print(f"# {len(data)} examples, {sum(d[2] >= 0 for d in data)} with an answer",
           file=sys.stderr)
     model, tokenizer = load_reader()
@@ -400,6 +466,8 @@ def main():
     parser.add_argument("--folds", default=f"0,1,2,3:{CACHE / 'reader' / 'a.safetensors'};"
                                                f"4,5,6,7:{CACHE / 'reader' / 'b.safetensors'}")
     parser.add_argument("--refresh", action="store_true")
+    parser.add_argument("--harder", action="store_true",
+                        help="train: harder synthetic near misses too (harder_near_misses)")
     parser.add_argument("--shipped", action="store_true",
                         help="measure: askdocs' own int8 reader for every row, not --folds")
     parser.add_argument("--weights", default=str(CACHE / "reader" / "v1only.safetensors"),
