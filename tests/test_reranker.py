@@ -66,6 +66,16 @@ def test_the_reader_finds_the_answer_in_the_sentence_that_holds_one():
     assert reader.margins("word " * 200 + "?", ["Six children died."]) is None
 
 
+@pytest.mark.model
+def test_a_sentence_reads_the_same_whatever_it_is_read_with():
+    reader = span_reader()
+    sentence = "At least 14 people, including six children, have been killed in the strike."
+    alone = reader.margins(CHILDREN, [sentence])[0]
+    longer = "A much longer sentence about the council, " * 12 + "which met on Tuesday."
+    with_others = reader.margins(CHILDREN, [longer, sentence, "Schools closed."])
+    assert with_others[1] == alone
+
+
 def test_a_damaged_reader_file_is_refused(tmp_path):
     damaged = tmp_path / "reader-int8.onnx"
     shutil.copyfile(MODEL_FILE, damaged)

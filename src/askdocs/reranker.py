@@ -17,7 +17,9 @@ It runs only on a close call: where the second sentence scores at least GATE tim
 Where one sentence leads clearly, the reader seldom changes the order and the question need not
 wait for it: reading ten sentences measured 28 ms on two idle cores, and on a slower day
 (bench/speed.py, 2026-11-26) the reader added about 10 ms to a warm question's median and 100
-to 200 ms to its slowest quarter.
+to 200 ms to its slowest quarter. Each sentence is read on its own, not in one padded batch: its
+margin is then the same whatever it is read with, and ten unpadded readings took 71 ms against
+85 for the batch (300 SQuAD questions' ten best, that slower day).
 
 The weights (data/reader-int8.onnx, 23 MB) are made by bench/train_reader.py from SQuAD v1.1's
 even-numbered articles only (never the odd half that reports askdocs' figures, never a SQuAD
@@ -118,18 +120,17 @@ class SpanReader:
             return None
         if encoded[0].sequence_ids.count(0) > LONGEST_QUESTION:
             return None
-        width = max(len(e.ids) for e in encoded)
-        ids = np.zeros((len(encoded), width), dtype=np.int64)
-        types = np.zeros_like(ids)
-        mask = np.zeros_like(ids)
-        inside = np.zeros(ids.shape, dtype=bool)
-        for row, e in enumerate(encoded):
-            n = len(e.ids)
-            ids[row, :n], types[row, :n], mask[row, :n] = e.ids, e.type_ids, e.attention_mask
-            inside[row, :n] = [s == 1 for s in e.sequence_ids]
-        starts, ends = self.session.run(None, {"input_ids": ids, "attention_mask": mask,
-                                               "token_type_ids": types})
-        return span_margins(starts, ends, inside)
+        # each pair read on its own: int8 ONNX quantises a layer's inputs with one scale for
+        # the whole batch, padding and the other sentences included, so a sentence read in a
+        # batch would get a margin that depends on what it is read with (by 1.2 at the median)
+        out = []
+        for e in encoded:
+            ids = np.array([e.ids], dtype=np.int64)
+            starts, ends = self.session.run(None, {
+                "input_ids": ids, "attention_mask": np.array([e.attention_mask], dtype=np.int64),
+                "token_type_ids": np.array([e.type_ids], dtype=np.int64)})
+            out.append(span_margins(starts, ends, np.array([[t == 1 for t in e.sequence_ids]])))
+        return np.concatenate(out)
 
 
 _lock = threading.Lock()
