@@ -140,6 +140,26 @@ def test_a_name_no_document_mentions_is_said(seed_engine):
         assert not any(n.startswith("No document mentions") for n in notes), question
 
 
+def test_a_name_the_first_quote_does_not_mention_is_said(seed_engine):
+    # the seeds say Kharkiv, but not in the sentences on the population of Kryvyi Rih: whatever
+    # the first quote, the reader is told it does not say the place asked about, and which do
+    answer = seed_engine.ask("What is the population of Kharkiv?")
+    note = next(n for n in answer.notes if n.startswith("The first quote does not mention"))
+    assert "Kharkiv" not in f"{answer.quotes[0].text} {answer.quotes[0].context}"
+    said = [i for i, q in enumerate(answer.quotes[1:], 2) if "Kharkiv" in f"{q.text} {q.context}"]
+    assert note.startswith("The first quote does not mention “Kharkiv”;") and said
+    assert note.endswith(f"quote {said[0]} does." if len(said) == 1 else " do.")
+    assert all(str(i) in note for i in said)
+    # a name the first quote says (a word of it is enough: "Lammy" for David Lammy), a name no
+    # document says (the other note's), "I" and a sentence's first word are not reported
+    for question in ["How many children died in Kryvyi Rih?", "What did David Lammy say?",
+                     "What did Marco Rubio say about China?", "Kryvyi Rih: how many died?",
+                     "How many died? Kryvyi Rih is the city I mean.",
+                     "How many died in Kryvyi Rih? Give the number."]:
+        notes = seed_engine.ask(question).notes
+        assert not any(n.startswith("The first quote does not") for n in notes), question
+
+
 @pytest.mark.skipif(not SEED_QUESTIONS.exists(), reason="shared/eval is not beside the repo")
 def test_seed_questions(seed_engine):
     from askdocs.evaluation import seed_results

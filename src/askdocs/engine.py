@@ -38,7 +38,7 @@ from askdocs.answer import (
     threshold,
     window,
 )
-from askdocs.answerability import MODEL, calibrated, features, question_names
+from askdocs.answerability import MODEL, NameFinder, calibrated, features, question_names
 from askdocs.chunking import (
     PAGE_NUMBER,
     heading_above,
@@ -94,6 +94,12 @@ ROW_SAID = 0.2
 # a label of two words more without them need not be said with them
 ROW_WORDS = frozenset({"expens", "relat"})
 HEADINGS_CACHED = 1024  # documents whose running lines and pages' headings are kept
+
+
+def listed(words: list[str]) -> str:
+    """Words quoted and listed as a sentence says them: “a”, “b” or “c”."""
+    quoted = [f"“{w}”" for w in words]
+    return f"{', '.join(quoted[:-1])} or {quoted[-1]}" if len(quoted) > 1 else quoted[0]
 
 
 class AskDocs:
@@ -273,7 +279,8 @@ class AskDocs:
                 return replace(looked_up, question=question, notes=(
                     f"The quotes give “{lookup[1]}”; askdocs does not judge how it moved",
                     *looked_up.notes))
-        return answer
+        unquoted = self.unquoted(without_instructions(question), answer.quotes)
+        return replace(answer, notes=(*answer.notes, *unquoted)) if unquoted else answer
 
     def ask_whole(self, question: str, *, k: int = 5, previous: str | None = None) -> Answer:
         """`ask` for the question as one (a clean one: answer.clean_question), not part by
@@ -400,10 +407,9 @@ class AskDocs:
             return doc_id
         return report_of(doc_id) if shared else doc_id
 
-    def unmentioned(self, question: str) -> tuple[str, ...]:
-        """A note naming the question's names that no document says, not even as a near spelling
-        ("How many children died in Paris?" of texts that never say Paris): the quotes may still
-        be close, but the reader should know. Empty when every name is found."""
+    def unsaid(self, question: str) -> list[str]:
+        """The words of the question's names that no document says, not even as a near
+        spelling ("Paris" in "How many children died in Paris?" of texts that never say it)."""
         missing = []
         with self.lock:
             searcher = self.searcher
@@ -418,12 +424,47 @@ class AskDocs:
                                  or searcher.vocabulary.expand([t]) != [t])
                             for t in searcher.tokenize(word)):
                         missing.append(word)
-        missing = list(dict.fromkeys(missing))
+        return list(dict.fromkeys(missing))
+
+    def unmentioned(self, question: str) -> tuple[str, ...]:
+        """A note naming the question's names that no document says (unsaid): the quotes may
+        still be close, but the reader should know. Empty when every name is found."""
+        missing = self.unsaid(question)
+        return (f"No document mentions {listed(missing)}.",) if missing else ()
+
+    def unquoted(self, question: str, quotes: tuple[Quote, ...]) -> tuple[str, ...]:
+        """A note naming the question's names that the documents say but the first quote does
+        not, not even a word of one, in its passage or what names its document, and which quotes
+        do: asked "How many children died in Kharkiv?", a first quote about Kryvyi Rih may not
+        be about what was asked, and the reader should look. A name no document says is the
+        other note's (unmentioned)."""
+        if not quotes:
+            return ()
+        unsaid = set(self.unsaid(question))
+        names = [name for name in question_names(question)  # not "I", nor a sentence's first
+                 if len(name) > 1 and not set(re.findall(r"[^\W_]+", name)) <= unsaid
+                 and re.search(rf"(?<![.!?:;]\s){re.escape(name)}", question)]
+        if not names:
+            return ()
+        with self.lock:
+            tokenize = self.searcher.tokenize
+            finders = []
+            for quote in quotes:
+                try:
+                    named = self.named(self.searcher.number_of(quote.source), question)
+                except KeyError:  # not indexed (a quote made by hand)
+                    named = quote.title
+                finders.append(NameFinder(
+                    f"{quote.text}\n{quote.context}\n{quote.heading or ''}\n{named}", tokenize,
+                    lexicon()))
+            missing = [name for name in names if not finders[0].part(name)]
+            saying = [i + 1 for i, f in enumerate(finders[1:], 1) if any(map(f.part, missing))]
         if not missing:
             return ()
-        listed = ", ".join(f"“{n}”" for n in missing[:-1])
-        listed = f"{listed} or “{missing[-1]}”" if listed else f"“{missing[-1]}”"
-        return (f"No document mentions {listed}.",)
+        which = ("no other quote does" if not saying else f"quote {saying[0]} does"
+                 if len(saying) == 1 else
+                 f"quotes {', '.join(map(str, saying[:-1]))} and {saying[-1]} do")
+        return (f"The first quote does not mention {listed(missing)}; {which}.",)
 
     def judged(self, query: str, hits: list[Hit], depth: int,
                asked: str | None = None) -> tuple[list[list[float]], list[float]]:
