@@ -438,33 +438,36 @@ class AskDocs:
         do: asked "How many children died in Kharkiv?", a first quote about Kryvyi Rih may not
         be about what was asked, and the reader should look. A name no document says is the
         other note's (unmentioned)."""
-        if not quotes:
-            return ()
-        unsaid = set(self.unsaid(question))
         names = [name for name in question_names(question)  # not "I", nor a sentence's first
-                 if len(name) > 1 and not set(re.findall(r"[^\W_]+", name)) <= unsaid
-                 and re.search(rf"(?<![.!?:;]\s){re.escape(name)}", question)]
-        if not names:
+                 if len(name) > 1 and re.search(rf"(?<![.!?:;]\s){re.escape(name)}", question)]
+        if not quotes or not names:
             return ()
-        with self.lock:
-            tokenize = self.searcher.tokenize
-            finders = []
-            for quote in quotes:
-                try:
-                    named = self.named(self.searcher.number_of(quote.source), question)
-                except KeyError:  # not indexed (a quote made by hand)
-                    named = quote.title
-                finders.append(NameFinder(
-                    f"{quote.text}\n{quote.context}\n{quote.heading or ''}\n{named}", tokenize,
-                    lexicon()))
-            missing = [name for name in names if not finders[0].part(name)]
-            saying = [i + 1 for i, f in enumerate(finders[1:], 1) if any(map(f.part, missing))]
+        said = self.quote_says(quotes[0], question, names)
+        missing = [name for name in names if name not in said]
+        if missing:
+            unsaid = set(self.unsaid(question))
+            missing = [name for name in missing
+                       if not set(re.findall(r"[^\W_]+", name)) <= unsaid]
+        saying = [i for i, quote in enumerate(quotes[1:], 2)
+                  if missing and self.quote_says(quote, question, missing)]
         if not missing:
             return ()
         which = ("no other quote does" if not saying else f"quote {saying[0]} does"
                  if len(saying) == 1 else
                  f"quotes {', '.join(map(str, saying[:-1]))} and {saying[-1]} do")
         return (f"The first quote does not mention {listed(missing)}; {which}.",)
+
+    def quote_says(self, quote: Quote, question: str, names: list[str]) -> list[str]:
+        """The names a quote says, a word of each at least (NameFinder.part): in its text, its
+        passage, its page's heading or what names its document (`named`)."""
+        with self.lock:
+            try:
+                named = self.named(self.searcher.number_of(quote.source), question)
+            except KeyError:  # not indexed (a quote made by hand)
+                named = quote.title
+            finder = NameFinder(f"{quote.text}\n{quote.context}\n{quote.heading or ''}\n{named}",
+                                self.searcher.tokenize, lexicon())
+            return [name for name in names if finder.part(name)]
 
     def judged(self, query: str, hits: list[Hit], depth: int,
                asked: str | None = None) -> tuple[list[list[float]], list[float]]:
