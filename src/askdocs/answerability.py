@@ -193,10 +193,21 @@ class NameFinder:
     "Europe"). found: terms found otherwise (glossary.found, lexicon.kin)."""
 
     def __init__(self, text: str, tokenize, words=None, found: set[str] = frozenset()):
-        self.raw, self.text = text, folded(text)
-        self.tokens = set(tokenize(self.text)) | found
-        self.long = [t for t in self.tokens if len(t) >= NEAR_SPELLING - 1]
+        self.raw, self.found = text, found
         self.tokenize, self.words = tokenize, words
+
+    # each read on first use: a question with no name asks none of them
+    @cached_property
+    def text(self) -> str:
+        return folded(self.raw)
+
+    @cached_property
+    def tokens(self) -> set[str]:
+        return set(self.tokenize(self.text)) | self.found
+
+    @cached_property
+    def long(self) -> list[str]:
+        return [t for t in self.tokens if len(t) >= NEAR_SPELLING - 1]
 
     @cached_property
     def bases(self) -> set[str]:
@@ -227,12 +238,14 @@ def bigram_share(terms: list[str], tokens: list[str]) -> float:
     pairs = {(a, b) for a, b in zip(terms, terms[1:]) if a != b}
     if not pairs:
         return 1.0
-    near = set()
-    for i, a in enumerate(tokens):
-        for b in tokens[i + 1:i + 4]:
-            near.add((a, b))
-            near.add((b, a))
-    return len(pairs & near) / len(pairs)
+    wanted = {t for pair in pairs for t in pair}
+    at: dict[str, list[int]] = {}
+    for i, token in enumerate(tokens):  # where each of the pairs' terms is
+        if token in wanted:
+            at.setdefault(token, []).append(i)
+    near = sum(any(0 < abs(i - j) <= 3 for i in at.get(a, ()) for j in at.get(b, ()))
+               for a, b in pairs)
+    return near / len(pairs)
 
 
 def features(question: str, terms: list[str], idf: dict[str, float], sentence: str,
