@@ -19,7 +19,8 @@ wait for it: reading ten sentences measured 28 ms on two idle cores, and on a sl
 (bench/speed.py, 2026-11-26) the reader added about 10 ms to a warm question's median and 100
 to 200 ms to its slowest quarter. Each sentence is read on its own, not in one padded batch: its
 margin is then the same whatever it is read with, and ten unpadded readings took 71 ms against
-85 for the batch (300 SQuAD questions' ten best, that slower day).
+85 for the batch (300 SQuAD questions' ten best, that slower day). They are read two at a time
+on two cores, a thread each (SpanReader.__init__).
 
 The weights (data/reader-int8.onnx, 23 MB) are made by bench/train_reader.py from SQuAD v1.1's
 even-numbered articles only (never the odd half that reports askdocs' figures, never a SQuAD
@@ -34,6 +35,7 @@ code; its SHA-256 is checked when it is loaded.
 from __future__ import annotations
 
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 from pathlib import Path
 
@@ -103,8 +105,13 @@ class SpanReader:
         self.tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
         self.tokenizer.enable_truncation(MAX_LENGTH, strategy="only_second")
         self.tokenizer.no_padding()
+        # one thread a reading, `workers` readings at once: a sentence is too short for two
+        # threads to share well (ten read in 76 ms so, 71 ms two at a time on one thread each,
+        # on two idle cores; 203 and 146 ms beside another process), and the margins are the
+        # same either way
+        self.workers = threads or cores()
         options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = threads or cores()
+        options.intra_op_num_threads = 1
         options.log_severity_level = 3  # errors only
         self.session = onnxruntime.InferenceSession(str(file), options,
                                                     providers=["CPUExecutionProvider"])
@@ -123,14 +130,20 @@ class SpanReader:
         # each pair read on its own: int8 ONNX quantises a layer's inputs with one scale for
         # the whole batch, padding and the other sentences included, so a sentence read in a
         # batch would get a margin that depends on what it is read with (by 1.2 at the median)
-        out = []
-        for e in encoded:
-            ids = np.array([e.ids], dtype=np.int64)
+        def read(e) -> np.ndarray:
             starts, ends = self.session.run(None, {
-                "input_ids": ids, "attention_mask": np.array([e.attention_mask], dtype=np.int64),
+                "input_ids": np.array([e.ids], dtype=np.int64),
+                "attention_mask": np.array([e.attention_mask], dtype=np.int64),
                 "token_type_ids": np.array([e.type_ids], dtype=np.int64)})
-            out.append(span_margins(starts, ends, np.array([[t == 1 for t in e.sequence_ids]])))
-        return np.concatenate(out)
+            return span_margins(starts, ends, np.array([[t == 1 for t in e.sequence_ids]]))
+
+        workers = min(self.workers, len(encoded))
+        if workers < 2:
+            return np.concatenate([read(e) for e in encoded])
+        # a pool a call, not one kept: a process forked later would inherit a kept pool's
+        # threads as dead ones and wait on them for ever
+        with ThreadPoolExecutor(workers) as pool:
+            return np.concatenate(list(pool.map(read, encoded)))
 
 
 _lock = threading.Lock()
