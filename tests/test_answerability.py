@@ -274,3 +274,16 @@ def test_folding_drops_accents_and_keeps_every_other_character():
     assert folded("Naïve Ångström – 東京") == "naive angstrom – 東京"
     assert folded("Plain ASCII, Kept.") == "plain ascii, kept."
     assert folded("ﬁnal") == "final"  # NFKD splits the ligature
+
+
+def test_bigram_share_counts_question_neighbours_near_in_the_passage():
+    from askdocs.answerability import bigram_share
+
+    # "ballistic missile" and "missile attack": each within three words, either way round
+    passage = ["attack", "by", "a", "missile", "ballistic", "far", "away"]
+    assert bigram_share(["ballistic", "missile", "attack"], passage) == 1.0
+    # four words apart is not near; a pair of the same word is no pair; no pair at all is 1
+    assert bigram_share(["attack", "away"], passage) == 0.0
+    assert bigram_share(["attack", "attack", "far"], passage) == 0.0
+    assert bigram_share(["missile"], passage) == 1.0
+    assert bigram_share(["missile", "moon", "far"], passage) == 0.0
