@@ -94,6 +94,9 @@ ROW_SAID = 0.2
 # a label of two words more without them need not be said with them
 ROW_WORDS = frozenset({"expens", "relat"})
 HEADINGS_CACHED = 1024  # documents whose running lines and pages' headings are kept
+# a word of a name the question writes ("Super Bowl-related": "Super", "Bowl", "related"), as
+# AskDocs.unsaid reads names and AskDocs.unquoted compares them with what it found
+NAME_WORD = re.compile(r"[^\W_]+")
 
 
 def listed(words: list[str]) -> str:
@@ -417,7 +420,7 @@ class AskDocs:
             joined = {word for token, words in joined_names(question, searcher.tokenize)
                       if token in searcher.named_by for word in words.split()}
             for name in question_names(question):
-                for word in re.findall(r"[^\W_]+", name):  # "Super Bowl-related": each word
+                for word in NAME_WORD.findall(name):
                     if word not in joined and any(
                             not (searcher.vocabulary.known(t) or searcher.chunk_vocabulary.known(t)
                                  or t in searcher.named_by
@@ -447,7 +450,7 @@ class AskDocs:
         if missing:
             unsaid = set(self.unsaid(question))
             missing = [name for name in missing
-                       if not set(re.findall(r"[^\W_]+", name)) <= unsaid]
+                       if not set(NAME_WORD.findall(name)) <= unsaid]
         saying = [i for i, quote in enumerate(quotes[1:], 2)
                   if missing and self.quote_says(quote, question, missing)]
         if not missing:
