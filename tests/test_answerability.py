@@ -70,6 +70,14 @@ def test_an_answer_of_the_kind_must_be_new_to_the_question():
     assert found_of_type("name", "The city was taken by Bohemond.", {"who", "took", "the"})
 
 
+def test_a_month_or_a_weekday_is_no_name_for_who_or_where():
+    # "Who is the lighthouse keeper?" is not answered by when the tours sold out
+    assert not found_of_type("person", "Tours sold out in July and again in August.", set())
+    assert not found_of_type("name", "It opened on a Friday in Sept. last year.", set())
+    assert found_of_type("person", "Tours were led by Ada Quill in July.", set())
+    assert found_of_type("name", "It opened in Mayfield.", set())  # a word that only starts so
+
+
 def test_a_swapped_name_and_a_missing_number_are_seen():
     sentence = "In 1066 Duke William of Normandy defeated Harold at Hastings."
     right = feature_row("Who did William defeat at Hastings in 1066?", sentence)

@@ -58,6 +58,10 @@ WHERE_QUESTION = re.compile(r"\bwhere\b|\b(?:what|which)\s+(?:country|countries|
                             r"town|region|state|place|continent|island|river|area)\b",
                             re.IGNORECASE)
 NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][\w'’-]*")
+# a capitalised word that names a time, not a person or a place: "Who is the lighthouse keeper?"
+# is not answered by "Lighthouse tours sold out in July and again in August"
+CALENDAR_WORD = re.compile(rf"(?i:{MONTHS}|monday|tuesday|wednesday|thursday|friday|saturday|"
+                           r"sunday)\.?")
 NEGATION = re.compile(r"\b(?:not|never|no|none|nobody|nothing|neither|nor|without|cannot|"
                       r"fail(?:ed|s)?|unable|\w+n['’]t)\b", re.IGNORECASE)
 CAPITAL = re.compile(r"\b[A-Z][\w'’-]+")
@@ -135,7 +139,8 @@ def found_of_type(kind: str, text: str, question_words: set[str]) -> bool:
     elif kind == "date":
         spans = [m.group(0) for m in DATE.finditer(text)]
     else:
-        spans = [m.group(0) for m in NAME.finditer(text)]
+        spans = [m.group(0) for m in NAME.finditer(text)
+                 if not CALENDAR_WORD.fullmatch(m.group(0))]
         if kind == "person":  # "Who was hurt?": "At least 50 people"
             spans += [m.group("num") for m in QUANTITY.finditer(text)]
     return any(s.lower().strip(".") not in question_words for s in spans)
