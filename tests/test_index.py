@@ -169,3 +169,33 @@ def test_stale_reason(seed_docs, tmp_path, fake):
     assert stale_reason(seed_docs, index) is None
     (seed_docs / "new.txt").write_text("Something else entirely happened here.")
     assert stale_reason(seed_docs, index) == "documents changed since the index was built"
+
+
+def test_the_keyword_index_reads_what_bm25s_saved_without_importing_it(tmp_path):
+    import subprocess
+    import sys
+
+    import bm25s
+    from bm25s.stopwords import STOPWORDS_EN_PLUS
+
+    from askdocs.keywords import STOP_WORDS, Bm25Index, bm25_names, save_bm25
+
+    assert STOP_WORDS == frozenset(STOPWORDS_EN_PLUS)  # the copy is bm25s's list
+    tokens = [["ferri", "skye"], [], ["ferri", "sunday", "ferri"], ["bridg"]]
+    save_bm25(tmp_path, "sentences", tokens)
+    ours = Bm25Index(tmp_path, "sentences", len(tokens))
+    theirs = bm25s.BM25.load(tmp_path, mmap=True, allow_pickle=False, show_progress=False,
+                             **bm25_names("sentences"))
+    assert ours.rows == theirs.scores["num_docs"] == 4
+    for name in ("data", "indices", "indptr"):
+        assert (getattr(ours, name) == theirs.scores[name]).all()
+    assert ours.vocab == {t: i for t, i in theirs.vocab_dict.items()
+                          if 0 <= i < len(ours.indptr) - 1} and "skye" in ours.vocab
+    # asking a question of an index loads neither bm25s nor SciPy
+    code = ("import sys; from askdocs.keywords import Bm25Index, Tokenizer; "
+            f"Bm25Index(__import__('pathlib').Path({str(tmp_path)!r}), 'sentences', 4); "
+            "Tokenizer()('How many ferries leave on Sunday?'); "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('bm25s', 'scipy')))")
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True).stdout
+    assert loaded.strip() == "[]"

@@ -8,6 +8,7 @@ does), so a one-document segment scores like the rest of the index.
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -57,16 +58,33 @@ def asking_terms(question: str, tokenize) -> frozenset[str]:
     return ASKING | frozenset(tokenize(match.group(1))) if match else ASKING
 
 
+# English stop words: the list bm25s ships as STOPWORDS_EN_PLUS (NLTK's, MIT licence), copied
+# so that asking a question needs no import of bm25s and SciPy (a third of a second of a cold
+# `askdocs ask`); tests/test_index.py checks that it is still bm25s's list
+STOP_WORDS = frozenset(
+    "a about above after again against ain all am an and any are aren aren't as at be because "
+    "been before being below between both but by can couldn couldn't d did didn didn't do "
+    "does doesn doesn't doing don don't down during each few for from further had hadn hadn't "
+    "has hasn hasn't have haven haven't having he her here hers herself him himself his how i "
+    "if in into is isn isn't it it's its itself just ll m ma me mightn mightn't more most "
+    "mustn mustn't my myself needn needn't no nor not now o of off on once only or other our "
+    "ours ourselves out over own re s same shan shan't she she's should should've shouldn "
+    "shouldn't so some such t than that that'll the their theirs them themselves then there "
+    "these they this those through to too under until up ve very was wasn wasn't we were "
+    "weren weren't what when where which while who whom why will with won won't wouldn "
+    "wouldn't y you you'd you'll you're you've your yours yourself yourselves"
+    .split())
+
+
 class Tokenizer:
     """Lower-cased words, English stop words removed, Snowball-stemmed."""
 
     def __init__(self):
         import Stemmer
-        from bm25s.stopwords import STOPWORDS_EN_PLUS
 
         self.stemmer = Stemmer.Stemmer("english")
         # "many"/"much" carry no topic: "how many children died?" is about children
-        self.stopwords = frozenset(STOPWORDS_EN_PLUS) | {"many", "much"}
+        self.stopwords = STOP_WORDS | {"many", "much"}
         self.cache: dict[str, str] = {}
         # the last texts' terms: a question reads each candidate passage several times (its
         # coverage, the answerability features), and the next question often the same ones
@@ -222,18 +240,23 @@ class Bm25Index:
     """One segment's saved BM25 index, memory-mapped."""
 
     def __init__(self, folder: Path, table: str, rows: int):
-        import bm25s
-
-        model = bm25s.BM25.load(folder, mmap=True, allow_pickle=False, load_corpus=False,
-                                show_progress=False, **bm25_names(table))
-        self.data = model.scores["data"]
-        self.indices = model.scores["indices"]
-        self.indptr = model.scores["indptr"]
-        self.rows = int(model.scores["num_docs"])
+        # bm25s's files read as its BM25.load(mmap=True) reads them, without importing bm25s
+        # (and SciPy) to ask a question: its parameters and vocabulary as JSON, the scores'
+        # sparse columns as .npy, memory-mapped, never unpickled
+        names = bm25_names(table)
+        params = json.loads((folder / names["params_name"]).read_text(encoding="utf-8"))
+        vocab = json.loads((folder / names["vocab_name"]).read_text(encoding="utf-8"))
+        if not isinstance(params, dict) or type(params.get("num_docs")) is not int or \
+                not isinstance(vocab, dict):
+            raise ValueError(f"its {table} keyword index is not bm25s's")
+        self.data, self.indices, self.indptr = (
+            np.load(folder / names[name], mmap_mode="r", allow_pickle=False)
+            for name in ("data_name", "indices_name", "indptr_name"))
+        self.rows = params["num_docs"]
         # bm25s lists "" in its vocabulary without a column; only terms with one are kept
-        self.vocab: dict[str, int] = {t: i for t, i in model.vocab_dict.items()
+        self.vocab: dict[str, int] = {t: i for t, i in vocab.items()
                                       if type(i) is int and 0 <= i < len(self.indptr) - 1}
-        if self.rows != rows or len(self.indptr) > len(model.vocab_dict) + 1 or \
+        if self.rows != rows or len(self.indptr) > len(vocab) + 1 or \
                 len(self.indices) != len(self.data) or int(self.indptr[-1]) != len(self.data) \
                 or (len(self.indices) and not 0 <= int(self.indices.min()) <=
                     int(self.indices.max()) < rows) or np.any(np.diff(self.indptr) < 0):
