@@ -30,7 +30,14 @@ import numpy as np
 
 from askdocs.chunking import Chunk, Sentence, chunk_texts
 from askdocs.documents import Document
-from askdocs.keywords import Bm25Index, Tokenizer, identity_text, save_bm25, sentence_tokens
+from askdocs.keywords import (
+    Bm25Index,
+    Tokenizer,
+    identity_text,
+    mapped,
+    save_bm25,
+    sentence_tokens,
+)
 from askdocs.stores.faiss_store import FaissStore
 
 # sentences.npy columns
@@ -163,8 +170,8 @@ class Segment:
         self.name = name
         lines = (folder / "documents.jsonl").read_text("utf-8").splitlines()
         self.entries = [parse_entry(line) for line in lines if line.strip()]
-        self.sentences = np.load(folder / "sentences.npy", mmap_mode="r", allow_pickle=False)
-        self.chunks = np.load(folder / "chunks.npy", mmap_mode="r", allow_pickle=False)
+        self.sentences = mapped(folder / "sentences.npy")
+        self.chunks = mapped(folder / "chunks.npy")
         with open(folder / "text.bin", "rb") as handle:
             size = handle.seek(0, 2)
             self.text = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
