@@ -332,12 +332,11 @@ def shown(value: int, row: str) -> str:
     return f"({value:,})" if any(word in row for word in NEGATIVE) else f"{value:,}"
 
 
-def sec_report(company: str, prose: list[str], rng: random.Random
+def sec_report(company: str, prose: list[str], rng: random.Random, render=None
                ) -> tuple[bytes, dict[str, int], dict]:
     """The PDF of one report laid out as an SEC filing, the page (1-based) of each statement
-    row, and the figures {(row, year): value}."""
-    from reportlab.pdfgen import canvas
-
+    row, and the figures {(row, year): value}. render: what makes the PDF of its pages
+    (drawn_pdf; filings_printed.printed_pdf prints them as a web page)."""
     # in a fixed order: a set's order of strings changes from one run to the next
     rows = dict.fromkeys(row for rows in SEC_STATEMENTS.values() for row in rows)
     years = (*YEARS, 2015, 2014)
@@ -401,6 +400,16 @@ def sec_report(company: str, prose: list[str], rng: random.Random
                   [(row, [f"{rng.randint(100, 2999):,}" for _ in range(4)])
                    for row in ("Net sales", "Cost of sales", "Net income")]))
     pages += [body[n % len(body)] for n in range(8, 14)]
+    pages_of = {(n, row): where[n] for n, rows in enumerate(SEC_STATEMENTS.values())
+                for row in rows}
+    return (render or drawn_pdf)(pages), pages_of, value
+
+
+def drawn_pdf(pages: list) -> bytes:
+    """An SEC-layout report's pages (sec_report's: a page of lines, or a table page's heading
+    lines, columns and rows) drawn with reportlab, every line and cell where it stands."""
+    from reportlab.pdfgen import canvas
+
     out = io.BytesIO()
     pdf = canvas.Canvas(out)
     for number, page in enumerate(pages, start=1):
@@ -427,20 +436,19 @@ def sec_report(company: str, prose: list[str], rng: random.Random
             draw_lines(pdf, page)
         pdf.showPage()
     pdf.save()
-    pages_of = {(n, row): where[n] for n, rows in enumerate(SEC_STATEMENTS.values())
-                for row in rows}
-    return out.getvalue(), pages_of, value
+    return out.getvalue()
 
 
-def sec_collection() -> tuple[Path, list[dict]]:
+def sec_collection(render=None, name: str = "filings-sec") -> tuple[Path, list[dict]]:
     """Six reports laid out as SEC filings (sec_report), named as EDGAR's are named
     ("HARBORLIGHTS_2018_10K.pdf"), and their questions, each plain and in SEC_WRAPPINGS, the
-    company named without "Inc" or "Corp" (cached under bench/.cache)."""
+    company named without "Inc" or "Corp" (cached under bench/.cache/name). render: as
+    sec_report's; the same figures and questions whichever it is."""
     def make(docs: Path, articles: list[str]) -> list[dict]:
         rng = random.Random(5)
         questions = []
         for number, company in enumerate(COMPANIES[:6]):
-            data, where, value = sec_report(company, narrative(articles, number), rng)
+            data, where, value = sec_report(company, narrative(articles, number), rng, render)
             name = company.rsplit(" ", 1)[0] if company.split()[-1] in ("Inc", "Corp", "Ltd",
                                                                            "Group") else company
             source = name.replace(" ", "").upper() + "_2018_10K.pdf"
@@ -457,7 +465,7 @@ def sec_collection() -> tuple[Path, list[dict]]:
                                                                 statement=spoken)}
                               for style in ["{question}", *SEC_WRAPPINGS]]
         return questions
-    return cached("filings-sec", make)
+    return cached(name, make)
 
 
 TRAILING_CELLS = re.compile(r"(?:[ \t]+[-−–(]?[$€£]?\d[\d,.]*%?\)?)+$")

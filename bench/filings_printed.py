@@ -1,0 +1,144 @@
+"""The SEC-layout reports of bench/filings.py, printed by a browser from a web page, as EDGAR's
+filings are when someone saves one as a PDF. A development set, like filings.py's.
+
+    python bench/filings_printed.py [--chromium /usr/bin/chromium] [--json PATH]
+
+filings.py draws its reports with reportlab, every line and table cell placed where it stands.
+A filing printed from EDGAR comes out otherwise: the browser wraps each paragraph itself, a
+table's cells are laid out by its own rules ("$" a cell of its own, the figure right-aligned in
+the next), the text is in the fonts it embeds, and the page number closes the page. Here each
+report's pages (the same figures, prose and questions as filings.sec_collection's) are written as
+one web page, a page break after each of its pages, and printed to PDF by Debian's Chromium
+(headless, offline, no header or footer). The script checks that every PDF has the pages the
+questions' evidence pages count, then prints, through the public API, what filings.py prints for
+its SEC-layout set: how often `ask` answers, quotes the evidence page (first), and quotes the
+figure asked for (first), and how often `rank` has the evidence page first; and for the ratio,
+measure and judgement questions filings.py asks of that set, how often `ask` quotes an evidence
+page (first) and every one of them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import html
+import json
+import subprocess
+import tempfile
+from pathlib import Path
+
+from common import ROOT
+from filings import (
+    ANALYST_QUESTIONS,
+    DOLLAR_ROWS,
+    indexed,
+    plain_ratio,
+    ratio_figures,
+    ratio_questions,
+    sec_collection,
+    sec_figures,
+)
+
+from askdocs.embedding import cached_embedder
+
+CHROMIUM = "/usr/bin/chromium"
+# a US Letter page with half-inch margins, small print: a page of 48 wrapped lines fits one
+STYLE = """@page { size: 8.5in 11in; margin: 0.5in; }
+body { font-family: "DejaVu Serif", serif; font-size: 9pt; line-height: 1.25; }
+.page { break-after: page; }
+.page:last-child { break-after: auto; }
+p { margin: 0 0 6pt 0; }
+table { border-collapse: collapse; margin-top: 6pt; }
+td { padding: 0 3pt; white-space: nowrap; }
+td.figure { text-align: right; }
+td.label { padding-right: 24pt; }
+.number { text-align: center; margin-top: 12pt; }"""
+
+
+def page_html(page, number: int) -> str:
+    """One page of filings.sec_report's as a web page's block: a page of lines as paragraphs
+    (the browser wraps them; the cover's lines each its own), a table page as a heading and a
+    table, the page number last."""
+    parts = []
+    if isinstance(page, tuple):
+        heading, columns, rows = page
+        parts.append(f"<p><b>{html.escape(heading[0])}</b></p>")
+        parts += [f"<p>{html.escape(line)}</p>" for line in heading[1:]]
+        cells = "".join(f'<td></td><td class="figure">{html.escape(str(c))}</td>'
+                        for c in columns)
+        table = [f"<tr><td></td>{cells}</tr>"]
+        for n, (label, values) in enumerate(rows):
+            dollar = n == 0 or label.startswith(DOLLAR_ROWS)  # "$" a cell of its own
+            cells = "".join(f'<td>{"$" if dollar else ""}</td>'
+                            f'<td class="figure">{html.escape(v)}</td>' for v in values)
+            table.append(f'<tr><td class="label">{html.escape(label)}</td>{cells}</tr>')
+        parts.append(f"<table>{''.join(table)}</table>")
+    elif "" not in page:  # the cover: a line each (the registrant's name on its own)
+        parts += [f"<p>{html.escape(line)}</p>" for line in page]
+    else:
+        paragraph: list[str] = []
+        for line in [*page, ""]:
+            if line:
+                paragraph.append(line)
+            elif paragraph:
+                parts.append(f"<p>{html.escape(' '.join(paragraph))}</p>")
+                paragraph = []
+    parts.append(f'<p class="number">{number}</p>')
+    return f'<div class="page">{"".join(parts)}</div>'
+
+
+def printed_pdf(pages: list, chromium: str = CHROMIUM) -> bytes:
+    """A report's pages printed by Chromium from one web page; raises if the PDF's pages are
+    not the report's (a page that overflowed would move every evidence page after it)."""
+    import pypdfium2 as pdfium
+
+    body = "".join(page_html(page, n) for n, page in enumerate(pages, start=1))
+    with tempfile.TemporaryDirectory() as folder:
+        source, target = Path(folder) / "report.html", Path(folder) / "report.pdf"
+        source.write_text(f"<!DOCTYPE html><html><head><meta charset='utf-8'>"
+                          f"<style>{STYLE}</style></head><body>{body}</body></html>",
+                          encoding="utf-8")
+        subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu",
+                        "--no-pdf-header-footer", f"--print-to-pdf={target}",
+                        source.as_uri()], check=True, capture_output=True, timeout=120)
+        data = target.read_bytes()
+    printed = len(pdfium.PdfDocument(data))
+    if printed != len(pages):
+        raise RuntimeError(f"the printed report has {printed} pages, not {len(pages)}")
+    return data
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--chromium", default=CHROMIUM)
+    parser.add_argument("--json", default=str(ROOT / "bench" / "results" /
+                                              "filings_printed.json"))
+    args = parser.parse_args()
+    docs, questions = sec_collection(lambda pages: printed_pdf(pages, args.chromium),
+                                     name="filings-sec-printed")
+    engine = indexed(docs, cached_embedder())
+    result = sec_figures(engine, questions)
+    print(f"6 reports laid out as SEC filings, printed by Chromium from a web page "
+          f"({result['questions']} questions, plain and in 2 wrappings): ask answers "
+          f"{result['ask_answered']}%, quotes the evidence page "
+          f"{result['ask_quotes_evidence_page']}% (first "
+          f"{result['ask_first_quote_on_evidence_page']}%), quotes the figure asked for "
+          f"{result['ask_quotes_figure']}% (first {result['ask_first_quote_holds_figure']}%); "
+          f"rank has the evidence page first {result['page_first']}%")
+    defined = ratio_questions(questions)
+    for key, ratio_set, how in (
+            ("ratios", defined, "for ratios whose definition the question states"),
+            ("ratios_plain", [{**q, "question": plain_ratio(q["question"])} for q in defined],
+             "for ratios named without a definition"),
+            ("analyst", ratio_questions(questions, ANALYST_QUESTIONS),
+             "for other measures and for judgements, as analysts ask")):
+        ratios = result[key] = ratio_figures(engine, ratio_set)
+        print(f"The same reports asked {how} ({ratios['questions']} questions): ask answers "
+              f"{ratios['ask_answered']}%, quotes an evidence page "
+              f"{ratios['ask_quotes_an_evidence_page']}% (first "
+              f"{ratios['ask_first_quote_on_evidence_page']}%), every one of them "
+              f"{ratios['ask_quotes_every_evidence_page']}%")
+    Path(args.json).write_text(json.dumps(result, indent=1) + "\n")
+
+
+if __name__ == "__main__":
+    main()
