@@ -14,6 +14,7 @@ from askdocs.answerability import (
     calibrated,
     features,
     found_of_type,
+    question_names,
 )
 from askdocs.embedding import DEFAULT_MODEL, resolve_model_path
 from askdocs.evaluation import calibration, near_miss_metrics, near_miss_report
@@ -68,6 +69,20 @@ def test_an_answer_of_the_kind_must_be_new_to_the_question():
     assert not found_of_type("date", "It was a quiet evening.", set())
     assert found_of_type("date", "It happened in 1066.", set())
     assert found_of_type("name", "The city was taken by Bohemond.", {"who", "took", "the"})
+
+
+@pytest.mark.parametrize("question, names", [
+    ("How many children died in Kryvyi Rih?", ["Kryvyi Rih"]),
+    ("Kryvyi Rih: how many died?", ["Rih"]),  # a sentence's first word says nothing by its capital
+    ("How many died in Kryvyi Rih? Give the number.", ["Kryvyi Rih"]),
+    ("I read about the attack. How many children died?", []),
+    ("Can I bring a dog? What does the ferry to Skye cost?", ["Skye"]),
+    ("Where did St. Augustine live? In Hippo?", ["St", "Augustine", "Hippo"]),  # no sentence ends
+    ("Did J. A. Hobson's book sell?", ["J", "A", "Hobson"]),
+    ("What did Zelensky's office say in 2025?", ["Zelensky"]),
+])
+def test_the_names_a_question_writes(question, names):
+    assert question_names(question) == names
 
 
 def test_a_month_or_a_weekday_is_no_name_for_who_or_where():

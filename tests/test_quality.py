@@ -158,6 +158,9 @@ def test_a_name_the_first_quote_does_not_mention_is_said(seed_engine):
                      "How many died in Kryvyi Rih? Give the number."]:
         notes = seed_engine.ask(question).notes
         assert not any(n.startswith("The first quote does not") for n in notes), question
+    # nor is a later sentence's first word a name that no document mentions
+    notes = seed_engine.ask("How many died in Kryvyi Rih? Give the number.").notes
+    assert not any(n.startswith("No document mentions") for n in notes), notes
 
 
 @pytest.mark.skipif(not SEED_QUESTIONS.exists(), reason="shared/eval is not beside the repo")

@@ -155,13 +155,25 @@ def names_in(question: str) -> set[str]:
 NAMED = re.compile(r"[A-Z][\w'’-]*(?:[ \t]+[A-Z][\w'’-]*)*")
 
 
+# where a sentence of a question ends: "?" or "!", or a period after a lower-case word ("… the
+# attack. How many …"), not after an abbreviation ("St. Augustine", "J. A. Hobson")
+SENTENCE_END = re.compile(r"(?:[?!]|\b[a-z]{2,}\.)\s+$")
+WORDLESS = re.compile(r"\W*")
+
+
 def question_names(question: str) -> list[str]:
-    """The names a question writes (runs of capitalised words after its first word: "Kryvyi
-    Rih", "Paris"), possessives dropped, in order; a word with digits is a number, not a name."""
-    first = re.match(r"\W*[\w'’-]+", question)
-    rest = question[first.end():] if first else question
-    names = [POSSESSIVE.sub("", m.group(0)) for m in NAMED.finditer(rest)
-             if not DIGIT.search(m.group(0))]
+    """The names a question writes (runs of capitalised words: "Kryvyi Rih", "Paris"),
+    possessives dropped, in order. The first word of each of its sentences is none, whatever
+    its capital ("How many died? Give the number."), nor is "I"; a word with digits is a
+    number, not a name."""
+    names = []
+    for match in NAMED.finditer(question):
+        name = match.group(0)
+        before = question[:match.start()]
+        if WORDLESS.fullmatch(before) or SENTENCE_END.search(before):  # a sentence's first
+            name = name.split(None, 1)[1] if len(name.split(None, 1)) > 1 else ""
+        if name != "I" and not DIGIT.search(name):
+            names.append(POSSESSIVE.sub("", name))
     return list(dict.fromkeys(n for n in names if n))
 
 

@@ -441,8 +441,7 @@ class AskDocs:
         do: asked "How many children died in Kharkiv?", a first quote about Kryvyi Rih may not
         be about what was asked, and the reader should look. A name no document says is the
         other note's (unmentioned)."""
-        names = [name for name in question_names(question)  # not "I", nor a sentence's first
-                 if len(name) > 1 and re.search(rf"(?<![.!?:;]\s){re.escape(name)}", question)]
+        names = [name for name in question_names(question) if len(name) > 1]  # no initial: "A."
         if not quotes or not names:
             return ()
         said = self.quote_says(quotes[0], question, names)
