@@ -24,6 +24,9 @@ from askdocs.numbers import agreement, asks_quantity, parse_number, quantities
     ("making it one of Moscow’s deadliest strikes, one of the most important", []),
     ("One of the victims was a child", [(1, "", "One of the victims")]),
     ("twenty-one of the best players", [(21, "", "twenty-one of the best")]),
+    # what a number counts is said after "of" by a noun or a pronoun, never by "of" alone
+    ("one of them by a playground", [(1, "", "one of them")]),
+    ("three of 5 people", [(3, "", "three"), (5, "", "5 people")]),
 ])
 def test_quantities(text, expected):
     assert [(q.value, q.qualifier, q.phrase) for q in quantities(text)] == expected

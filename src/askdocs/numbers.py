@@ -37,7 +37,10 @@ ONE_OF_A_KIND = re.compile(r"\s+of\s+(?:the\s+|its\s+|their\s+|his\s+|her\s+|[\w
                            re.IGNORECASE)
 FUNCTION_WORDS = ("in|on|at|and|or|to|the|a|an|it|its|for|by|with|from|as|than|were|was|is|are|"
                   "be|been|have|has|had|who|which|that|this|these|those|per|each")
-FOLLOWING = re.compile(rf"\s*(?:of\s+the\s+\w+|(?!(?:{FUNCTION_WORDS})\b)[\w’'-]+)",
+# the word after a number that says what it counts ("people", "of the dead", "of them"); a bare
+# "of" is none ("one of" said nothing in a note)
+FOLLOWING = re.compile(rf"\s*(?:of\s+(?:the\s+\w+|them|us|you|these|those|which|whom)\b|"
+                       rf"(?!(?:{FUNCTION_WORDS}|of)\b)[\w’'-]+)",
                        re.IGNORECASE)
 
 
