@@ -9,6 +9,7 @@ from askdocs.chunking import (
     chunk_texts,
     is_table_row,
     make_chunks,
+    row_label,
     running_inside,
     running_lines,
     split_sentences,
@@ -204,6 +205,20 @@ def test_a_filings_rows_with_currency_cells_and_dashes_are_rows():
     rows = "Net sales $ 5,388 $ 3,098 $ 9,096\nCost of sales (6,085) (1,785) —\n"
     text = "A long line of prose that sets how long this page's lines are, over forty.\n" + rows
     assert texts(text, split_sentences(text))[1:] == rows.splitlines()
+
+
+def test_a_printed_edgar_filings_bracket_and_per_cent_cells_are_a_rows_cells():
+    # EDGAR's tables put a negative figure's closing bracket and a per cent sign in cells of
+    # their own, and a browser's PDF gives them as "(4,180 )" and "41.2 %"
+    rows = ["Cost of sales (16,682 ) (16,055 )", "Gross margin 41.2 % 40.1 %",
+            "Net income (loss) $ (5,349 ) $ 4,858"]
+    assert [row_label(row) for row in rows if is_table_row(row)] == [
+        "Cost of sales", "Gross margin", "Net income (loss)"]
+    for prose in ["The fee rose (see Note 5 )", "It was 5 % in 2018 and 6 %"]:
+        assert not is_table_row(prose), prose
+    text = ("A long line of prose that sets how long this page's lines are, over forty.\n"
+            + "\n".join(rows) + "\n")
+    assert texts(text, split_sentences(text))[1:] == rows
 
 
 def test_a_chunk_ends_at_a_page_break_and_is_indexed_after_the_running_header():

@@ -30,9 +30,12 @@ ABBREVIATIONS = frozenset(
     "oct nov dec e.g i.e cf".split()
 )
 # A line ending in two numbers is a table row ("Net income 4,858 5,363"), not a wrapped line.
-# a table's cell: a number ("1,577", "(4,858)", "12.5%", "$7,029", and "$ 7,029", where a
-# filing's currency sign is a cell of its own) or a dash, which a filing writes for nil
-_cell = r"(?:[-−–(]?(?:[$€£][ \t]*)?\d[\d,.]*%?\)?|[-−–—])"
+# a table's cell: a number ("1,577", "(4,858)", "12.5%", "$7,029", and "$ 7,029" or
+# "$ (4,858)", where a filing's currency sign is a cell of its own, as its closing bracket and its
+# per cent sign can be: "(4,858 )", "12.5 %" in the text of a filing printed from EDGAR) or a
+# dash, which a filing writes for nil
+_cell = (r"(?:(?:[$€£][ \t]*)?[-−–(]?(?:[$€£][ \t]*)?\d[\d,.]*(?:[ \t]*%)?(?:[ \t]*\))?"
+         r"|[-−–—])")
 TABLE_ROW = re.compile(rf"{_cell}[ \t]+{_cell}$")
 ROW_CELLS = re.compile(rf"(?:[ \t]+{_cell})+$")  # a row's cells, after its label
 TITLE_WORD = re.compile(r"[^\W\d_][\w'’&-]*")
@@ -47,7 +50,7 @@ CAPTION_WORDS = 8
 YEARS_LINE = re.compile(r"(?:^|\s)(?:(?:19|20)\d\d\s+)+(?:19|20)\d\d\s*$")
 # a table cell on a line of its own, as pypdf and PyMuPDF extract a table whose cells were drawn
 # one by one: an amount ("9,708", "(5,028)", "12.5%"), a currency sign or a dash
-CELL = re.compile(r"[-−–(]?[$€£]?[ \t]*\d[\d,.]*%?\)?|[$€£]|[-−–—]")
+CELL = re.compile(r"[-−–(]?[$€£]?[ \t]*\d[\d,.]*(?:[ \t]*%)?(?:[ \t]*\))?|[$€£]|[-−–—]")
 NEXT_CELL = re.compile(rf"[ \t]*(?:{CELL.pattern})[ \t]*(?:\r\n|\r|\n|$)")
 LONE_YEAR = re.compile(r"(?:19|20)\d\d")
 LABEL_CHARS = 100  # a row's label is shorter; a longer line is prose
