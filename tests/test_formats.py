@@ -12,11 +12,11 @@ import pytest
 from conftest import SEEDS
 
 from askdocs import AskDocs, build_index
-from askdocs.documents import load_folder
+from askdocs.documents import load_folder, make_document
 from askdocs.embedding import HashEmbedder
 from askdocs.errors import AskDocsError
 from askdocs.indexer import split_document
-from askdocs.readers import Unreadable, extract
+from askdocs.readers import Extracted, Unreadable, extract
 from askdocs.readers.worker import ReaderProcess
 from askdocs.service import Library
 
@@ -327,3 +327,15 @@ def test_the_cli_and_json_name_the_page(capsys, folder, tmp_path, real_embedder)
     assert main(["ask", "What was the capital expenditure?", "--index",
                  str(tmp_path / "index")]) == 0
     assert "report.pdf, p. 3, chars " in capsys.readouterr().out
+
+
+def test_a_metadata_title_that_names_nothing_gives_way_to_the_texts_own():
+    # a filing printed from EDGAR is titled "Document" or by its file's name: its cover names it
+    cover = ("UNITED STATES\nSECURITIES AND EXCHANGE COMMISSION\nFORM 10-K\nACME TOOLS INC\n"
+             "(Exact name of registrant as specified in its charter)\n")
+    for title in ["Document", "a2018form10-k.htm", "Microsoft Word - minutes.docx", " untitled ",
+                  None]:
+        doc = make_document("acme.pdf", b"x", Extracted(cover, (0,), title))
+        assert doc.title == "ACME TOOLS INC, Form 10-K", title
+    for title in ["Acme annual report", "Documents of the board", "Report.pdf and notes"]:
+        assert make_document("acme.pdf", b"x", Extracted(cover, (0,), title)).title == title

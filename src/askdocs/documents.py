@@ -105,6 +105,20 @@ def find_title(text: str) -> str:
     return sentence
 
 
+# what a file's metadata gives for a title that names nothing: a tool's placeholder, or the name
+# of the file it was made from ("Document" and "a2018form10-k.htm" of a filing printed from
+# EDGAR, "Microsoft Word - minutes.docx"); the text's own title (find_title) is read instead
+PLACEHOLDER_TITLE = re.compile(r"|untitled|anonymous|unknown|document|"
+                               r"(?:microsoft word - )?.*\.(?:html?|xhtml|pdf|docx?|txt|md)",
+                               re.IGNORECASE)
+
+
+def metadata_title(title: str | None) -> str | None:
+    """A title from a file's metadata, or None if it names nothing (PLACEHOLDER_TITLE)."""
+    title = (title or "").strip()
+    return None if PLACEHOLDER_TITLE.fullmatch(title) else title
+
+
 def make_document(doc_id: str, data: bytes, extracted: Extracted | None = None) -> Document:
     """A Document from a file's bytes and what its reader extracted (default: UTF-8 text;
     raises UnicodeDecodeError for bytes that are not)."""
@@ -113,7 +127,7 @@ def make_document(doc_id: str, data: bytes, extracted: Extracted | None = None) 
     return Document(
         id=doc_id,
         text=text,
-        title=extracted.title or find_title(text) or doc_id,
+        title=metadata_title(extracted.title) or find_title(text) or doc_id,
         date=extracted.date or find_date(text),
         size=len(data),
         sha256=hashlib.sha256(data).hexdigest(),

@@ -22,7 +22,6 @@ MAX_PAGES = 2000
 MAX_CHARS = 20_000_000
 CLEAN = {0xFFFE: "-", **{c: " " for c in range(32) if chr(c) not in "\t\r\n"}, 0x7F: " "}
 PDF_DATE = re.compile(r"D:(\d{4})(\d{2})(\d{2})")
-PLACEHOLDER_TITLES = {"", "untitled", "anonymous", "unknown"}
 
 
 def open_pdf(data: bytes):
@@ -73,7 +72,7 @@ def extract(data: bytes) -> Extracted:
     date = PDF_DATE.match(metadata.get("CreationDate", "") or "")
     notes = (f"{blank} of {count} pages have no text layer and were not indexed",) if blank else ()
     return Extracted("\n".join(texts), tuple(starts),
-                     title if title.lower() not in PLACEHOLDER_TITLES else None,
+                     title or None,
                      "-".join(date.groups()) if date else None, notes)
 
 
