@@ -41,20 +41,22 @@ from filings import (
 from askdocs.embedding import cached_embedder
 
 CHROMIUM = "/usr/bin/chromium"
-# a US Letter page with half-inch margins, small print: a page of 48 wrapped lines fits one
+# a US Letter page with half-inch margins, small print: a page of 48 wrapped lines fits one. A
+# table spans the page, its labels' column wide and every cell at the bottom of its row, as
+# EDGAR's filings lay them out: PDFium then gives many cells a line of their own
 STYLE = """@page { size: 8.5in 11in; margin: 0.5in; }
 body { font-family: "DejaVu Serif", serif; font-size: 9pt; line-height: 1.25; }
 .page { break-after: page; }
 .page:last-child { break-after: auto; }
 p { margin: 0 0 6pt 0; }
-table { border-collapse: collapse; margin-top: 6pt; }
-td { padding: 0 3pt; white-space: nowrap; }
-td.figure { text-align: right; }
-td.label { padding-right: 24pt; }
+table { border-collapse: collapse; margin-top: 6pt; width: 100%; }
+td { padding: 0 2pt; vertical-align: bottom; }
+td.figure { text-align: right; white-space: nowrap; }
+td.label { width: 40%; }
 .number { text-align: center; margin-top: 12pt; }"""
 
 
-def page_html(page, number: int) -> str:
+def page_html(page, number: int, split: bool = False) -> str:
     """One page of filings.sec_report's as a web page's block: a page of lines as paragraphs
     (the browser wraps them; the cover's lines each its own), a table page as a heading and a
     table, the page number last."""
@@ -63,13 +65,14 @@ def page_html(page, number: int) -> str:
         heading, columns, rows = page
         parts.append(f"<p><b>{html.escape(heading[0])}</b></p>")
         parts += [f"<p>{html.escape(line)}</p>" for line in heading[1:]]
-        cells = "".join(f'<td></td><td class="figure">{html.escape(str(c))}</td>'
+        cells = "".join(f'<td></td><td class="figure">{html.escape(str(c))}</td><td></td>'
                         for c in columns)
-        table = [f"<tr><td></td>{cells}</tr>"]
+        table = [f'<tr><td class="label"></td>{cells}</tr>']
         for n, (label, values) in enumerate(rows):
             dollar = n == 0 or label.startswith(DOLLAR_ROWS)  # "$" a cell of its own
             cells = "".join(f'<td>{"$" if dollar else ""}</td>'
-                            f'<td class="figure">{html.escape(v)}</td>' for v in values)
+                            f'<td class="figure">{html.escape(figure)}</td><td>{after}</td>'
+                            for figure, after in map(lambda v: bracket(v, split), values))
             table.append(f'<tr><td class="label">{html.escape(label)}</td>{cells}</tr>')
         parts.append(f"<table>{''.join(table)}</table>")
     elif "" not in page:  # the cover: a line each (the registrant's name on its own)
@@ -86,15 +89,24 @@ def page_html(page, number: int) -> str:
     return f'<div class="page">{"".join(parts)}</div>'
 
 
-def printed_pdf(pages: list, chromium: str = CHROMIUM) -> bytes:
+def bracket(value: str, split: bool) -> tuple[str, str]:
+    """A figure's cell and the cell after it: with split, a negative figure's closing bracket
+    is a cell of its own, as EDGAR's filings print it ("(4,180" and ")")."""
+    if split and value.startswith("(") and value.endswith(")"):
+        return value[:-1], ")"
+    return value, ""
+
+
+def printed_pdf(pages: list, chromium: str = CHROMIUM, split: bool = False) -> bytes:
     """A report's pages printed by Chromium from one web page; raises if the PDF's pages are
     not the report's (a page that overflowed would move every evidence page after it)."""
     import pypdfium2 as pdfium
 
-    body = "".join(page_html(page, n) for n, page in enumerate(pages, start=1))
+    body = "".join(page_html(page, n, split) for n, page in enumerate(pages, start=1))
     with tempfile.TemporaryDirectory() as folder:
         source, target = Path(folder) / "report.html", Path(folder) / "report.pdf"
         source.write_text(f"<!DOCTYPE html><html><head><meta charset='utf-8'>"
+                          "<title>Document</title>"  # as EDGAR's filings are mostly titled
                           f"<style>{STYLE}</style></head><body>{body}</body></html>",
                           encoding="utf-8")
         subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu",
@@ -110,14 +122,21 @@ def printed_pdf(pages: list, chromium: str = CHROMIUM) -> bytes:
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--chromium", default=CHROMIUM)
-    parser.add_argument("--json", default=str(ROOT / "bench" / "results" /
-                                              "filings_printed.json"))
+    parser.add_argument("--split-brackets", action="store_true",
+                        help="a negative figure's closing bracket in a cell of its own, as "
+                             "EDGAR's filings print it: \"(4,180 )\" in the PDF's text")
+    parser.add_argument("--json", default=None, help="default: bench/results/"
+                        "filings_printed.json (filings_printed_split.json with --split-brackets)")
     args = parser.parse_args()
-    docs, questions = sec_collection(lambda pages: printed_pdf(pages, args.chromium),
-                                     name="filings-sec-printed")
+    args.json = args.json or str(ROOT / "bench" / "results" / ("filings_printed_split.json" if
+                                 args.split_brackets else "filings_printed.json"))
+    split = args.split_brackets
+    docs, questions = sec_collection(lambda pages: printed_pdf(pages, args.chromium, split),
+                                     name="filings-sec-printed" + ("-split" if split else ""))
     engine = indexed(docs, cached_embedder())
     result = sec_figures(engine, questions)
-    print(f"6 reports laid out as SEC filings, printed by Chromium from a web page "
+    print(f"6 reports laid out as SEC filings, printed by Chromium from a web page"
+          f"{', closing brackets a cell of their own' if split else ''} "
           f"({result['questions']} questions, plain and in 2 wrappings): ask answers "
           f"{result['ask_answered']}%, quotes the evidence page "
           f"{result['ask_quotes_evidence_page']}% (first "
