@@ -219,6 +219,13 @@ def test_a_printed_edgar_filings_bracket_and_per_cent_cells_are_a_rows_cells():
     text = ("A long line of prose that sets how long this page's lines are, over forty.\n"
             + "\n".join(rows) + "\n")
     assert texts(text, split_sentences(text))[1:] == rows
+    # PDFium gives some printed tables a cell a line, the bracket on the next: a row stays whole
+    cells = ["Net sales\r\n$ 32,765\r\n$ 31,657",
+             "Purchases of property, plant and equipment (1,577\r\n) (1,373\r\n)",
+             "Net income\r\n$ 5,349\r\n$ 4,858"]
+    text = ("A long line of prose that sets how long this page's lines are, over forty.\r\n"
+            + "\r\n".join(cells))
+    assert texts(text, split_sentences(text))[1:] == cells
 
 
 def test_a_chunk_ends_at_a_page_break_and_is_indexed_after_the_running_header():

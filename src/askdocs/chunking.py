@@ -49,8 +49,11 @@ HEADING_SCAN = 4096  # characters of a page read for its heading: a long text is
 CAPTION_WORDS = 8
 YEARS_LINE = re.compile(r"(?:^|\s)(?:(?:19|20)\d\d\s+)+(?:19|20)\d\d\s*$")
 # a table cell on a line of its own, as pypdf and PyMuPDF extract a table whose cells were drawn
-# one by one: an amount ("9,708", "(5,028)", "12.5%"), a currency sign or a dash
-CELL = re.compile(r"[-−–(]?[$€£]?[ \t]*\d[\d,.]*(?:[ \t]*%)?(?:[ \t]*\))?|[$€£]|[-−–—]")
+# one by one: an amount ("9,708", "(5,028)", "12.5%"), a currency sign or a dash; and as PDFium
+# gives some of a printed EDGAR filing's cells, a bracket or a per cent sign of the cell before
+# ("(1,577" / ") (1,373" / ")")
+CELL = re.compile(r"(?:[)%][ \t]*)?(?:[-−–(]?[$€£]?[ \t]*\d[\d,.]*(?:[ \t]*%)?(?:[ \t]*\))?"
+                  r"|[$€£]|[-−–—])|[)%]")
 NEXT_CELL = re.compile(rf"[ \t]*(?:{CELL.pattern})[ \t]*(?:\r\n|\r|\n|$)")
 LONE_YEAR = re.compile(r"(?:19|20)\d\d")
 LABEL_CHARS = 100  # a row's label is shorter; a longer line is prose
