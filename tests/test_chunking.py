@@ -228,6 +228,22 @@ def test_a_printed_edgar_filings_bracket_and_per_cent_cells_are_a_rows_cells():
     assert texts(text, split_sentences(text))[1:] == cells
 
 
+
+def test_a_row_label_wrapped_in_its_column_stays_with_its_figures():
+    rows = ["Net income $ 3,076 $ 3,325 $ 6,378",
+            "Dividends paid to\r\nshareholders (1,847 ) (2,865 ) (7,219 )",
+            "Capital expenditures\r\n(PP&E) (9,831 ) (5,733 ) (4,199 )",
+            "Net cash provided by\r\noperating activities 9,941 8,841 6,750"]
+    text = ("A long line of prose that sets how long this page's lines are, over forty.\r\n"
+            + "\r\n".join(rows))
+    assert texts(text, split_sentences(text))[1:] == rows
+    # a short line before prose, or before a row that begins with a capital, still ends a unit
+    text = ("A long line of prose that sets how long this page's lines are, over forty.\r\n"
+            "Dividends paid to\r\nNet income $ 3,076 $ 3,325\r\nOur dividends\r\nrose in 2018.")
+    assert [text[u.start:u.end] for u in split_sentences(text)][1:3] == [
+        "Dividends paid to", "Net income $ 3,076 $ 3,325"]
+
+
 def test_a_chunk_ends_at_a_page_break_and_is_indexed_after_the_running_header():
     prose = "A sentence of prose that fills the page before the statement."
     text, pages = paged(f"ACME Report\r\n{prose}\r\n1",

@@ -52,6 +52,7 @@ YEARS_LINE = re.compile(r"(?:^|\s)(?:(?:19|20)\d\d\s+)+(?:19|20)\d\d\s*$")
 # one by one: an amount ("9,708", "(5,028)", "12.5%"), a currency sign or a dash; and as PDFium
 # gives some of a printed EDGAR filing's cells, a bracket or a per cent sign of the cell before
 # ("(1,577" / ") (1,373" / ")")
+LABEL_GOES_ON = re.compile(r"[ \t]*(?:[a-z]|\([A-Za-z])")  # a wrapped label's next line
 CELL = re.compile(r"(?:[)%][ \t]*)?(?:[-−–(]?[$€£]?[ \t]*\d[\d,.]*(?:[ \t]*%)?(?:[ \t]*\))?"
                   r"|[$€£]|[-−–—])|[)%]")
 NEXT_CELL = re.compile(rf"[ \t]*(?:{CELL.pattern})[ \t]*(?:\r\n|\r|\n|$)")
@@ -134,8 +135,9 @@ def segments(text: str, start: int, end: int, running: frozenset[int] = frozense
             short = layout.short(line_start)
         last_line = text[line_start:line_end].strip()
         line_start = next_start
-        if NEXT_CELL.match(text, next_start, end) and is_row_so_far(last_line):
-            continue  # a table's cells a line each: the row goes on
+        if is_row_so_far(last_line) and (NEXT_CELL.match(text, next_start, end)
+                                         or wrapped_label(text, next_start, end)):
+            continue  # a table's cells a line each, or a label wrapped: the row goes on
         if (len(last_line) < short or last_line[-1] in LINE_END_HARD or last_line[0] == "#"
                 or LIST_OR_HEADING.match(text, next_start, end)
                 or is_table_row(last_line)
@@ -174,6 +176,17 @@ def row_label(line: str) -> str:
     """A table row's label: the line without its cells ("Total current assets" of "Total
     current assets $ 1,522 $ 8,979")."""
     return ROW_CELLS.sub("", line)
+
+
+def wrapped_label(text: str, start: int, end: int) -> bool:
+    """Whether the line at start ends a table row whose label began on the line before: it opens
+    with a small letter or a bracketed word ("Dividends paid to" / "shareholders (1,847 ) (2,865
+    )", "… plant and equipment" / "(PP&E) (9,831 ) …"), as a printed filing wraps a long label
+    in its column."""
+    if not LABEL_GOES_ON.match(text, start, end):
+        return False
+    stop = LINE_BREAK.search(text, start, end)
+    return is_table_row(text[start:stop.start() if stop else end].strip())
 
 
 def is_row_so_far(line: str) -> bool:
