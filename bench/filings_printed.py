@@ -97,7 +97,13 @@ def bracket(value: str, split: bool) -> tuple[str, str]:
     return value, ""
 
 
-def printed_pdf(pages: list, chromium: str = CHROMIUM, split: bool = False) -> bytes:
+# --narrow: the table only as wide as its cells and its labels' column 170 px wide, as some
+# filings lay them out; PDFium then gives many of a row's cells a line each
+NARROW = "table { width: auto; } td.label { width: 170px; }"
+
+
+def printed_pdf(pages: list, chromium: str = CHROMIUM, split: bool = False,
+                narrow: bool = False) -> bytes:
     """A report's pages printed by Chromium from one web page; raises if the PDF's pages are
     not the report's (a page that overflowed would move every evidence page after it)."""
     import pypdfium2 as pdfium
@@ -107,7 +113,8 @@ def printed_pdf(pages: list, chromium: str = CHROMIUM, split: bool = False) -> b
         source, target = Path(folder) / "report.html", Path(folder) / "report.pdf"
         source.write_text(f"<!DOCTYPE html><html><head><meta charset='utf-8'>"
                           "<title>Document</title>"  # as EDGAR's filings are mostly titled
-                          f"<style>{STYLE}</style></head><body>{body}</body></html>",
+                          f"<style>{STYLE}{NARROW if narrow else ''}</style></head>"
+                          f"<body>{body}</body></html>",
                           encoding="utf-8")
         subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu",
                         "--no-pdf-header-footer", f"--print-to-pdf={target}",
@@ -127,16 +134,21 @@ def main():
                              "EDGAR's filings print it: \"(4,180 )\" in the PDF's text")
     parser.add_argument("--json", default=None, help="default: bench/results/"
                         "filings_printed.json (filings_printed_split.json with --split-brackets)")
+    parser.add_argument("--narrow", action="store_true",
+                        help="tables only as wide as their cells, labels 170 px wide (NARROW)")
     args = parser.parse_args()
-    args.json = args.json or str(ROOT / "bench" / "results" / ("filings_printed_split.json" if
-                                 args.split_brackets else "filings_printed.json"))
-    split = args.split_brackets
-    docs, questions = sec_collection(lambda pages: printed_pdf(pages, args.chromium, split),
-                                     name="filings-sec-printed" + ("-split" if split else ""))
+    split, narrow = args.split_brackets, args.narrow
+    variant = ("-split" if split else "") + ("-narrow" if narrow else "")
+    args.json = args.json or str(ROOT / "bench" / "results" /
+                                 f"filings_printed{variant.replace('-', '_')}.json")
+    docs, questions = sec_collection(
+        lambda pages: printed_pdf(pages, args.chromium, split, narrow),
+        name=f"filings-sec-printed{variant}")
     engine = indexed(docs, cached_embedder())
     result = sec_figures(engine, questions)
     print(f"6 reports laid out as SEC filings, printed by Chromium from a web page"
-          f"{', closing brackets a cell of their own' if split else ''} "
+          f"{', closing brackets a cell of their own' if split else ''}"
+          f"{', narrow tables' if narrow else ''} "
           f"({result['questions']} questions, plain and in 2 wrappings): ask answers "
           f"{result['ask_answered']}%, quotes the evidence page "
           f"{result['ask_quotes_evidence_page']}% (first "
