@@ -518,6 +518,26 @@ def ratio_figures(engine: AskDocs, questions: list[dict]) -> dict:
     return {"questions": n, **{k: round(100 * v / n, 1) for k, v in counts.items()}}
 
 
+def ratio_sets(engine: AskDocs, questions: list[dict], prefix: str = "") -> dict:
+    """The SEC-layout reports' ratio, measure and judgement questions asked (RATIO_QUESTIONS,
+    the same named without a definition, ANALYST_QUESTIONS): ratio_figures of each set, keyed
+    prefix + "ratios", "ratios_plain" and "analyst", a line each printed."""
+    defined, figures = ratio_questions(questions), {}
+    for key, ratio_set, how in (
+            ("ratios", defined, "for ratios whose definition the question states"),
+            ("ratios_plain", [{**q, "question": plain_ratio(q["question"])} for q in defined],
+             "for ratios named without a definition"),
+            ("analyst", ratio_questions(questions, ANALYST_QUESTIONS),
+             "for other measures and for judgements, as analysts ask")):
+        ratios = figures[prefix + key] = ratio_figures(engine, ratio_set)
+        print(f"The same 6 reports asked {how} ({ratios['questions']} questions): ask answers "
+              f"{ratios['ask_answered']}%, quotes an evidence page "
+              f"{ratios['ask_quotes_an_evidence_page']}% (first "
+              f"{ratios['ask_first_quote_on_evidence_page']}%), every one of them "
+              f"{ratios['ask_quotes_every_evidence_page']}%")
+    return figures
+
+
 def cell_lines(text: str) -> str:
     """A page's text as pypdf and PyMuPDF extract a table whose cells are drawn one by one (as
     reportlab draws these, and a browser prints an HTML filing): each number of a row, and each
@@ -719,20 +739,7 @@ def main():
                   f"{sec['ask_quotes_figure']}% (first {sec['ask_first_quote_holds_figure']}%); "
                   f"rank has the evidence page first "
                   f"{sec['page_first']}%")
-        asked_ratios = ratio_questions(sec_questions)
-        for key, ratio_set, how in (
-                ("sec_ratios", asked_ratios, "for ratios whose definition the question states"),
-                ("sec_ratios_plain", [{**q, "question": plain_ratio(q["question"])}
-                                      for q in asked_ratios],
-                 "for ratios named without a definition"),
-                ("sec_analyst", ratio_questions(sec_questions, ANALYST_QUESTIONS),
-                 "for other measures and for judgements, as analysts ask")):
-            ratios = result[key] = ratio_figures(indexed(sec_docs, embedder), ratio_set)
-            print(f"The same 6 reports asked {how} ({ratios['questions']} "
-                  f"questions): ask answers {ratios['ask_answered']}%, quotes an evidence page "
-                  f"{ratios['ask_quotes_an_evidence_page']}% (first "
-                  f"{ratios['ask_first_quote_on_evidence_page']}%), every one of them "
-                  f"{ratios['ask_quotes_every_evidence_page']}%")
+        result.update(ratio_sets(indexed(sec_docs, embedder), sec_questions, "sec_"))
         for key, flat, cells, filed in (
                 ("pages", False, False, "a folder each"),
                 ("pages_flat", True, False, "all in one folder"),

@@ -27,16 +27,7 @@ import tempfile
 from pathlib import Path
 
 from common import ROOT
-from filings import (
-    ANALYST_QUESTIONS,
-    DOLLAR_ROWS,
-    indexed,
-    plain_ratio,
-    ratio_figures,
-    ratio_questions,
-    sec_collection,
-    sec_figures,
-)
+from filings import DOLLAR_ROWS, indexed, ratio_sets, sec_collection, sec_figures
 
 from askdocs.embedding import cached_embedder
 
@@ -155,19 +146,7 @@ def main():
           f"{result['ask_first_quote_on_evidence_page']}%), quotes the figure asked for "
           f"{result['ask_quotes_figure']}% (first {result['ask_first_quote_holds_figure']}%); "
           f"rank has the evidence page first {result['page_first']}%")
-    defined = ratio_questions(questions)
-    for key, ratio_set, how in (
-            ("ratios", defined, "for ratios whose definition the question states"),
-            ("ratios_plain", [{**q, "question": plain_ratio(q["question"])} for q in defined],
-             "for ratios named without a definition"),
-            ("analyst", ratio_questions(questions, ANALYST_QUESTIONS),
-             "for other measures and for judgements, as analysts ask")):
-        ratios = result[key] = ratio_figures(engine, ratio_set)
-        print(f"The same reports asked {how} ({ratios['questions']} questions): ask answers "
-              f"{ratios['ask_answered']}%, quotes an evidence page "
-              f"{ratios['ask_quotes_an_evidence_page']}% (first "
-              f"{ratios['ask_first_quote_on_evidence_page']}%), every one of them "
-              f"{ratios['ask_quotes_every_evidence_page']}%")
+    result.update(ratio_sets(engine, questions))
     Path(args.json).write_text(json.dumps(result, indent=1) + "\n")
 
 
