@@ -171,7 +171,8 @@ def question_names(question: str) -> list[str]:
         name = match.group(0)
         before = question[:match.start()]
         if WORDLESS.fullmatch(before) or SENTENCE_END.search(before):  # a sentence's first
-            name = name.split(None, 1)[1] if len(name.split(None, 1)) > 1 else ""
+            words = name.split(None, 1)
+            name = words[1] if len(words) > 1 else ""
         if name != "I" and not DIGIT.search(name):
             names.append(POSSESSIVE.sub("", name))
     return list(dict.fromkeys(n for n in names if n))

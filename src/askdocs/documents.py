@@ -108,7 +108,7 @@ def find_title(text: str) -> str:
 # what a file's metadata gives for a title that names nothing: a tool's placeholder, or the name
 # of the file it was made from ("Document" and "a2018form10-k.htm" of a filing printed from
 # EDGAR, "Microsoft Word - minutes.docx"); the text's own title (find_title) is read instead
-PLACEHOLDER_TITLE = re.compile(r"|untitled|anonymous|unknown|document|"
+PLACEHOLDER_TITLE = re.compile(r"(?:untitled|anonymous|unknown|document)?|"
                                r"(?:microsoft word - )?.*\.(?:html?|xhtml|pdf|docx?|txt|md)",
                                re.IGNORECASE)
 

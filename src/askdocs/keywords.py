@@ -58,9 +58,9 @@ def asking_terms(question: str, tokenize) -> frozenset[str]:
     return ASKING | frozenset(tokenize(match.group(1))) if match else ASKING
 
 
-# English stop words: the list bm25s ships as STOPWORDS_EN_PLUS (NLTK's, MIT licence), copied
-# so that asking a question needs no import of bm25s and SciPy (a third of a second of a cold
-# `askdocs ask`); tests/test_index.py checks that it is still bm25s's list
+# English stop words: the list bm25s (MIT licence) ships as STOPWORDS_EN_PLUS, copied so that
+# asking a question needs no import of bm25s and SciPy (a third of a second of a cold `askdocs
+# ask`); tests/test_index.py checks that it is still bm25s's list
 STOP_WORDS = frozenset(
     "a about above after again against ain all am an and any are aren aren't as at be because "
     "been before being below between both but by can couldn couldn't d did didn didn't do "
