@@ -339,3 +339,6 @@ def test_a_metadata_title_that_names_nothing_gives_way_to_the_texts_own():
         assert doc.title == "ACME TOOLS INC, Form 10-K", title
     for title in ["Acme annual report", "Documents of the board", "Report.pdf and notes"]:
         assert make_document("acme.pdf", b"x", Extracted(cover, (0,), title)).title == title
+    # a web page's placeholder title gives way to its first heading, as no title does
+    page = b"<html><head><title>Document</title></head><body><h1>Ferries</h1><p>Hi.</p></body>"
+    assert extract("page.html", page).title == "Ferries"

@@ -17,7 +17,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from askdocs.errors import InputError
-from askdocs.readers import Extracted, Unreadable, described, extract, format_for
+from askdocs.readers import (
+    Extracted,
+    Unreadable,
+    described,
+    extract,
+    format_for,
+    metadata_title,
+)
 from askdocs.readers.text import decode
 
 TITLE_CHARS = 120
@@ -103,20 +110,6 @@ def find_title(text: str) -> str:
     if len(sentence) > TITLE_CHARS:
         sentence = sentence[: TITLE_CHARS - 1].rstrip() + "…"
     return sentence
-
-
-# what a file's metadata gives for a title that names nothing: a tool's placeholder, or the name
-# of the file it was made from ("Document" and "a2018form10-k.htm" of a filing printed from
-# EDGAR, "Microsoft Word - minutes.docx"); the text's own title (find_title) is read instead
-PLACEHOLDER_TITLE = re.compile(r"(?:untitled|anonymous|unknown|document)?|"
-                               r"(?:microsoft word - )?.*\.(?:html?|xhtml|pdf|docx?|txt|md)",
-                               re.IGNORECASE)
-
-
-def metadata_title(title: str | None) -> str | None:
-    """A title from a file's metadata, or None if it names nothing (PLACEHOLDER_TITLE)."""
-    title = (title or "").strip()
-    return None if PLACEHOLDER_TITLE.fullmatch(title) else title
 
 
 def make_document(doc_id: str, data: bytes, extracted: Extracted | None = None) -> Document:

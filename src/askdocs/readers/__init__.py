@@ -13,6 +13,7 @@ and is skipped with a warning; it never stops a build or holds the app for long.
 from __future__ import annotations
 
 import importlib
+import re
 from dataclasses import dataclass, field
 
 MB = 1024 * 1024
@@ -31,6 +32,21 @@ class Extracted:
     title: str | None = None  # from the file's metadata, when it has one
     date: str | None = None  # YYYY-MM-DD, from the file's metadata
     notes: tuple[str, ...] = field(default=())  # e.g. pages that had no text layer
+
+
+# what a file's metadata gives for a title that names nothing: a tool's placeholder, or the name
+# of the file it was made from ("Document" and "a2018form10-k.htm" of a filing printed from
+# EDGAR, "Microsoft Word - minutes.docx"); a reader's other title, or the text's own
+# (documents.find_title), is read instead
+PLACEHOLDER_TITLE = re.compile(r"(?:untitled|anonymous|unknown|document)?|"
+                               r"(?:microsoft word - )?.*\.(?:html?|xhtml|pdf|docx?|txt|md)",
+                               re.IGNORECASE)
+
+
+def metadata_title(title: str | None) -> str | None:
+    """A title from a file's metadata, or None if it names nothing (PLACEHOLDER_TITLE)."""
+    title = (title or "").strip()
+    return None if PLACEHOLDER_TITLE.fullmatch(title) else title
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from html.parser import HTMLParser
 
-from askdocs.readers import Extracted, Unreadable
+from askdocs.readers import Extracted, Unreadable, metadata_title
 
 SKIPPED = {"script", "style", "template", "noscript", "head", "nav", "footer", "aside", "svg",
            "iframe", "object", "select", "button", "canvas", "math"}
@@ -134,4 +134,5 @@ def extract(data: bytes) -> Extracted:
             lines.append(line)
     if not lines:
         raise Unreadable("no visible text")
-    return Extracted("\n".join(lines), (), parser.title or parser.first_h1 or None, parser.date)
+    return Extracted("\n".join(lines), (), metadata_title(parser.title) or parser.first_h1 or None,
+                     parser.date)
