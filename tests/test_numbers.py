@@ -25,7 +25,9 @@ from askdocs.numbers import agreement, asks_quantity, parse_number, quantities
     ("One of the victims was a child", [(1, "", "One of the victims")]),
     ("twenty-one of the best players", [(21, "", "twenty-one of the best")]),
     # what a number counts is said after "of" by a noun or a pronoun, never by "of" alone
-    ("one of them by a playground", [(1, "", "one of them")]),
+    ("two of them were children", [(2, "", "two of them")]),
+    # "one of them" picks one out of a group named before: no count
+    ("one of them by a playground, one of whom died", []),
     ("three of 5 people", [(3, "", "three"), (5, "", "5 people")]),
 ])
 def test_quantities(text, expected):

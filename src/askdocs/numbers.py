@@ -35,6 +35,9 @@ QUANTITY_QUESTION = re.compile(
 ONE_OF_A_KIND = re.compile(r"\s+of\s+(?:the\s+|its\s+|their\s+|his\s+|her\s+|[\w-]+['’]s\s+)?"
                            r"(?:(?:most|least)\s+\w+|best|worst|first|last|\w+est)\b",
                            re.IGNORECASE)
+# "one of them by a playground": one person of a group named before, picked out, not counted
+# ("two of them were children" counts)
+ONE_OF_THEM = re.compile(r"\s+of\s+(?:them|us|you|these|those|which|whom)\b", re.IGNORECASE)
 FUNCTION_WORDS = ("in|on|at|and|or|to|the|a|an|it|its|for|by|with|from|as|than|were|was|is|are|"
                   "be|been|have|has|had|who|which|that|this|these|those|per|each")
 # the word after a number that says what it counts ("people", "of the dead", "of them"); a bare
@@ -91,7 +94,8 @@ def quantities(text: str) -> list[Quantity]:
     for match in QUANTITY.finditer(text):
         number = match.group("num")
         if is_date_like(text, match.start("num"), match.end(), number) or (
-                number.lower() == "one" and ONE_OF_A_KIND.match(text, match.end())):
+                number.lower() == "one" and (ONE_OF_A_KIND.match(text, match.end())
+                                             or ONE_OF_THEM.match(text, match.end()))):
             continue
         value = parse_number(number)
         if value is None:
