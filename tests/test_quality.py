@@ -52,6 +52,27 @@ def test_a_number_the_question_says_is_not_the_one_compared(seed_engine):
                                      quote).phrase == "12"
 
 
+def test_a_number_of_something_else_is_not_compared(seed_engine):
+    """A source's count is compared only if its sentence says something the question asks:
+    "At least 50 people were wounded" is no count of the dead, and comparing it told the
+    reader of "what is the death toll" that the sources differ."""
+    answer = seed_engine.ask("how many people were killed?")
+    firsts = {}
+    for quote in answer.quotes:
+        firsts.setdefault(quote.source, quote)
+    a, b = firsts[A], firsts[B]
+
+    def said(quote, text):
+        return replace(quote, text=text, end=quote.start + len(text))
+
+    question = "how many little ones were among the dead"
+    dead = said(a, "Six of the dead were children.")
+    assert seed_engine.agreement(question, [dead, said(b, "At least 50 people were wounded.")]) \
+        is None
+    differ = seed_engine.agreement(question, [dead, said(b, "Four of the dead were children.")])
+    assert differ is not None and not differ.agree
+
+
 @pytest.mark.parametrize("question", ["how many childern were killd?",
                                       "how many kids were killed?"])
 def test_typos_and_paraphrases_still_find_the_answer(seed_engine, question):

@@ -584,9 +584,17 @@ class AskDocs:
         found = []
         for quote in firsts.values():
             best = self.best_quantity(question, quote)
-            if best:
+            if best and self.says_what_is_counted(question, quote.text, best):
                 found.append((quote.source, best))
         return agreement(found)
+
+    def says_what_is_counted(self, question: str, text: str, quantity: Quantity) -> bool:
+        """Whether the quantity's sentence says any of the question's words (or their kin): "At
+        least 50 people were wounded" is no count of "how many … were among the dead", and
+        comparing it would tell the reader that the sources differ."""
+        start, end = sentence_around(text, quantity)
+        with self.lock:
+            return self.said_share(question, text[start:end]) > 0
 
     def best_quantity(self, question: str, quote: Quote) -> Quantity | None:
         """The quantity in a quote that the question asks about, judged by the model; not one of
@@ -619,8 +627,8 @@ class AskDocs:
         asking = asking_terms(question, tokenize)
         words = [w for w in re.findall(r"[\w'’-]+", question)
                  if set(tokenize(w)) - asking]
-        if not words:
-            return 0.0
+        if not words:  # "how many?": nothing to say
+            return 1.0
         said = set(tokenize(text))
         bases = kin.text_bases(text) if kin is not None else set()
         return sum(bool(set(tokenize(w)) & said) or (kin is not None and bool(kin.kin(w) & bases))
