@@ -10,7 +10,8 @@ The table holds single words only (WordNet's lemmas without a space or an unders
   "perish", not "go"), the derivationally related forms ("die": "death") and the verbs that
   cause those ("death": "kill"), the verbs that cause it or that it causes ("kill": "die"),
   and the noun an adjective pertains to, both ways ("French": "France", "maternal":
-  "mother"; an adverb's adjective, "quickly": "quick");
+  "mother"; an adverb's adjective, "quickly": "quick"), a noun that is a phrase by the single
+  words of its usual senses ("British": "Great Britain", so "UK", "Britain");
 - antonyms: the words of its senses' opposites ("small": "large", "big"), an adjective's
   through its head synset ("tiny" is similar to "small");
 - exceptions: WordNet's irregular forms ("children": "child", "died": "die");
@@ -96,6 +97,14 @@ def build(folder: Path) -> dict:
                 noun = synsets[(part, offset)][0][target - 1] if target else ""
                 if symbol == "\\" and source == me and (part, offset) in senses.get(noun, ()):
                     pertaining[noun].add(word)
+    # a noun that is a phrase ("Great Britain", which "British" pertains to) is read as its
+    # usual senses' single words ("UK", "Britain"), both ways
+    for noun, adjectives in list(pertaining.items()):
+        if not single(noun):
+            for key in senses.get(noun, ()):
+                for other in common(synsets[key][0], key):
+                    if single(other):
+                        pertaining[other] |= adjectives
 
     related, antonyms = {}, {}
     for word, usual in senses.items():
@@ -110,6 +119,10 @@ def build(folder: Path) -> dict:
                 other = synsets[(part, offset)][0]
                 if symbol in ("+", "\\") and source == me:
                     near.add(other[target - 1])
+                    if symbol == "\\" and not single(other[target - 1]):
+                        noun = other[target - 1]
+                        for sense in senses.get(noun, ()):
+                            near |= common(synsets[sense][0], sense)
                     for cause in caused_by.get((part, offset), ()):  # "death", "die": "kill"
                         near |= common(synsets[cause][0], cause)
                 elif symbol == ">":

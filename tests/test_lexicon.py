@@ -72,6 +72,16 @@ def test_an_adjective_and_the_noun_it_pertains_to_are_kin_both_ways():
     assert "germany" not in words.kin("french")
 
 
+def test_an_adjective_of_a_noun_phrase_reaches_the_phrase_in_one_word():
+    """"British" pertains to "Great Britain", which the table, of single words, cannot hold; its
+    one-word names ("UK", "Britain") stand in for it, both ways: "the British foreign
+    secretary" is the "UK Foreign Minister"."""
+    words = lexicon()
+    assert {"uk", "britain"} <= words.kin("British")
+    assert "british" in words.kin("UK") and "british" in words.kin("Britain")
+    assert "france" not in words.kin("British")
+
+
 def test_a_british_spelling_lends_its_kin_from_the_american_one():
     """WordNet relates "hospital" to "hospitalize" only; "hospitalise" is its synonym."""
     words = lexicon()
