@@ -69,6 +69,11 @@ def test_an_answer_of_the_kind_must_be_new_to_the_question():
     assert not found_of_type("date", "It was a quiet evening.", set())
     assert found_of_type("date", "It happened in 1066.", set())
     assert found_of_type("name", "The city was taken by Bohemond.", {"who", "took", "the"})
+    # a day of a month is no count: "How many employees …" is not answered by a statement's
+    # subtitle; a year may be ("How long did the war last?": "from 1939 to 1945")
+    assert not found_of_type("number", "For the fiscal year ended December 31, 2018",
+                             {"how", "many", "employees", "in", "2018"})
+    assert found_of_type("number", "The war lasted from 1939 to 1945.", {"how", "long"})
 
 
 @pytest.mark.parametrize("question, names", [

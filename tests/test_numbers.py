@@ -20,6 +20,9 @@ from askdocs.numbers import agreement, asks_quantity, parse_number, quantities
                                                  (1200, "", "1,200 homes")]),
     ("since 2022, on 2025-04-04 at 10:30, a three-month-old baby, a 10-storey block", []),
     ("injuring 35 in the city", [(35, "", "35")]),
+    # a day of a month is part of a date
+    ("For the year ended December 31, 2018; until 3 October; on the 12th of March", []),
+    ("It rained for 3 days in May", [(3, "", "3 days")]),
     # one of a kind is no count; one of a group is, and so is "twenty-one of the best"
     ("making it one of Moscow’s deadliest strikes, one of the most important", []),
     ("One of the victims was a child", [(1, "", "One of the victims")]),

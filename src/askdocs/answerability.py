@@ -36,7 +36,7 @@ from functools import cached_property
 from askdocs.glossary import found
 from askdocs.keywords import weight_share
 from askdocs.lexicon import lexicon
-from askdocs.numbers import QUANTITY, asks_quantity
+from askdocs.numbers import QUANTITY, asks_quantity, is_day_of_month
 
 MONTHS = ("january|february|march|april|may|june|july|august|september|october|november|"
           "december|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec")
@@ -134,8 +134,9 @@ def asked_type(question: str) -> str | None:
 
 def found_of_type(kind: str, text: str, question_words: set[str]) -> bool:
     """Whether text holds something of that kind the question does not already say."""
-    if kind == "number":
-        spans = [m.group("num") for m in QUANTITY.finditer(text)]
+    if kind == "number":  # a year may answer ("how long": "from 1939 to 1945"), a day not
+        spans = [m.group("num") for m in QUANTITY.finditer(text)
+                 if not is_day_of_month(text, m.start("num"), m.end("num"), m.group("num"))]
     elif kind == "date":
         spans = [m.group(0) for m in DATE.finditer(text)]
     else:

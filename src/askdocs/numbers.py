@@ -80,10 +80,25 @@ def parse_number(text: str) -> float | None:
     return word_value(text)
 
 
+_month = (r"(?:January|February|March|April|May|June|July|August|September|October|November|"
+          r"December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\b\.?")
+MONTH_BEFORE = re.compile(rf"\b{_month}\s+$", re.IGNORECASE)
+MONTH_AFTER = re.compile(rf"(?:st|nd|rd|th)?\s+(?:of\s+)?{_month}", re.IGNORECASE)
+
+
+def is_day_of_month(text: str, start: int, end: int, number: str) -> bool:
+    """A day of a month ("December 31, 2018", "3 October"): part of a date, no count."""
+    return (number.isdigit() and 1 <= int(number) <= 31
+            and bool(MONTH_BEFORE.search(text, max(0, start - 12), start)
+                     or MONTH_AFTER.match(text, end)))
+
+
 def is_date_like(text: str, start: int, end: int, number: str) -> bool:
     """Years, parts of dates and times are not counts."""
     before, after = text[max(0, start - 1):start], text[end:end + 1]
     if (before and before in "-/:") or after in ("-", "/", ":"):
+        return True
+    if is_day_of_month(text, start, end, number):
         return True
     return number.isdigit() and len(number) == 4 and 1000 <= int(number) <= 2100
 
