@@ -56,7 +56,8 @@ def test_missing_and_empty_documents_folder(capsys, tmp_path):
     code, _, err = run(capsys, "index", "--docs", str(tmp_path / "empty"), "--index",
                        str(tmp_path / "index"))
     assert (code, err) == (1, "Error: no readable .txt, .md, .pdf, .docx, .html or .htm "
-                              f"documents in {tmp_path / 'empty'}/\n")
+                              f"documents in {tmp_path / 'empty'}/ (1 file of other formats: "
+                              ".png)\n")
 
 
 def test_unknown_model_is_a_clear_error(capsys, tmp_path):

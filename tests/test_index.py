@@ -105,6 +105,23 @@ def test_subfolders_give_relative_ids(tmp_path, fake):
     assert list(read_manifest(tmp_path / "index").documents) == ["sub/note.md"]
 
 
+def test_files_of_other_formats_are_counted_in_one_note(tmp_path, fake):
+    """A folder's old Word files and pictures are not read, and the build says so once, not a
+    warning a file; hidden files are not counted."""
+    docs = tmp_path / "docs"
+    (docs / "sub").mkdir(parents=True)
+    (docs / "note.md").write_text("The meeting moved to Tuesday morning.\n")
+    for name in ("minutes.doc", "sub/a.JPG", "sub/b.jpg", "README", ".hidden.doc"):
+        (docs / name).write_bytes(b"\x00\x01")
+    report = build_index(docs, tmp_path / "index", embedder=fake)
+    assert report.notes == ("4 files of other formats not read: .jpg (2), .doc (1), no ending "
+                            "(1) (askdocs reads .txt, .md, .pdf, .docx, .html or .htm)",)
+    assert not report.skipped
+    (docs / "note.md").unlink()
+    with pytest.raises(InputError, match=r"\(4 files of other formats: \.jpg, \.doc, no ending\)$"):
+        build_index(docs, tmp_path / "index", embedder=fake)
+
+
 def test_missing_and_empty_folders_are_input_errors(tmp_path, fake):
     with pytest.raises(InputError, match="does not exist"):
         build_index(tmp_path / "nope", tmp_path / "index", embedder=fake)

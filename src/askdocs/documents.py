@@ -13,6 +13,7 @@ import bisect
 import hashlib
 import os
 import re
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -139,9 +140,9 @@ def read_document(doc_id: str, data: bytes) -> tuple[Document, tuple[str, ...]]:
     return make_document(doc_id, data, extracted), extracted.notes
 
 
-def document_paths(folder: Path) -> list[Path]:
+def document_paths(folder: Path, others: Counter | None = None) -> list[Path]:
     """Every readable-format file under folder, recursively, in a stable order; hidden files and
-    folders skipped."""
+    folders skipped. others, if given, counts the other files by their ending (".doc")."""
     paths = []
     for path in sorted(folder.rglob("*")):
         rel = path.relative_to(folder)
@@ -149,7 +150,26 @@ def document_paths(folder: Path) -> list[Path]:
             continue
         if format_for(path.name) and path.is_file():
             paths.append(path)
+        elif others is not None and path.is_file():
+            others[path.suffix.lower() or "no ending"] += 1
     return paths
+
+
+def other_files(others: Counter, counted: bool) -> tuple[str, str]:
+    """('2 files of other formats', '.doc (1), .pptx (1)'): the commonest endings first."""
+    total = sum(others.values())
+    ranked = sorted(others.items(), key=lambda item: (-item[1], item[0]))
+    endings = [f"{ending} ({count:,})" if counted else ending for ending, count in ranked[:5]]
+    more = ", …" if len(ranked) > 5 else ""
+    return f"{total:,} file{'s' if total > 1 else ''} of other formats", ", ".join(endings) + more
+
+
+def other_files_note(others: Counter) -> str | None:
+    """The build's note on the files of formats askdocs does not read; None if there are none."""
+    if not others:
+        return None
+    files, endings = other_files(others, counted=True)
+    return f"{files} not read: {endings} (askdocs reads {described()})"
 
 
 def valid_name(name: str) -> bool:
@@ -166,13 +186,15 @@ def escaped_name(name: str) -> str:
     return os.fsencode(name).decode("utf-8", "backslashreplace")
 
 
-def scan_folder(folder: str | Path) -> tuple[list[SourceFile], list[Skipped]]:
-    """The files under folder that askdocs reads, and those it skips by name or size."""
+def scan_folder(folder: str | Path, others: Counter | None = None
+                ) -> tuple[list[SourceFile], list[Skipped]]:
+    """The files under folder that askdocs reads, and those it skips by name or size (others:
+    document_paths)."""
     folder = Path(folder)
     if not folder.is_dir():
         raise InputError(f"documents folder {folder}/ does not exist")
     sources, skipped = [], []
-    for path in document_paths(folder):
+    for path in document_paths(folder, others):
         doc_id = path.relative_to(folder).as_posix()
         if not valid_name(doc_id):
             skipped.append(Skipped(escaped_name(doc_id), "the file name is not valid UTF-8"))
@@ -189,8 +211,9 @@ def scan_folder(folder: str | Path) -> tuple[list[SourceFile], list[Skipped]]:
     return sources, skipped
 
 
-def no_documents(folder: Path) -> InputError:
-    return InputError(f"no readable {described()} documents in {folder}/")
+def no_documents(folder: Path, others: Counter | None = None) -> InputError:
+    found = " ({}: {})".format(*other_files(others, counted=False)) if others else ""
+    return InputError(f"no readable {described()} documents in {folder}/{found}")
 
 
 def load_folder(folder: str | Path) -> tuple[list[Document], list[Skipped]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import time
+from collections import Counter
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,6 +18,7 @@ from askdocs.documents import (
     SourceFile,
     format_for,
     no_documents,
+    other_files_note,
     read_document,
     scan_folder,
     sha256_file,
@@ -243,27 +245,31 @@ def build_index(docs_dir: str | Path = "seeds", index_dir: str | Path = "index",
     """
     began = time.perf_counter()
     docs_dir, index_dir = Path(docs_dir), Path(index_dir)
-    sources, skipped = scan_folder(docs_dir)
+    others: Counter = Counter()
+    sources, skipped = scan_folder(docs_dir, others)
     check_folders(docs_dir, index_dir)
     check_writable(index_dir, allow_other_files)
     if not sources:
-        raise no_documents(docs_dir)
+        raise no_documents(docs_dir, others)
+    note = other_files_note(others)
     recorded = recorded_manifest(index_dir)
     if embedder is None:
         embedder = build_embedder(model, device, recorded.model if recorded and not full else None)
     target = build_target(store, index_dir, recorded)
     if target is not None:
-        return build_milvus(docs_dir, index_dir, embedder, target, token, sources, skipped,
-                            full, progress, on_wait, began)
-    with build_lock(index_dir, on_wait=on_wait):
-        previous = previous_index(index_dir, embedder, full)
-        try:
-            report = update(docs_dir, index_dir, embedder, previous, sources, progress)
-        finally:
-            for segment in previous.stored.segments if previous.stored else []:
-                segment.close()
-    return replace(report, seconds=time.perf_counter() - began,
-                   skipped=tuple(skipped) + report.skipped)
+        report = build_milvus(docs_dir, index_dir, embedder, target, token, sources, skipped,
+                              full, progress, on_wait, began)
+    else:
+        with build_lock(index_dir, on_wait=on_wait):
+            previous = previous_index(index_dir, embedder, full)
+            try:
+                report = update(docs_dir, index_dir, embedder, previous, sources, progress)
+            finally:
+                for segment in previous.stored.segments if previous.stored else []:
+                    segment.close()
+        report = replace(report, seconds=time.perf_counter() - began,
+                         skipped=tuple(skipped) + report.skipped)
+    return replace(report, notes=report.notes + ((note,) if note else ()))
 
 
 def recorded_manifest(index_dir: Path) -> Manifest | None:
