@@ -15,7 +15,7 @@ import os
 import sys
 import threading
 
-from askdocs.cli import offline, progress_bar
+from askdocs.cli import offline, print_warnings, progress_bar
 
 offline()  # before gradio or huggingface_hub are imported
 
@@ -58,6 +58,7 @@ def main(argv=None) -> int:
         print(f"Error: {error}", file=sys.stderr)
         return 1
     if report:
+        print_warnings(report)
         print(f"askdocs: indexed {report.summary()}", flush=True)
     gradio.join()
     demo = build_demo(library)

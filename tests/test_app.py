@@ -35,6 +35,7 @@ def app(tmp_path_factory):
     base = tmp_path_factory.mktemp("app")
     docs, index = base / "docs", base / "index"
     shutil.copytree(SEEDS, docs)
+    (docs / "minutes.doc").write_bytes(b"\xd0\xcf\x11\xe0")  # a format askdocs does not read
     port = free_port()
     log = open(base / "app.log", "w")
     process = subprocess.Popen(
@@ -89,6 +90,14 @@ def ask(page, question, enter=False):
     page.wait_for_function(
         f"document.querySelectorAll('#askdocs-chat .reply').length > {count}", timeout=60_000)
     return page.locator("#askdocs-chat .reply").last
+
+
+def test_the_terminal_says_what_the_build_did_not_read(app):
+    """`python app.py` builds the index as `askdocs index` does, and says as it does what it
+    left out."""
+    log = (app[1].parent / "app.log").read_text()
+    assert "Note: 1 file of other formats not read: .doc (1)" in log
+    assert "askdocs: indexed 2 added" in log
 
 
 def test_gradio_client_gets_the_cli_json(app, capsys):

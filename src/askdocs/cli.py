@@ -95,13 +95,18 @@ def run_index(args) -> int:
                          token=os.environ.get("MILVUS_TOKEN"),
                          on_wait=lambda: print("waiting for another askdocs index to finish...",
                                                file=sys.stderr))
+    print_warnings(report)
+    verb = "Indexed" if report.written else "Index is up to date:"
+    print(f"{verb} {report.summary()} -> {args.index}/")
+    return 0
+
+
+def print_warnings(report) -> None:
+    """A build's skipped files and notes, a line each on stderr (the CLI's and the app's)."""
     for skipped in report.skipped:
         print(f"Warning: skipped {printable(skipped.id)}: {skipped.reason}", file=sys.stderr)
     for note in report.notes:
         print(f"Note: {printable(note)}", file=sys.stderr)
-    verb = "Indexed" if report.written else "Index is up to date:"
-    print(f"{verb} {report.summary()} -> {args.index}/")
-    return 0
 
 
 def printable(text: str, keep_space: bool = False) -> str:
