@@ -576,16 +576,18 @@ class AskDocs:
         """Whether the sources agree on the number asked for (None: not asked, or one source)."""
         if not asks_quantity(question):
             return None
-        firsts: dict[str, Quote] = {}  # each source's first quote (a report's, not each page's)
+        by_source: dict[str, list[Quote]] = {}  # a report's quotes, not each page's
         for quote in quotes:
-            firsts.setdefault(self.source_of(quote.source), quote)
-        if len(firsts) < 2:
+            by_source.setdefault(self.source_of(quote.source), []).append(quote)
+        if len(by_source) < 2:
             return None
         found = []
-        for quote in firsts.values():
-            best = self.best_quantity(question, quote)
-            if best and self.says_what_is_counted(question, quote.text, best):
-                found.append((quote.source, best))
+        for own in by_source.values():  # each source's first quote that counts what is asked
+            for quote in own:
+                best = self.best_quantity(question, quote)
+                if best and self.says_what_is_counted(question, quote.text, best):
+                    found.append((quote.source, best))
+                    break
         return agreement(found)
 
     def says_what_is_counted(self, question: str, text: str, quantity: Quantity) -> bool:
