@@ -412,21 +412,30 @@ class AskDocs:
 
     def unsaid(self, question: str) -> list[str]:
         """The words of the question's names that no document says, not even as a near
-        spelling ("Paris" in "How many children died in Paris?" of texts that never say it)."""
-        missing = []
+        spelling ("Paris" in "How many children died in Paris?" of texts that never say it) or
+        in a word WordNet relates to it, as judging reads names ("British": "UK")."""
+        lexical = lexicon()
         with self.lock:
             searcher = self.searcher
+            tokenize = searcher.tokenize
+
+            def known(token: str) -> bool:
+                return (searcher.vocabulary.known(token) or searcher.chunk_vocabulary.known(token)
+                        or token in searcher.named_by)
+
             # words a document's path writes run together ("HARBORLIGHTS_2018_10K.pdf")
-            joined = {word for token, words in joined_names(question, searcher.tokenize)
+            joined = {word for token, words in joined_names(question, tokenize)
                       if token in searcher.named_by for word in words.split()}
-            for name in question_names(question):
-                for word in NAME_WORD.findall(name):
-                    if word not in joined and any(
-                            not (searcher.vocabulary.known(t) or searcher.chunk_vocabulary.known(t)
-                                 or t in searcher.named_by
-                                 or searcher.vocabulary.expand([t]) != [t])
-                            for t in searcher.tokenize(word)):
-                        missing.append(word)
+
+            def said(word: str) -> bool:
+                if word in joined or all(known(t) or searcher.vocabulary.expand([t]) != [t]
+                                         for t in tokenize(word)):
+                    return True
+                related = lexical.kin(word.lower()) - {word.lower()} if lexical else ()
+                return any(tokenize(kin) and all(map(known, tokenize(kin))) for kin in related)
+
+            missing = [word for name in question_names(question)
+                       for word in NAME_WORD.findall(name) if not said(word)]
         return list(dict.fromkeys(missing))
 
     def unmentioned(self, question: str) -> tuple[str, ...]:
