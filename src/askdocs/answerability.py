@@ -36,10 +36,8 @@ from functools import cached_property
 from askdocs.glossary import found
 from askdocs.keywords import weight_share
 from askdocs.lexicon import lexicon
-from askdocs.numbers import QUANTITY, asks_quantity, is_day_of_month
+from askdocs.numbers import MONTHS, QUANTITY, asks_quantity, is_day_of_month
 
-MONTHS = ("january|february|march|april|may|june|july|august|september|october|november|"
-          "december|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec")
 DATE_QUESTION = re.compile(
     r"\bwhen\b|\bwhat\s+(?:year|years|date|century|decade|day|month|time|period|era|age)\b|"
     r"\bwhich\s+(?:year|years|date|century|decade|day|month|period|era)\b|"

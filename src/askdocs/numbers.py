@@ -80,8 +80,10 @@ def parse_number(text: str) -> float | None:
     return word_value(text)
 
 
-_month = (r"(?:January|February|March|April|May|June|July|August|September|October|November|"
-          r"December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\b\.?")
+# the months' names and abbreviations, for patterns read without case
+MONTHS = ("january|february|march|april|may|june|july|august|september|october|november|"
+          "december|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec")
+_month = rf"(?:{MONTHS})\b\.?"
 MONTH_BEFORE = re.compile(rf"\b{_month}\s+$", re.IGNORECASE)
 MONTH_AFTER = re.compile(rf"(?:st|nd|rd|th)?\s+(?:of\s+)?{_month}", re.IGNORECASE)
 
