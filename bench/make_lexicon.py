@@ -87,6 +87,9 @@ def build(folder: Path) -> dict:
     def common(words, key):  # the words for which this synset is among their usual senses
         return {w for w in words if key in senses.get(w, ())}
 
+    def one_word_names(phrase):  # "Great Britain": the words of its usual senses ("UK", …)
+        return {w for key in senses.get(phrase, ()) for w in common(synsets[key][0], key)}
+
     # an adjective's noun is read both ways: WordNet points from "maternal" to "mother" only
     pertaining = collections.defaultdict(set)
     for word, usual in senses.items():
@@ -101,10 +104,9 @@ def build(folder: Path) -> dict:
     # usual senses' single words ("UK", "Britain"), both ways
     for noun, adjectives in list(pertaining.items()):
         if not single(noun):
-            for key in senses.get(noun, ()):
-                for other in common(synsets[key][0], key):
-                    if single(other):
-                        pertaining[other] |= adjectives
+            for other in one_word_names(noun):
+                if single(other):
+                    pertaining[other] |= adjectives
 
     related, antonyms = {}, {}
     for word, usual in senses.items():
@@ -120,9 +122,7 @@ def build(folder: Path) -> dict:
                 if symbol in ("+", "\\") and source == me:
                     near.add(other[target - 1])
                     if symbol == "\\" and not single(other[target - 1]):
-                        noun = other[target - 1]
-                        for sense in senses.get(noun, ()):
-                            near |= common(synsets[sense][0], sense)
+                        near |= one_word_names(other[target - 1])
                     for cause in caused_by.get((part, offset), ()):  # "death", "die": "kill"
                         near |= common(synsets[cause][0], cause)
                 elif symbol == ">":
