@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -88,6 +89,8 @@ def test_readable_output_and_abstention(capsys, seed_index):
     code, out, _ = run(capsys, "ask", CHILDREN, "--index", str(seed_index))
     assert code == 0 and "000_313469e783f3e27a.txt" in out and "Six of the dead" in out
     assert out.splitlines()[1] == "2 sources answer and agree: six children"
+    assert re.fullmatch(r"\d+ quote\(s\) from 2 source\(s\), confidence 0\.\d\d:",
+                        out.splitlines()[2])
     code, out, _ = run(capsys, "ask", "What is the capital of France?", "--index",
                        str(seed_index))
     assert code == 0 and "The documents don't answer this." in out

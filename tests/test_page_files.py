@@ -380,8 +380,10 @@ def test_the_pages_of_one_report_count_as_one_source(tmp_path):
     pages = [quote(f"ACME_2018/page_{n}.txt") for n in (2, 3, 4)]
     counted = len({engine.source_of(q.source) for q in pages})
     assert counted == 1
-    assert Answer("q", True, tuple(pages), (), sources=counted).summary() == "1 source answers."
-    assert Answer("q", True, tuple(pages), ()).summary() == "3 sources answer."  # by file
+    assert Answer("q", True, tuple(pages), (), sources=counted,
+                  confidence=0.5).summary() == "1 source answers."
+    assert Answer("q", True, tuple(pages), (),
+                  confidence=0.5).summary() == "3 sources answer."  # by file
     both = pages[:1] + [quote("ACME_2017/page_2.txt"), quote("notes.txt")]
     assert len({engine.source_of(q.source) for q in both}) == 3
     # pages with no running header nor page number: their file names say they are pages

@@ -7,7 +7,7 @@ from dataclasses import replace
 import pytest
 from conftest import CHILDREN
 
-from askdocs.answer import Answer, Quote
+from askdocs.answer import LOW_CONFIDENCE, Answer, Quote
 from askdocs.embedding import HashEmbedder
 from askdocs.numbers import agreement, quantities
 from askdocs.service import Library, safe_name
@@ -65,20 +65,38 @@ def test_summary_says_what_was_found_from_the_agreement_not_the_notes_wording():
     two = (quote("a", source="a.txt"), quote("b", source="b.txt"))
     six, also_six = quantities("Six of the dead")[0], quantities("six children")[0]
     agreed = agreement([("a.txt", six), ("b.txt", also_six)])
-    assert Answer("q", True, two, (agreed.note(),), agreement=agreed).summary() == \
+    assert Answer("q", True, two, (agreed.note(),), agreement=agreed,
+                  confidence=0.5).summary() == \
         "2 sources answer and agree: six children"
     differ = agreement([("a.txt", quantities("at least 16 killed")[0]),
                         ("b.txt", quantities("at least 14 killed")[0])])
-    assert Answer("q", True, two, (), agreement=differ).summary() == \
+    assert Answer("q", True, two, (), agreement=differ, confidence=0.5).summary() == \
         "The sources differ: at least 16 killed vs at least 14 killed"
-    assert Answer("q", True, two, ("The sources agree on 6: …",)).summary() == \
+    assert Answer("q", True, two, ("The sources agree on 6: …",), confidence=0.5).summary() == \
         "2 sources answer."  # a note's wording is not read back
-    assert Answer("q", True, two[:1], ()).summary() == "1 source answers."
+    assert Answer("q", True, two[:1], (), confidence=0.5).summary() == "1 source answers."
     assert Answer("q", False, (), ()).summary() == "The documents don't answer this."
     about = "These passages are about this, but none of them clearly answers it."
     assert Answer("q", False, (), (about,)).summary() == about
     declined = Answer("q", False, (), (about,))
     assert f'<div class="summary">{about}</div>' in reply_html("q", declined)
+
+
+def test_an_answer_of_low_confidence_says_so_and_every_answer_shows_its_confidence():
+    two = (quote("a", source="a.txt"), quote("b", source="b.txt"))
+    low = Answer("q", True, two[:1], (), confidence=LOW_CONFIDENCE - 0.01)
+    assert low.summary() == \
+        "1 source may answer, with low confidence: check that the quotes answer the question."
+    assert Answer("q", True, two, (), confidence=0.1).summary().startswith("2 sources may answer")
+    assert Answer("q", True, two, (), confidence=LOW_CONFIDENCE).summary() == "2 sources answer."
+    differ = agreement([("a.txt", quantities("at least 16 killed")[0]),
+                        ("b.txt", quantities("at least 14 killed")[0])])
+    assert Answer("q", True, two, (), agreement=differ, confidence=0.2).summary() == (
+        "The sources differ: at least 16 killed vs at least 14 killed (low confidence: check "
+        "that the quotes answer the question)")
+    html = reply_html("q", low)
+    assert '<div class="meta confidence">confidence 0.29</div>' in html
+    assert "confidence" not in reply_html("q", Answer("q", False, (), (), confidence=0.1))
 
 
 @pytest.mark.parametrize("name, expected", [

@@ -150,7 +150,8 @@ def format_answer(answer) -> str:
         return "\n".join(lines)
     sources = answer.source_count()
     lines.append(printable(answer.summary()))  # what was found, as the app's first line says
-    lines.append(f"{len(answer.quotes)} quote(s) from {sources} source(s):")
+    lines.append(f"{len(answer.quotes)} quote(s) from {sources} source(s), "
+                 f"confidence {answer.confidence:.2f}:")
     for number, quote in enumerate(answer.quotes, start=1):
         where = (f"{printable(quote.source)}, {location(quote)}chars {quote.start}-{quote.end}, "
                  f"score {quote.score:.3f}")

@@ -79,6 +79,8 @@ def reply_html(question: str, answer: Answer) -> str:
     """One question and its reply: a summary line, then quotes grouped by source."""
     parts = [f'<div class="asked">{e(question)}</div><div class="reply">',
              f'<div class="summary">{e(answer.summary())}</div>']
+    if answer.answered:  # how likely the first quote answers (README, "Abstention")
+        parts.append(f'<div class="meta confidence">confidence {answer.confidence:.2f}</div>')
     by_source: dict[str, list[Quote]] = {}
     for quote in answer.quotes:
         by_source.setdefault(quote.source, []).append(quote)
