@@ -17,6 +17,7 @@ from askdocs.answer import (
     threshold,
 )
 from askdocs.embedding import HashEmbedder
+from askdocs.keywords import Tokenizer
 from askdocs.retrieval import Hit
 
 QUOTE_KEYS = ["source", "text", "start", "end", "score", "context", "context_start",
@@ -151,3 +152,25 @@ def test_a_quote_opens_with_its_best_sentence_not_a_much_weaker_one_before_it():
     assert [[h.sentence for h in run] for run in runs(run_of(close, 3.0))] == [[1, 2]]
     assert [[h.sentence for h in run] for run in runs(run_of(1.0, close, 3.0))] == \
         [[2, 3], [1]]
+
+
+def test_words_match_whatever_their_accents_and_a_pdfs_ligatures(tmp_path):
+    """Keyword search reads words folded: a question types "Zurich" or "Schrodinger" for the
+    text's "Zürich" or "Schrödinger", and a PDF's "proﬁt" (one ligature character) is
+    "profit"."""
+    tokenize = Tokenizer()
+    assert tokenize("Zürich Schrödinger proﬁt") == tokenize("Zurich Schrodinger profit")
+    docs, index = tmp_path / "docs", tmp_path / "index"
+    docs.mkdir()
+    (docs / "notes.txt").write_text(
+        "The ferry timetable changed in spring.\n\nThe office in Zürich opened in 2019.\n\n"
+        "The harbour crane was repaired twice.\n\nProﬁt rose by a third in the north.\n",
+        encoding="utf-8")
+    build_index(docs, index, embedder=HashEmbedder())
+    engine = AskDocs.load(index, embedder=HashEmbedder())
+    text = (docs / "notes.txt").read_text(encoding="utf-8")
+    for question, sentence in (("When did the Zurich office open?", "Zürich opened"),
+                               ("How much did profit rise?", "rose by a third")):
+        first = engine.search(question, 3)[0]
+        assert sentence in text[first.start:first.end], question
+    assert engine.unsaid("What happened in Zurich?") == []

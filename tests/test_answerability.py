@@ -296,7 +296,7 @@ def test_what_took_place_asks_with_take_place_and_when_did_it_take_place_does_no
 def test_folding_drops_accents_and_keeps_every_other_character():
     """A question types "Celeron" for "Céloron"; a dash, a ligature's letters and a script
     without accents stay as NFKD writes them, in ASCII text and in any other."""
-    from askdocs.answerability import folded
+    from askdocs.keywords import folded
 
     assert folded("Céloron de Blainville") == "celoron de blainville"
     assert folded("Naïve Ångström – 東京") == "naive angstrom – 東京"

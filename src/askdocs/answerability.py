@@ -29,12 +29,11 @@ from __future__ import annotations
 
 import math
 import re
-import unicodedata
 from dataclasses import dataclass
 from functools import cached_property
 
 from askdocs.glossary import found
-from askdocs.keywords import weight_share
+from askdocs.keywords import folded, weight_share
 from askdocs.lexicon import lexicon
 from askdocs.numbers import MONTHS, QUANTITY, asks_quantity, is_day_of_month
 
@@ -66,7 +65,6 @@ CAPITAL = re.compile(r"\b[A-Z][\w'’-]+")
 POSSESSIVE = re.compile(r"['’]s?$")
 DIGIT = re.compile(r"\d")
 NUMBER = re.compile(r"\d+(?:[,.]\d+)*")
-NON_ASCII = re.compile(r"[^\x00-\x7f]")
 
 # margin: the size-aware similarity confidence of answer.py minus its threshold; the rest are
 # details, independent of the collection's size (raw similarities, which are not, were measured
@@ -175,15 +173,6 @@ def question_names(question: str) -> list[str]:
         if name != "I" and not DIGIT.search(name):
             names.append(POSSESSIVE.sub("", name))
     return list(dict.fromkeys(n for n in names if n))
-
-
-def folded(text: str) -> str:
-    """Lower-cased, accents dropped: a question types "Celeron" for the text's "Céloron"."""
-    if text.isascii():  # nothing to drop: most text, and a passage is folded per question
-        return text.lower()
-    text = unicodedata.normalize("NFKD", text.lower())
-    marks = {ord(c): None for c in set(NON_ASCII.findall(text)) if unicodedata.combining(c)}
-    return text.translate(marks) if marks else text
 
 
 def one_edit(a: str, b: str) -> bool:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +19,7 @@ from askdocs.chunking import DIGITS, MINOR_WORDS, TITLE_WORD, line_spans, runnin
 from askdocs.documents import LETTER, Document
 
 WORD = re.compile(r"\w+")
+NON_ASCII = re.compile(r"[^\x00-\x7f]")
 # "inter-national", also split at a line end as text from a PDF is: also indexed joined up
 HYPHENATED = re.compile(r"[^\W\d_]+(?:-[ \t]*(?:\r\n|\r|\n)?[ \t]*[^\W\d_]+)+")
 ANAPHOR = re.compile(r"[\"“‘']?(?:such|this|these|that|those|it|its|they|their|he|his|she|her|"
@@ -76,8 +78,20 @@ STOP_WORDS = frozenset(
     .split())
 
 
+def folded(text: str) -> str:
+    """Lower-cased, accents dropped and compatibility forms made plain (NFKD): a question
+    types "Celeron" or "Zurich" for the text's "Céloron" or "Zürich", and a PDF's ligature
+    "ﬁ" is "fi"."""
+    if text.isascii():  # nothing to drop: most text, and a passage is folded per question
+        return text.lower()
+    text = unicodedata.normalize("NFKD", text.lower())
+    marks = {ord(c): None for c in set(NON_ASCII.findall(text)) if unicodedata.combining(c)}
+    return text.translate(marks) if marks else text
+
+
 class Tokenizer:
-    """Lower-cased words, English stop words removed, Snowball-stemmed."""
+    """Lower-cased words with their accents dropped (folded), English stop words removed,
+    Snowball-stemmed."""
 
     def __init__(self):
         import Stemmer
@@ -94,7 +108,7 @@ class Tokenizer:
         found = self.recent.get(text)
         if found is not None:
             return list(found)
-        lowered = text.lower()
+        lowered = folded(text)
         words = [w for w in WORD.findall(lowered) if w not in self.stopwords]
         if "-" in lowered:
             words += ["".join(WORD.findall(h)) for h in HYPHENATED.findall(lowered)]
