@@ -85,10 +85,10 @@ JUDGED = 5  # only the 5 best sentences can be evidence
 # answered (bench/fit_answerability.py prints the whole curve; README, "Abstention").
 ABOUT_MARGIN = 0.0
 ANSWER_THRESHOLD = 0.290
-# An answer whose confidence is below this is shown as a low-confidence one: held out, fewer
-# than three in ten of the SQuAD 2.0 answers given less quoted the answer first, and half of
-# them were near misses (README, "Abstention"). The quotes are about the question; whether
-# they answer it is for the reader to check.
+# An answer whose confidence is below this is shown as a low-confidence one: held out, a
+# quarter of the SQuAD 2.0 answers given less quoted the answer first, and nearly 60% of them
+# were near misses (README, "Using it"; bench/HISTORY.md). The quotes are about the question;
+# whether they answer it is for the reader to check.
 LOW_CONFIDENCE = 0.30
 
 # A question leans on the one before when it opens like a continuation ("and how many were
