@@ -302,6 +302,8 @@ def test_folding_drops_accents_and_keeps_every_other_character():
     assert folded("Naïve Ångström – 東京") == "naive angstrom – 東京"
     assert folded("Plain ASCII, Kept.") == "plain ascii, kept."
     assert folded("ﬁnal") == "final"  # NFKD splits the ligature
+    assert folded("𝐏𝐫𝐨𝐟𝐢𝐭 ℌilbert") == "profit hilbert"  # letters NFKD makes capitals
+    assert TOKENIZE("𝐏𝐫𝐨𝐟𝐢𝐭 rose") == TOKENIZE("profit rose")
 
 
 def test_bigram_share_counts_question_neighbours_near_in_the_passage():

@@ -48,7 +48,7 @@ from askdocs.stores.segment import DocumentRecord, Segment
 # "splitter" is the version of the sentence splitting and of what a chunk is indexed as
 # (chunking.chunk_texts, and its keyword terms: keywords.Tokenizer): a new one rebuilds old
 # indexes in full
-CHUNK_SETTINGS = {"chunk_target": 500, "chunk_limit": 1000, "chunk_min_break": 200, "splitter": 14}
+CHUNK_SETTINGS = {"chunk_target": 500, "chunk_limit": 1000, "chunk_min_break": 200, "splitter": 15}
 
 
 @dataclass(frozen=True)

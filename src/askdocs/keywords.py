@@ -84,7 +84,9 @@ def folded(text: str) -> str:
     "ﬁ" is "fi"."""
     if text.isascii():  # nothing to drop: most text, and a passage is folded per question
         return text.lower()
-    text = unicodedata.normalize("NFKD", text.lower())
+    # lower-cased after NFKD, which makes capitals of letters that have no lower case ("𝐏",
+    # a PDF's mathematical bold, is "P")
+    text = unicodedata.normalize("NFKD", text).lower()
     marks = {ord(c): None for c in set(NON_ASCII.findall(text)) if unicodedata.combining(c)}
     return text.translate(marks) if marks else text
 
