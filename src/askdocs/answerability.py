@@ -208,8 +208,8 @@ class NameFinder:
         return folded(self.raw)
 
     @cached_property
-    def tokens(self) -> set[str]:
-        return set(self.tokenize(self.text)) | self.found
+    def tokens(self) -> set[str]:  # the tokenizer folds as `text` does (keywords.folded)
+        return set(self.tokenize(self.raw)) | self.found
 
     @cached_property
     def long(self) -> list[str]:
@@ -231,12 +231,12 @@ class NameFinder:
         """The name is there: as written, or each of its words."""
         if folded(name) in self.text or self.related(name):
             return True
-        words = self.tokenize(folded(name))
+        words = self.tokenize(name)
         return bool(words) and all(map(self.said, words))
 
     def part(self, name: str) -> bool:
         """Some word of the name is there."""
-        return any(map(self.said, self.tokenize(folded(name)))) or self.related(name)
+        return any(map(self.said, self.tokenize(name))) or self.related(name)
 
 
 def bigram_share(terms: list[str], tokens: list[str]) -> float:
