@@ -75,7 +75,8 @@ def test_to_dict_has_exactly_the_contract_keys(engine):
 @pytest.mark.parametrize("question", [
     "and how many were wounded?", "What about Kharkiv?", "in Kharkiv?", "on Friday?",
     "where did it happen?", "who said that?", "what did they discuss?", "how many were there?",
-    "What did Zelensky say about it?", "did Russia accept it?"])
+    "What did Zelensky say about it?", "did Russia accept it?", "what is its population?",
+    "what was their response?", "how many of their soldiers died?"])
 def test_follow_ups_lean_on_the_previous_question(question):
     assert is_follow_up(question)
 
@@ -84,7 +85,8 @@ def test_follow_ups_lean_on_the_previous_question(question):
     "how many were wounded?", "how many children died?", "Who is the regional governor?",
     "Is there a ceasefire?", "On what day did the attack happen?",
     "What did the city's defence chief say about the missile that landed in a residential area?",
-    "When did the attack take place?"])
+    "When did the attack take place?", "how many kids lost their lives",
+    "how did the city rebuild its centre?", "What does Ukraine want in its peace deal?"])
 def test_questions_that_stand_alone_are_read_alone(question):
     assert not is_follow_up(question)
 

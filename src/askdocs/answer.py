@@ -101,6 +101,14 @@ FRAGMENT = re.compile(r"^\s*(?:in|at|on|for|from|during|after|before|since|until
 POINTS_BACK = re.compile(r"\b(?:it|its|they|them|their|he|him|his|she|her|that|this|these|"
                          r"those|there(?=\W*$))\b", re.IGNORECASE)
 SHORT_FOLLOW_UP = 8  # words: longer questions that say "it" usually say what it is too
+# A possessive whose owner the question itself names points nowhere else: "how many kids lost
+# their lives" ("their": a plural noun before it), "how did the city rebuild its centre" ("its":
+# a noun after an article, or a name: "what does Ukraine want in its peace deal?"). "what is its
+# population?" names none.
+PLURAL_NOUN = re.compile(r"[a-z]+[^\Ws]s|people|children|men|women|police", re.IGNORECASE)
+NOT_NOUNS = frozenset({"was", "has", "is", "does", "this", "us", "its", "his", "as", "yes",
+                       "whereas", "thus", "plus", "always", "perhaps"})
+OWNER_OF_ITS = re.compile(r"\b(?i:the|an?)\s+[^\W\d_]|(?<=\w\s)[A-Z]")
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
@@ -247,7 +255,18 @@ def is_follow_up(question: str) -> bool:
     """Whether a question leans on the one before it: 'and how many were wounded?', 'in
     Kharkiv?', 'where did it happen?'."""
     return bool(FOLLOW_UP.match(question) or FRAGMENT.match(question)) or (
-        len(question.split()) <= SHORT_FOLLOW_UP and bool(POINTS_BACK.search(question)))
+        len(question.split()) <= SHORT_FOLLOW_UP and any(
+            not owner_named(question[:m.start()], m.group(0).lower())
+            for m in POINTS_BACK.finditer(question)))
+
+
+def owner_named(before: str, pronoun: str) -> bool:
+    """Whether the words before a possessive name what it refers to ("how many kids lost
+    their lives"); never for another pronoun."""
+    if pronoun == "their":
+        return any(PLURAL_NOUN.fullmatch(word) and word.lower() not in NOT_NOUNS
+                   for word in re.findall(r"[\w'’]+", before))
+    return pronoun == "its" and bool(OWNER_OF_ITS.search(before))
 
 
 def search_query(question: str, previous: str | None = None) -> str:
