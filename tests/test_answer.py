@@ -9,11 +9,13 @@ from hypothesis import strategies as st
 from askdocs import AskDocs, InputError, build_index
 from askdocs.answer import (
     LEAD_RATIO,
+    MAX_QUESTION_CHARS,
     THRESHOLD_GROWTH_END,
     clean_question,
     dedupe,
     is_follow_up,
     runs,
+    search_query,
     threshold,
 )
 from askdocs.embedding import HashEmbedder
@@ -79,6 +81,19 @@ def test_to_dict_has_exactly_the_contract_keys(engine):
     "what was their response?", "how many of their soldiers died?"])
 def test_follow_ups_lean_on_the_previous_question(question):
     assert is_follow_up(question)
+
+
+def test_a_long_chain_of_follow_ups_keeps_its_latest_questions(engine):
+    # a chat searches a follow-up with what was searched for the one before: a long chain
+    # outgrew the question limit and every further follow-up was refused as too long
+    chain = "how many children died?"
+    for _ in range(200):
+        chain = search_query("and in Kharkiv?", chain)
+    assert len(chain) <= MAX_QUESTION_CHARS
+    assert chain.startswith("and in Kharkiv? ") and chain.endswith("? and in Kharkiv?")
+    assert engine.ask("and how many were wounded?", previous=chain).question == \
+        "and how many were wounded?"
+    assert search_query("and in Kyiv?", "how many died?") == "how many died? and in Kyiv?"
 
 
 @pytest.mark.parametrize("question", [

@@ -106,8 +106,9 @@ SHORT_FOLLOW_UP = 8  # words: longer questions that say "it" usually say what it
 # a noun after an article, or a name: "what does Ukraine want in its peace deal?"). "what is its
 # population?" names none.
 PLURAL_NOUN = re.compile(r"[a-z]+[^\Ws]s|people|children|men|women|police", re.IGNORECASE)
-NOT_NOUNS = frozenset({"was", "has", "is", "does", "this", "us", "its", "his", "as", "yes",
-                       "whereas", "thus", "plus", "always", "perhaps"})
+NOT_NOUNS = frozenset({"was", "has", "is", "does", "this", "us", "its", "his", "hers", "ours",
+                       "yours", "theirs", "as", "yes", "whereas", "thus", "plus", "always",
+                       "perhaps", "sometimes"})
 OWNER_OF_ITS = re.compile(r"\b(?i:the|an?)\s+[^\W\d_]|(?<=\w\s)[A-Z]")
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -270,11 +271,25 @@ def owner_named(before: str, pronoun: str) -> bool:
 
 
 def search_query(question: str, previous: str | None = None) -> str:
-    """What is searched for: a follow-up together with the question before it."""
+    """What is searched for: a follow-up together with the question before it. In a chat, the
+    question before a follow-up is itself what was searched for it (every question back to the
+    last that stood alone); a chain longer than a question may be keeps its latest questions."""
     question = clean_question(question)
     if previous and is_follow_up(question):
-        return f"{clean_question(previous)} {question}"
+        earlier = latest(previous, MAX_QUESTION_CHARS - len(question) - 1)
+        return f"{clean_question(earlier)} {question}" if earlier.strip() else question
     return question
+
+
+def latest(previous: str, room: int) -> str:
+    """The end of the questions before that fits in room characters, from a question's start
+    (after a "?" and a space) where one is, else from a word's."""
+    if len(previous) <= room:
+        return previous
+    tail = previous[len(previous) - room:] if room > 0 else ""
+    starts = [m.end() for m in re.finditer(r"\?\s+", tail)] or \
+        [m.end() for m in re.finditer(r"\s+", tail)]
+    return tail[starts[0]:] if starts else ""
 
 
 def threshold(sentences: int) -> float:
