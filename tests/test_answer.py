@@ -78,9 +78,19 @@ def test_to_dict_has_exactly_the_contract_keys(engine):
     "and how many were wounded?", "What about Kharkiv?", "in Kharkiv?", "on Friday?",
     "where did it happen?", "who said that?", "what did they discuss?", "how many were there?",
     "What did Zelensky say about it?", "did Russia accept it?", "what is its population?",
-    "what was their response?", "how many of their soldiers died?"])
+    "what was their response?", "how many of their soldiers died?", "When?", "how many?",
+    "by whom?"])
 def test_follow_ups_lean_on_the_previous_question(question):
     assert is_follow_up(question)
+
+
+def test_a_follow_up_that_names_nothing_counts_what_the_question_before_counts(engine):
+    # "how many?" says nothing of what is counted: every number of the quotes was compared
+    # ("The sources differ: Six of the dead vs At least 14 people")
+    alone = engine.ask("how many children died?")
+    follow_up = engine.ask("how many?", previous="how many children died?")
+    assert alone.agreement is not None and alone.agreement.agree
+    assert follow_up.agreement == alone.agreement
 
 
 def test_a_long_chain_of_follow_ups_keeps_its_latest_questions(engine):

@@ -18,6 +18,7 @@ from askdocs.answerability import found_of_type
 from askdocs.chunking import running_inside, running_lines, split_sentences
 from askdocs.documents import Document
 from askdocs.errors import InputError
+from askdocs.keywords import STOP_WORDS
 from askdocs.numbers import Agreement, Quantity, asks_quantity
 from askdocs.readers import format_for
 from askdocs.retrieval import Hit
@@ -110,6 +111,9 @@ NOT_NOUNS = frozenset({"was", "has", "is", "does", "this", "us", "its", "his", "
                        "yours", "theirs", "as", "yes", "whereas", "thus", "plus", "always",
                        "perhaps", "sometimes"})
 OWNER_OF_ITS = re.compile(r"\b(?i:the|an?)\s+[^\W\d_]|(?<=\w\s)[A-Z]")
+# the words a question can be made of and still name nothing ("When?", "How many?"), as the
+# keyword search leaves them out
+NO_SUBJECT = STOP_WORDS | {"many", "much"}
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
@@ -254,11 +258,17 @@ def check_k(k: object) -> None:
 
 def is_follow_up(question: str) -> bool:
     """Whether a question leans on the one before it: 'and how many were wounded?', 'in
-    Kharkiv?', 'where did it happen?'."""
+    Kharkiv?', 'where did it happen?', or one with no word but stop words ('When?', 'by
+    whom?'), which asks nothing of its own."""
     return bool(FOLLOW_UP.match(question) or FRAGMENT.match(question)) or (
         len(question.split()) <= SHORT_FOLLOW_UP and any(
             not owner_named(question[:m.start()], m.group(0).lower())
-            for m in POINTS_BACK.finditer(question)))
+            for m in POINTS_BACK.finditer(question))) or names_nothing(question)
+
+
+def names_nothing(question: str) -> bool:
+    """Whether a question is made of stop words only ("When?", "How many?")."""
+    return all(word in NO_SUBJECT for word in re.findall(r"\w+", question.lower()))
 
 
 def owner_named(before: str, pronoun: str) -> bool:

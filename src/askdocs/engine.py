@@ -31,6 +31,7 @@ from askdocs.answer import (
     confidence,
     dedupe,
     is_follow_up,
+    names_nothing,
     number_first,
     quote_of,
     search_query,
@@ -305,7 +306,9 @@ class AskDocs:
         evidence = [h for h, p in zip(hits, chances) if p >= ANSWER_THRESHOLD]
         chosen = choose(hits, evidence, k, alone=self.is_row)
         quotes = number_first(asked, dedupe([self.quote(run) for run in chosen]))
-        agreed = self.agreement(asked, quotes)
+        # what is counted: the follow-up's words, or the question before's if it names nothing
+        # ("How many children died?" / "how many?")
+        agreed = self.agreement(query if names_nothing(asked) else asked, quotes)
         return Answer(question, True, tuple(quotes),
                       (*unmentioned, agreed.note()) if agreed else unmentioned,
                       confidence=sure, agreement=agreed,
