@@ -14,6 +14,7 @@ from askdocs.answer import (
     clean_question,
     dedupe,
     is_follow_up,
+    plain_case,
     runs,
     search_query,
     threshold,
@@ -82,6 +83,19 @@ def test_to_dict_has_exactly_the_contract_keys(engine):
     "by whom?"])
 def test_follow_ups_lean_on_the_previous_question(question):
     assert is_follow_up(question)
+
+
+@pytest.mark.parametrize("written", ["HOW MANY CHILDREN DIED?", "How Many Children Died?"])
+def test_a_question_in_capitals_is_answered_as_in_lower_case(engine, written):
+    # judging reads a capitalised word as a name the passage must say: "CHILDREN", "Died"
+    plain = engine.ask("how many children died?")
+    shouted = engine.ask(written)
+    assert shouted.question == written
+    assert (shouted.answered, shouted.quotes, shouted.confidence) == \
+        (plain.answered, plain.quotes, plain.confidence)
+    assert plain_case("What did Zelensky say in Kryvyi Rih?") == \
+        "What did Zelensky say in Kryvyi Rih?"
+    assert plain_case("In Kharkiv?") == "In Kharkiv?" and plain_case("NATO?") == "nato?"
 
 
 def test_a_follow_up_that_names_nothing_counts_what_the_question_before_counts(engine):

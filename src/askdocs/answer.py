@@ -248,6 +248,17 @@ def clean_question(question: str) -> str:
     return question
 
 
+def plain_case(question: str) -> str:
+    """A question written in capitals, or with every word capitalised ("HOW MANY CHILDREN
+    DIED?", "Who Is The Regional Governor?"), in lower case: its capitals say nothing of which
+    words are names, and judging reads a capitalised word as a name the passage must say."""
+    words = re.findall(r"[^\W\d_]+", question)
+    shouted = not any(c.islower() for c in question) and sum(map(len, words)) > 3
+    if shouted or len(words) >= 3 and all(w[0].isupper() for w in words):
+        return question.lower()
+    return question
+
+
 def check_k(k: object) -> None:
     """k, the number of quotes asked for, must be a whole number of at least 1."""
     if isinstance(k, bool) or not isinstance(k, numbers.Integral):

@@ -33,6 +33,7 @@ from askdocs.answer import (
     is_follow_up,
     names_nothing,
     number_first,
+    plain_case,
     quote_of,
     search_query,
     sentence_around,
@@ -267,10 +268,17 @@ class AskDocs:
         ("Answer in USD millions.") is left out of the search and the judging
         (instructions.without_instructions); the answer keeps the question as asked. A
         question that defines the figure it asks for as a computation of others is asked for
-        each of them (instructions.asked_parts, ask_parts).
+        each of them (instructions.asked_parts, ask_parts). One in capitals throughout is read
+        in lower case (answer.plain_case).
         """
-        question = clean_question(question)
+        written = clean_question(question)
         check_k(k)
+        question = plain_case(written)
+        answer = self.ask_read(question, k, previous and plain_case(previous))
+        return answer if question == written else replace(answer, question=written)
+
+    def ask_read(self, question: str, k: int, previous: str | None) -> Answer:
+        """`ask` for a clean question in the case it is read in."""
         parts = parts_and_lookups(question)
         # "… current ratio? Define current ratio as current assets divided by …"
         if parts and not (previous and is_follow_up(question)):
