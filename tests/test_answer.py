@@ -98,6 +98,19 @@ def test_a_question_in_capitals_is_answered_as_in_lower_case(engine, written):
     assert plain_case("In Kharkiv?") == "In Kharkiv?" and plain_case("NATO?") == "nato?"
 
 
+def test_a_mistyped_word_is_read_as_the_word_the_documents_say(engine):
+    typed = engine.ask("how many chidren died?")
+    plain = engine.ask("how many children died?")
+    assert typed.question == "how many chidren died?"
+    assert typed.quotes == plain.quotes and typed.agreement == plain.agreement
+    assert typed.notes == (*plain.notes, "Read “chidren” as “children”")
+    # a word WordNet knows is never changed, nor one no word of the documents is a letter from
+    assert engine.respelled("Who is the mayor of Kyiv?") == ("Who is the mayor of Kyiv?", ())
+    assert engine.respelled("how many died in parris?") == ("how many died in parris?", ())
+    assert engine.respelled("how many peple were woundd?") == (
+        "how many people were wounded?", (("peple", "people"), ("woundd", "wounded")))
+
+
 def test_a_follow_up_that_names_nothing_counts_what_the_question_before_counts(engine):
     # "how many?" says nothing of what is counted: every number of the quotes was compared
     # ("The sources differ: Six of the dead vs At least 14 people")

@@ -21,6 +21,7 @@ from askdocs.answer import (
     NEAR_WORD,
     NEAREST,
     NO_ANSWER,
+    NO_SUBJECT,
     RELATED_WORD,
     SENTENCE_WEIGHT,
     Answer,
@@ -99,6 +100,10 @@ HEADINGS_CACHED = 1024  # documents whose running lines and pages' headings are 
 # a word of a name the question writes ("Super Bowl-related": "Super", "Bowl", "related"), as
 # AskDocs.unsaid reads names and AskDocs.unquoted compares them with what it found
 NAME_WORD = re.compile(r"[^\W_]+")
+# a word a question may have mistyped: lower case (a capitalised one may be a name no
+# dictionary holds) and of five letters or more, as the keyword search's typo tolerance reads
+TYPO_WORD = re.compile(r"(?<![\w'’-])[a-z]{5,}(?![\w'’-])")
+LETTERS = "abcdefghijklmnopqrstuvwxyz"
 
 
 def listed(words: list[str]) -> str:
@@ -273,9 +278,42 @@ class AskDocs:
         """
         written = clean_question(question)
         check_k(k)
-        question = plain_case(written)
+        question, fixes = self.respelled(plain_case(written))
         answer = self.ask_read(question, k, previous and plain_case(previous))
+        if fixes:
+            answer = replace(answer, notes=(*answer.notes, *(
+                f"Read “{typo}” as “{word}”" for typo, word in fixes)))
         return answer if question == written else replace(answer, question=written)
+
+    def respelled(self, question: str) -> tuple[str, tuple[tuple[str, str], ...]]:
+        """The question with each mistyped word read as the one word it is a letter from: a
+        word neither the documents nor WordNet know ("chidren"), whose one-letter variants that
+        are WordNet words and said in the documents are all one word's forms ("children").
+        Left as typed when none is, or several words are; a letter left out is the likeliest
+        typo, then two swapped, then one changed, then one too many. With the corrections
+        made, (typo, word) each."""
+        lexical = lexicon()
+        if lexical is None or not TYPO_WORD.search(question):
+            return question, ()
+        fixes: dict[str, str] = {}
+        with self.lock:
+            searcher = self.searcher
+
+            def said(word: str) -> bool:
+                terms = searcher.tokenize(word)
+                return bool(terms) and all(searcher.vocabulary.known(t) or
+                                           searcher.chunk_vocabulary.known(t) for t in terms)
+
+            for typo in dict.fromkeys(TYPO_WORD.findall(question)):
+                if typo in NO_SUBJECT or lexical.bases(typo) or said(typo):
+                    continue
+                found = [w for w in one_letter_variants(typo) if lexical.bases(w) and said(w)]
+                if found and len({tuple(searcher.tokenize(w)) for w in found}) == 1:
+                    fixes[typo] = found[0]
+        if not fixes:
+            return question, ()
+        return TYPO_WORD.sub(lambda m: fixes.get(m.group(0), m.group(0)), question), \
+            tuple(fixes.items())
 
     def ask_read(self, question: str, k: int, previous: str | None) -> Answer:
         """`ask` for a clean question in the case it is read in."""
@@ -706,3 +744,14 @@ def ask(question: str, index_dir: str | Path = "index", *, k: int = 5,
             _engines.clear()
             _engines[key] = engine
     return engine.ask(question, k=k)
+
+
+def one_letter_variants(word: str) -> list[str]:
+    """The strings one letter from word, likeliest typo first: a letter left out (inserted
+    here), two neighbours swapped, one changed, one too many (deleted here)."""
+    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    inserted = [a + c + b for a, b in splits for c in LETTERS]
+    swapped = [a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1]
+    changed = [a + c + b[1:] for a, b in splits if b for c in LETTERS if c != b[0]]
+    deleted = [a + b[1:] for a, b in splits if b]
+    return list(dict.fromkeys(w for w in inserted + swapped + changed + deleted if w != word))
