@@ -109,6 +109,9 @@ def test_a_mistyped_word_is_read_as_the_word_the_documents_say(engine):
     assert engine.respelled("how many died in parris?") == ("how many died in parris?", ())
     assert engine.respelled("how many peple were woundd?") == (
         "how many people were wounded?", (("peple", "people"), ("woundd", "wounded")))
+    # the question before a follow-up is read so too
+    assert engine.ask("and how many were wounded?", previous="how many chidren died?").quotes \
+        == engine.ask("and how many were wounded?", previous="how many children died?").quotes
 
 
 def test_a_follow_up_that_names_nothing_counts_what_the_question_before_counts(engine):

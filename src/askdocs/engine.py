@@ -279,7 +279,7 @@ class AskDocs:
         written = clean_question(question)
         check_k(k)
         question, fixes = self.respelled(plain_case(written))
-        answer = self.ask_read(question, k, previous and plain_case(previous))
+        answer = self.ask_read(question, k, previous and self.respelled(plain_case(previous))[0])
         if fixes:
             answer = replace(answer, notes=(*answer.notes, *(
                 f"Read “{typo}” as “{word}”" for typo, word in fixes)))
