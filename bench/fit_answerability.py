@@ -44,7 +44,7 @@ import filings
 import numpy as np
 from common import CACHE, ROOT, SQUAD, squad_index, tuning_half
 
-from askdocs.answer import CANDIDATES, JUDGED, clean_question
+from askdocs.answer import CANDIDATES, JUDGED, clean_question, plain_case
 from askdocs.answerability import FEATURES
 from askdocs.embedding import cached_embedder
 from askdocs.engine import AskDocs
@@ -79,7 +79,8 @@ def collect(engine, questions, group: int, article_of, right=holds_answer) -> li
     """(features, label, question number, group, article, impossible, rank, question,
     sentence, the first step's margin) per judged hit (features without the verifier's, which
     come later)."""
-    asked = [without_instructions(q.text) for q in questions]  # as AskDocs.ask reads them
+    # as AskDocs.ask reads them: capitals and mistyped words read as it reads them
+    asked = [without_instructions(engine.respelled(plain_case(q.text))[0]) for q in questions]
     vectors = engine.embedder.embed([expanded(a) for a in asked])  # as AskDocs.search does
     rows = []
     for n, (question, text, vector) in enumerate(zip(questions, asked, vectors)):
