@@ -44,7 +44,7 @@ import filings
 import numpy as np
 from common import CACHE, ROOT, SQUAD, squad_index, tuning_half
 
-from askdocs.answer import CANDIDATES, JUDGED, clean_question, plain_case
+from askdocs.answer import CANDIDATES, JUDGED, clean_question
 from askdocs.answerability import FEATURES
 from askdocs.embedding import cached_embedder
 from askdocs.engine import AskDocs
@@ -80,7 +80,7 @@ def collect(engine, questions, group: int, article_of, right=holds_answer) -> li
     sentence, the first step's margin) per judged hit (features without the verifier's, which
     come later)."""
     # as AskDocs.ask reads them: capitals and mistyped words read as it reads them
-    asked = [without_instructions(engine.respelled(plain_case(q.text))[0]) for q in questions]
+    asked = [without_instructions(engine.read(q.text)[0]) for q in questions]
     vectors = engine.embedder.embed([expanded(a) for a in asked])  # as AskDocs.search does
     rows = []
     for n, (question, text, vector) in enumerate(zip(questions, asked, vectors)):

@@ -75,6 +75,7 @@ from askdocs.keywords import (
     document_names,
     joined_names,
     near_share,
+    one_letter_variants,
     spelled_out,
     weight_share,
 )
@@ -103,7 +104,6 @@ NAME_WORD = re.compile(r"[^\W_]+")
 # a word a question may have mistyped: lower case (a capitalised one may be a name no
 # dictionary holds) and of five letters or more, as the keyword search's typo tolerance reads
 TYPO_WORD = re.compile(r"(?<![\w'’-])[a-z]{5,}(?![\w'’-])")
-LETTERS = "abcdefghijklmnopqrstuvwxyz"
 
 
 def listed(words: list[str]) -> str:
@@ -273,17 +273,22 @@ class AskDocs:
         ("Answer in USD millions.") is left out of the search and the judging
         (instructions.without_instructions); the answer keeps the question as asked. A
         question that defines the figure it asks for as a computation of others is asked for
-        each of them (instructions.asked_parts, ask_parts). One in capitals throughout is read
-        in lower case (answer.plain_case).
+        each of them (instructions.asked_parts, ask_parts). It is read as `read` reads it:
+        in lower case if in capitals throughout, mistyped words as the documents' words.
         """
         written = clean_question(question)
         check_k(k)
-        question, fixes = self.respelled(plain_case(written))
-        answer = self.ask_read(question, k, previous and self.respelled(plain_case(previous))[0])
+        question, fixes = self.read(written)
+        answer = self.ask_read(question, k, previous and self.read(previous)[0])
         if fixes:
             answer = replace(answer, notes=(*answer.notes, *(
                 f"Read “{typo}” as “{word}”" for typo, word in fixes)))
         return answer if question == written else replace(answer, question=written)
+
+    def read(self, question: str) -> tuple[str, tuple[tuple[str, str], ...]]:
+        """A question as `ask` reads it (answer.plain_case, then respelled), with the
+        corrections made."""
+        return self.respelled(plain_case(question))
 
     def respelled(self, question: str) -> tuple[str, tuple[tuple[str, str], ...]]:
         """The question with each mistyped word read as the one word it is a letter from: a
@@ -301,8 +306,7 @@ class AskDocs:
 
             def said(word: str) -> bool:
                 terms = searcher.tokenize(word)
-                return bool(terms) and all(searcher.vocabulary.known(t) or
-                                           searcher.chunk_vocabulary.known(t) for t in terms)
+                return bool(terms) and all(map(searcher.knows, terms))
 
             for typo in dict.fromkeys(TYPO_WORD.findall(question)):
                 if typo in NO_SUBJECT or lexical.bases(typo) or said(typo):
@@ -469,8 +473,7 @@ class AskDocs:
             tokenize = searcher.tokenize
 
             def known(token: str) -> bool:
-                return (searcher.vocabulary.known(token) or searcher.chunk_vocabulary.known(token)
-                        or token in searcher.named_by)
+                return searcher.knows(token) or token in searcher.named_by
 
             # words a document's path writes run together ("HARBORLIGHTS_2018_10K.pdf")
             joined = {word for token, words in joined_names(question, tokenize)
@@ -745,13 +748,3 @@ def ask(question: str, index_dir: str | Path = "index", *, k: int = 5,
             _engines[key] = engine
     return engine.ask(question, k=k)
 
-
-def one_letter_variants(word: str) -> list[str]:
-    """The strings one letter from word, likeliest typo first: a letter left out (inserted
-    here), two neighbours swapped, one changed, one too many (deleted here)."""
-    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
-    inserted = [a + c + b for a, b in splits for c in LETTERS]
-    swapped = [a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1]
-    changed = [a + c + b[1:] for a, b in splits if b for c in LETTERS if c != b[0]]
-    deleted = [a + b[1:] for a, b in splits if b]
-    return list(dict.fromkeys(w for w in inserted + swapped + changed + deleted if w != word))

@@ -315,6 +315,20 @@ def deletions(token: str) -> set[str]:
     return {token[:i] + token[i + 1:] for i in range(len(token))}
 
 
+LETTERS = "abcdefghijklmnopqrstuvwxyz"
+
+
+def one_letter_variants(word: str) -> list[str]:
+    """The strings one letter from word, likeliest typo first: a letter left out (inserted
+    here), two neighbours swapped, one changed, one too many (deleted here)."""
+    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    inserted = [a + c + b for a, b in splits for c in LETTERS]
+    swapped = [a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1]
+    changed = [a + c + b[1:] for a, b in splits if b for c in LETTERS if c != b[0]]
+    deleted = [a + b[1:] for a, b in splits if b]
+    return list(dict.fromkeys(w for w in inserted + swapped + changed + deleted if w != word))
+
+
 class Vocabulary:
     """The terms of every segment with their collection-wide document frequency and IDF, and
     the typo tolerance built on them."""

@@ -203,6 +203,10 @@ class Searcher:
                 return part.doc_base + d
         raise KeyError(doc_id)
 
+    def knows(self, term: str) -> bool:
+        """Whether some sentence or passage of the collection has the term."""
+        return self.vocabulary.known(term) or self.chunk_vocabulary.known(term)
+
     def query_terms(self, question: str) -> list[str]:
         """The question's search terms: stemmed, stop words out, typos joined by known words,
         a word written as one that the documents write as two read as those two."""
