@@ -3,6 +3,10 @@ question, the verifier's shipped weights, the near-miss metrics and the confiden
 
 from __future__ import annotations
 
+import json
+import shutil
+
+import numpy as np
 import pytest
 
 import askdocs.engine
@@ -260,6 +264,39 @@ def test_word_vectors_find_a_word_said_otherwise():
     assert children >= NEAR_WORD > missile
     assert vectors.closeness(["kids", "died"], "") == [0.0, 0.0]
     assert vectors.closeness([], "children") == []
+
+
+def test_word_vectors_are_the_tables_rows_as_safetensors_reads_them():
+    from safetensors import safe_open
+
+    folder = resolve_model_path(DEFAULT_MODEL)
+    vectors = load_word_vectors(folder)
+    with safe_open(str(folder / "model.safetensors"), framework="numpy") as tensors:
+        name = next(k for k in tensors.keys() if k.endswith("word_embeddings.weight"))
+        table = tensors.get_tensor(name)
+    words = ["children", "chromatophore", "kids"]  # one word piece, several, and one again
+    pieces = [vectors.tokenizer.encode(w, add_special_tokens=False).ids for w in words]
+    assert len(pieces[1]) > 1
+    for word, ids in zip(words, pieces):
+        expected = table[ids].mean(axis=0)
+        assert np.allclose(vectors.vector(word), expected / np.linalg.norm(expected), atol=1e-6)
+    # the same closeness whether the words are new, known, or forgotten and read again
+    first = vectors.closeness(["kids"], "Six of the dead were children.")
+    assert vectors.closeness(["kids"], "Six of the dead were children.") == first
+    vectors.rows.clear(), vectors.recent.clear()
+    assert vectors.closeness(["kids"], "Six of the dead were children.") == first
+
+
+def test_a_word_vector_table_the_file_does_not_hold_is_refused(tmp_path):
+    shutil.copy(resolve_model_path(DEFAULT_MODEL) / "tokenizer.json", tmp_path)
+    # 2 x 8 floats are 64 bytes, the header gives them 32: the rest would be read from bytes
+    # that are not the table's
+    header = json.dumps({"embeddings.word_embeddings.weight": {
+        "dtype": "F32", "shape": [2, 8], "data_offsets": [0, 32]}}).encode()
+    (tmp_path / "model.safetensors").write_bytes(
+        len(header).to_bytes(8, "little") + header + bytes(64))
+    with pytest.warns(UserWarning, match="word vectors are not available"):
+        assert load_word_vectors(tmp_path) is None
 
 
 def test_a_name_has_no_other_words():
