@@ -30,7 +30,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 from askdocs.glossary import found
 from askdocs.keywords import folded, weight_share
@@ -65,6 +65,7 @@ CAPITAL = re.compile(r"\b[A-Z][\w'’-]+")
 POSSESSIVE = re.compile(r"['’]s?$")
 DIGIT = re.compile(r"\d")
 NUMBER = re.compile(r"\d+(?:[,.]\d+)*")
+RECENT_SPANS = 512  # texts whose spans of each kind are kept (spans_of)
 
 # margin: the size-aware similarity confidence of answer.py minus its threshold; the rest are
 # details, independent of the collection's size (raw similarities, which are not, were measured
@@ -130,6 +131,13 @@ def asked_type(question: str) -> str | None:
 
 def found_of_type(kind: str, text: str, question_words: set[str]) -> bool:
     """Whether text holds something of that kind the question does not already say."""
+    return any(s not in question_words for s in spans_of(kind, text))
+
+
+@lru_cache(maxsize=RECENT_SPANS)
+def spans_of(kind: str, text: str) -> tuple[str, ...]:
+    """What in a text is of that kind (found_of_type), lower-cased, a closing period dropped;
+    kept for recent texts: a question reads each candidate passage again."""
     if kind == "number":  # a year may answer ("how long": "from 1939 to 1945"), a day not
         spans = [m.group("num") for m in QUANTITY.finditer(text)
                  if not is_day_of_month(text, m.start("num"), m.end("num"), m.group("num"))]
@@ -140,7 +148,7 @@ def found_of_type(kind: str, text: str, question_words: set[str]) -> bool:
                  if not CALENDAR_WORD.fullmatch(m.group(0))]
         if kind == "person":  # "Who was hurt?": "At least 50 people"
             spans += [m.group("num") for m in QUANTITY.finditer(text)]
-    return any(s.lower().strip(".") not in question_words for s in spans)
+    return tuple(dict.fromkeys(s.lower().strip(".") for s in spans))
 
 
 def names_in(question: str) -> set[str]:

@@ -93,8 +93,10 @@ class Lexicon:
         found = self.recent.get(text)
         if found is None:
             out: set[str] = set()
-            for word in dict.fromkeys(WORD.findall(text)):
-                out |= self.bases(word)
+            known, bases = self.cache, self.bases
+            for word in {w.lower() for w in WORD.findall(text)}:
+                forms = known.get(word.replace("’", "'"))
+                out.update(bases(word) if forms is None else forms)
             if len(self.recent) >= RECENT_TEXTS:
                 self.recent.clear()
             found = self.recent[text] = frozenset(out)
