@@ -12,6 +12,7 @@ it alone, so its fused score is exactly the one an exhaustive scorer gives it
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
 
@@ -163,7 +164,8 @@ class Searcher:
         self.vocabulary = Vocabulary([p.segment.sentence_bm25 for p in self.parts])
         self.chunk_vocabulary = Vocabulary([p.segment.chunk_bm25 for p in self.parts])
         self.tokenize = Tokenizer()
-        self.doc_starts = np.array([p.doc_base for p in self.parts], dtype=np.int64)
+        # a list, bisected: a question locates about a hundred documents
+        self.doc_starts = [p.doc_base for p in self.parts]
         named_by: dict[str, list[int]] = {}  # identity token -> live documents it names
         for part in self.parts:
             for d, entry in enumerate(part.segment.entries):
@@ -178,7 +180,7 @@ class Searcher:
 
     def locate(self, document: int) -> tuple[Part, int]:
         """The part holding a document number, and the document's number in its segment."""
-        p = int(np.searchsorted(self.doc_starts, document, side="right")) - 1
+        p = bisect.bisect_right(self.doc_starts, document) - 1
         return self.parts[p], document - self.parts[p].doc_base
 
     def document_id(self, document: int) -> str:
