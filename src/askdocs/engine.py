@@ -43,6 +43,7 @@ from askdocs.answer import (
 )
 from askdocs.answerability import MODEL, NameFinder, calibrated, features, question_names
 from askdocs.chunking import (
+    NUMBER_END,
     PAGE_NUMBER,
     heading_above,
     is_table_line,
@@ -234,8 +235,8 @@ class AskDocs:
         terms = set(self.searcher.query_terms(expanded(DOCUMENT_PART.sub(" ", question))))
         scored = []
         for hit in hits:
-            line = self.line(hit)
-            label = set(self.searcher.tokenize(row_label(line))) if is_table_row(line) else set()
+            line = self.row_line(hit)
+            label = set(self.searcher.tokenize(row_label(line))) if line else set()
             # "Operating expenses" is not said by "operating income": two words must be left
             rest = label - ROW_WORDS
             said = bool(label) and (label <= terms or (len(rest) >= 2 and rest <= terms))
@@ -249,7 +250,7 @@ class AskDocs:
             running, _, headings = self.page_lines(run[0].document)
             document = self.numbered(run[0].document)
             quote = quote_of(run, document, running)
-            if not is_table_row(self.line(run[0])):
+            if self.row_line(run[0]) is None:
                 return quote
             heading = heading_above(document.text, document.pages, headings, run[0].start)
         # not the lines a page filed as a file shares with its report's other pages (its
@@ -441,13 +442,18 @@ class AskDocs:
     def is_row(self, hit: Hit) -> bool:
         """Whether the hit's sentence is a table's row (chunking.is_table_row)."""
         with self.lock:
-            return is_table_row(self.line(hit))
+            return self.row_line(hit) is not None
 
-    def line(self, hit: Hit) -> str:
-        """The hit's sentence on one line: a table row whose cells the text puts a line each,
-        as pypdf extracts a table drawn cell by cell ("Net income\n9,708\n7,326"), reads as
-        the row it is. Called under self.lock."""
-        return " ".join(self.numbered(hit.document).text[hit.start:hit.end].split())
+    def row_line(self, hit: Hit) -> str | None:
+        """The hit's sentence on one line if it is a table's row (chunking.is_table_row), else
+        None: a row whose cells the text puts a line each, as pypdf extracts a table drawn cell
+        by cell ("Net income\n9,708\n7,326"), reads as the row it is. A sentence whose last
+        character ends no row is not joined (a question reads fifty). Called under self.lock."""
+        raw = self.numbered(hit.document).text[hit.start:hit.end].rstrip()
+        if not raw or raw[-1] not in NUMBER_END:
+            return None
+        line = " ".join(raw.split())
+        return line if is_table_row(line) else None
 
     def source_of(self, doc_id: str) -> str:
         """The source a document is part of, for counting sources: the report, for a page of a

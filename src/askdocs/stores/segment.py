@@ -182,6 +182,7 @@ class Segment:
         self.chunk_bm25 = Bm25Index(folder, "chunks", len(self.chunks))
         self.by_id = {e.id: d for d, e in enumerate(self.entries)}
         self.decoded: dict[int, str] = {}
+        self.made: dict[int, Document] = {}
 
     def check(self, rows: tuple[int, int, int], text_bytes: int) -> None:
         """Every row a real span of its document's text; the counts the manifest's."""
@@ -234,13 +235,19 @@ class Segment:
                 raise ValueError(f"the text of {entry.id[:80]!r} is not its recorded length")
             if len(self.decoded) > 64:  # a bounded cache: the texts stay in the mapped file
                 self.decoded.clear()
+                self.made.clear()
             self.decoded[d] = text
         return self.decoded[d]
 
     def document(self, d: int) -> Document:
-        e = self.entries[d]
-        return Document(e.id, self.text_of(d), e.title, e.date, e.size, e.sha256, e.pages,
-                        e.shared)
+        """Document d (made once, then kept with its text: a question reads a hundred)."""
+        found = self.made.get(d)
+        if found is None:
+            e = self.entries[d]
+            found = Document(e.id, self.text_of(d), e.title, e.date, e.size, e.sha256, e.pages,
+                             e.shared)
+            self.made[d] = found  # bounded with the texts (text_of)
+        return found
 
     def record(self, d: int) -> DocumentRecord:
         """Document d as a build holds it (to merge it into a new segment)."""
