@@ -22,7 +22,7 @@ from askdocs.answerability import (
 )
 from askdocs.embedding import DEFAULT_MODEL, resolve_model_path
 from askdocs.evaluation import calibration, near_miss_metrics, near_miss_report
-from askdocs.keywords import ASKING, Tokenizer, asking_terms
+from askdocs.keywords import ASKING, Tokenizer, asking_terms, line_terms
 from askdocs.wordvectors import load_word_vectors, written_as
 
 TOKENIZE = Tokenizer()
@@ -317,6 +317,17 @@ def test_a_damaged_word_vector_file_means_exact_words_with_a_warning(tmp_path):
     (tmp_path / "model.safetensors").write_bytes(b"\x10\x00\x00\x00\x00\x00\x00\x00{not json")
     with pytest.warns(UserWarning, match="word vectors are not available"):
         assert load_word_vectors(tmp_path) is None
+
+
+@pytest.mark.parametrize("texts", [
+    ["HARBOR LIGHTS INC, Form 10-K", "", "Net sales rose 4% in the well-known year."],
+    ["The inter-", "national fleet"],  # joined, the hyphen carries the word over: "international"
+    ["Zürich ends with a hyphen －", "  continued"],  # a full-width one folds to "-"
+    ["Ceasefire talks", "Kryvyi Rih was struck"],
+    ["", ""],
+])
+def test_line_terms_are_the_terms_of_the_texts_joined_a_line_each(texts):
+    assert line_terms(TOKENIZE, texts) == set(TOKENIZE("\n".join(texts)))
 
 
 def test_what_took_place_asks_with_take_place_and_when_did_it_take_place_does_not():

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from functools import cached_property, lru_cache
 
 from askdocs.glossary import found
-from askdocs.keywords import folded, weight_share
+from askdocs.keywords import folded, line_terms, weight_share
 from askdocs.lexicon import lexicon
 from askdocs.numbers import MONTHS, QUANTITY, asks_quantity, is_day_of_month
 
@@ -206,9 +206,13 @@ class NameFinder:
     (a word of NEAR_SPELLING letters or more), or a word WordNet relates to it ("Europeans",
     "Europe"). found: terms found otherwise (glossary.found, lexicon.kin)."""
 
-    def __init__(self, text: str, tokenize, words=None, found: set[str] = frozenset()):
+    def __init__(self, text: str, tokenize, words=None, found: set[str] = frozenset(),
+                 terms: set[str] | None = None):
+        """terms: the text's own terms, if they are read already (keywords.line_terms)."""
         self.raw, self.found = text, found
         self.tokenize, self.words = tokenize, words
+        if terms is not None:
+            self.tokens = terms | found
 
     # each read on first use: a question with no name asks none of them
     @cached_property
@@ -308,7 +312,8 @@ def features(question: str, terms: list[str], idf: dict[str, float], sentence: s
     # ("Lubinets", "he"): that subject counts as missing only if none of its names is there
     own = names_in(asked)
     earlier = names_in(question) - own
-    in_context = NameFinder(context, tokenize, words, in_passage)
+    in_context = NameFinder(context, tokenize, words, in_passage,
+                            line_terms(tokenize, [passage, identity]))
     missing_names = sum(not in_context.whole(n) for n in own) + \
         (bool(earlier) and not any(map(in_context.whole, earlier)))
     numbers = set(re.findall(r"\d+", question))
@@ -317,7 +322,8 @@ def features(question: str, terms: list[str], idf: dict[str, float], sentence: s
     # sentence (or its document's name) says; a number of the question the sentence lacks while
     # it gives one other in its place (1067 asked, 1066 said). A sentence of several numbers is
     # not read so: in a table row, the year asked heads a column.
-    in_named = NameFinder(f"{sentence}\n{identity}", tokenize, words, named)
+    in_named = NameFinder(f"{sentence}\n{identity}", tokenize, words, named,
+                          line_terms(tokenize, [sentence, identity]))
     sentence_missing_names = sum(bool(tokenize(n)) and not in_named.part(n) for n in own)
     others = set(NUMBER.findall(sentence)) - set(NUMBER.findall(question))
     swapped_number = len(others) == 1 and any(n not in sentence and n not in identity

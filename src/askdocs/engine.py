@@ -75,6 +75,7 @@ from askdocs.keywords import (
     asking_terms,
     document_names,
     joined_names,
+    line_terms,
     near_share,
     one_letter_variants,
     spelled_out,
@@ -586,10 +587,12 @@ class AskDocs:
         passage's: asked "What is the total number of employees of Harbor Lights?", the page
         of HARBORLIGHTS_2022_10K that says "the Company employed approximately 90,000 people"
         is about it, though it never writes the name. Called under self.lock."""
-        lead = f"{self.heading(hit)}\n{self.searcher.lead_text(hit)}"
-        named = f"{self.named(hit.document, query)}\n{lead}"
+        heading, text = self.heading(hit), self.searcher.lead_text(hit)
+        lead = f"{heading}\n{text}"
         # a figure the passage names in its own words counts as said (glossary.found)
-        tokens = set(self.searcher.tokenize(named)) | found(query, lead, self.searcher.tokenize)
+        tokens = line_terms(self.searcher.tokenize, [self.named(hit.document, query), heading,
+                                                     text]) | \
+            found(query, lead, self.searcher.tokenize)
         exact = weight_share(idf, tokens)
         missing = [t for t in idf if t not in tokens and t in said]
         if not missing:

@@ -124,6 +124,16 @@ class Tokenizer:
         return terms
 
 
+def line_terms(tokenize: Tokenizer, texts: list[str]) -> set[str]:
+    """The terms of texts joined a line each ("\n".join(texts)), as a set: the union of each
+    text's own, which the tokenizer keeps for texts read again, unless a text but the last ends
+    in what folds to a hyphen, which the join could carry onto the next line's word
+    (HYPHENATED), and the joined text is read whole."""
+    if any(folded(text.rstrip()[-1:]).endswith("-") for text in texts[:-1]):
+        return set(tokenize("\n".join(texts)))
+    return set().union(*map(tokenize, texts))
+
+
 def sentence_tokens(tokenize: Tokenizer, texts: list[str]) -> list[list[str]]:
     """Each sentence's terms; "Such weapons ..." also gets the sentence before's (one document's
     sentences, in order)."""
