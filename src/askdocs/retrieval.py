@@ -348,29 +348,36 @@ class Searcher:
                 rows = rows[part.segment.sentences[rows, QUOTABLE] == 1]
             if not len(rows):
                 continue
-            table = self.score(part, p, rows, vector, keyword, chunk_keyword)
+            read: dict[str, np.ndarray] = {}  # the rows' vectors, read once for both
+            table = self.score(part, p, rows, vector, keyword, chunk_keyword, read)
             if unnamed is not None:
                 table = self.unnamed(table, self.score(part, p, rows, unnamed.vector,
-                                                       *other), unnamed.documents)
+                                                       *other, read), unnamed.documents)
             scored.append(table)
         if not scored:
             return None
         return {key: np.concatenate([s[key] for s in scored]) for key in scored[0]}
 
     def score(self, part: Part, p: int, rows: np.ndarray, vector: np.ndarray, keyword: Keyword,
-              chunk_keyword: Keyword) -> dict[str, np.ndarray]:
+              chunk_keyword: Keyword, read: dict[str, np.ndarray] | None = None
+              ) -> dict[str, np.ndarray]:
         """Every signal and the fused score of some rows of a part (p: its place in the
-        keyword results)."""
-        segment = part.segment
+        keyword results). read: the rows' and their chunks' vectors, kept there when first
+        read, for scoring the same rows again."""
+        segment, read = part.segment, {} if read is None else read
         table = segment.sentences[rows]
         q = vector.reshape(-1).astype(np.float32)
-        dense = segment.sentence_store.vectors(rows) @ q
+        if "sentences" not in read:
+            read["sentences"] = segment.sentence_store.vectors(rows)
+        dense = read["sentences"] @ q
         lo, hi = table[:, CHUNK_LO].astype(np.int64), table[:, CHUNK_HI].astype(np.int64)
         counts = np.maximum(hi - lo + 1, 0)
         owner = np.repeat(np.arange(len(rows)), counts)
         chunks = spread(lo, counts)
         unique, inverse = np.unique(chunks, return_inverse=True)
-        chunk_dense = (segment.chunk_store.vectors(unique) @ q)[inverse]
+        if "chunks" not in read:
+            read["chunks"] = segment.chunk_store.vectors(unique)
+        chunk_dense = (read["chunks"] @ q)[inverse]
         chunk_kw = chunk_keyword.lookup(p, unique)[inverse]
         passage = np.full(len(rows), -1.0, dtype=np.float32)
         passage_kw = np.zeros(len(rows), dtype=np.float32)
