@@ -295,7 +295,17 @@ def test_a_word_vector_table_the_file_does_not_hold_is_refused(tmp_path):
         "dtype": "F32", "shape": [2, 8], "data_offsets": [0, 32]}}).encode()
     (tmp_path / "model.safetensors").write_bytes(
         len(header).to_bytes(8, "little") + header + bytes(64))
-    with pytest.warns(UserWarning, match="word vectors are not available"):
+    with pytest.warns(UserWarning, match="not where the header says"):
+        assert load_word_vectors(tmp_path) is None
+
+
+def test_a_word_vector_table_shorter_than_the_tokenizers_vocabulary_is_refused(tmp_path):
+    shutil.copy(resolve_model_path(DEFAULT_MODEL) / "tokenizer.json", tmp_path)
+    header = json.dumps({"embeddings.word_embeddings.weight": {
+        "dtype": "F32", "shape": [2, 8], "data_offsets": [0, 64]}}).encode()
+    (tmp_path / "model.safetensors").write_bytes(
+        len(header).to_bytes(8, "little") + header + bytes(64))
+    with pytest.warns(UserWarning, match="more word pieces than the table has rows"):
         assert load_word_vectors(tmp_path) is None
 
 

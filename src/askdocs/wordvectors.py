@@ -137,6 +137,8 @@ def load_word_vectors(model_dir: Path) -> WordVectors | None:
         if table is None:
             return None
         tokenizer = Tokenizer.from_file(str(vocabulary))
+        if tokenizer.get_vocab_size() > len(table):  # a word piece with no row
+            raise ValueError("the tokenizer has more word pieces than the table has rows")
     except Exception as error:  # a damaged file: answer with exact words, as without one
         warnings.warn(f"askdocs: the model's word vectors are not available ({error}); "
                       "counting exact words only", stacklevel=2)
