@@ -162,6 +162,29 @@ def test_near_duplicate_quotes_are_merged():
     assert [q.source for q in kept] == ["a", "b"] and kept[1].text == "Something else entirely."
 
 
+def test_a_quote_giving_a_compared_count_opens_the_answer():
+    from askdocs.answer import Quote
+    from askdocs.engine import counted_first
+    from askdocs.numbers import Agreement, quantities
+
+    def quote(source, text):
+        return Quote(source, text, 0, len(text), 1.0, text, 0, len(text), "t", None)
+
+    wounded = quote("b", "At least 50 people were wounded, the emergency services said.")
+    killed_a = quote("a", "The attack has killed at least 16 people and left dozens wounded.")
+    killed_b = quote("b", "At least 14 people, including six children, have been killed.")
+    [sixteen] = [q for q in quantities(killed_a.text) if q.value == 16]
+    [fourteen] = [q for q in quantities(killed_b.text) if q.value == 14]
+    compared = Agreement((("b", fourteen), ("a", sixteen)))
+    assert counted_first([wounded, killed_a, killed_b], compared) == \
+        [killed_a, wounded, killed_b]
+    assert counted_first([killed_b, wounded, killed_a], compared) == \
+        [killed_b, wounded, killed_a]  # the first gives one already
+    # the same source's other quote with the same words elsewhere is no count compared
+    assert counted_first([wounded, quote("c", killed_b.text)], compared) == \
+        [wounded, quote("c", killed_b.text)]
+
+
 def test_a_how_many_answer_opens_with_a_quote_that_gives_a_number():
     from askdocs.answer import Quote, number_first
 

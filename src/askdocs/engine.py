@@ -361,6 +361,8 @@ class AskDocs:
         # what is counted: the follow-up's words, or the question before's if it names nothing
         # ("How many children died?" / "how many?")
         agreed = self.agreement(query if names_nothing(asked) else asked, quotes)
+        if agreed:
+            quotes = counted_first(quotes, agreed)
         return Answer(question, True, tuple(quotes),
                       (*unmentioned, agreed.note()) if agreed else unmentioned,
                       confidence=sure, agreement=agreed,
@@ -705,6 +707,18 @@ class AskDocs:
         bases = kin.text_bases(text) if kin is not None else set()
         return sum(bool(set(tokenize(w)) & said) or (kin is not None and bool(kin.kin(w) & bases))
                    for w in words) / len(words)
+
+
+def counted_first(quotes: list[Quote], agreed: Agreement) -> list[Quote]:
+    """With the sources' counts compared, the first quote that gives one of them goes first
+    when the first gives none: asked "what is the death toll?", a count of the killed opens the
+    answer, not "At least 50 people were wounded", a count of something else."""
+    gives = [any(q.source == source and q.text[n.start:n.end] == n.phrase
+                 for source, n in agreed.found) for q in quotes]
+    if not quotes or gives[0] or not any(gives):
+        return quotes
+    first = gives.index(True)
+    return [quotes[first], *quotes[:first], *quotes[first + 1:]]
 
 
 def open_index(index_dir: Path, store: str | None, token: str | None) -> StoredIndex:
