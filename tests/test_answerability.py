@@ -287,26 +287,26 @@ def test_word_vectors_are_the_tables_rows_as_safetensors_reads_them():
     assert vectors.closeness(["kids"], "Six of the dead were children.") == first
 
 
-def test_a_word_vector_table_the_file_does_not_hold_is_refused(tmp_path):
-    shutil.copy(resolve_model_path(DEFAULT_MODEL) / "tokenizer.json", tmp_path)
+def model_folder(folder, shape: list[int], offsets: list[int]):
+    """A model folder: the packaged tokenizer, and a safetensors file of one word-embedding
+    table whose header gives that shape and byte range, over 64 bytes of data."""
+    shutil.copy(resolve_model_path(DEFAULT_MODEL) / "tokenizer.json", folder)
+    header = json.dumps({"embeddings.word_embeddings.weight": {
+        "dtype": "F32", "shape": shape, "data_offsets": offsets}}).encode()
+    (folder / "model.safetensors").write_bytes(
+        len(header).to_bytes(8, "little") + header + bytes(64))
+    return folder
+
+
+@pytest.mark.parametrize("offsets, error", [
     # 2 x 8 floats are 64 bytes, the header gives them 32: the rest would be read from bytes
     # that are not the table's
-    header = json.dumps({"embeddings.word_embeddings.weight": {
-        "dtype": "F32", "shape": [2, 8], "data_offsets": [0, 32]}}).encode()
-    (tmp_path / "model.safetensors").write_bytes(
-        len(header).to_bytes(8, "little") + header + bytes(64))
-    with pytest.warns(UserWarning, match="not where the header says"):
-        assert load_word_vectors(tmp_path) is None
-
-
-def test_a_word_vector_table_shorter_than_the_tokenizers_vocabulary_is_refused(tmp_path):
-    shutil.copy(resolve_model_path(DEFAULT_MODEL) / "tokenizer.json", tmp_path)
-    header = json.dumps({"embeddings.word_embeddings.weight": {
-        "dtype": "F32", "shape": [2, 8], "data_offsets": [0, 64]}}).encode()
-    (tmp_path / "model.safetensors").write_bytes(
-        len(header).to_bytes(8, "little") + header + bytes(64))
-    with pytest.warns(UserWarning, match="more word pieces than the table has rows"):
-        assert load_word_vectors(tmp_path) is None
+    ([0, 32], "not where the header says"),
+    ([0, 64], "more word pieces than the table has rows"),  # 2 rows for 30,522 word pieces
+])
+def test_a_word_vector_table_that_is_not_the_models_is_refused(tmp_path, offsets, error):
+    with pytest.warns(UserWarning, match=error):
+        assert load_word_vectors(model_folder(tmp_path, [2, 8], offsets)) is None
 
 
 def test_a_name_has_no_other_words():
