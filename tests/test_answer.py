@@ -163,8 +163,7 @@ def test_near_duplicate_quotes_are_merged():
 
 
 def test_a_quote_giving_a_compared_count_opens_the_answer():
-    from askdocs.answer import Quote
-    from askdocs.engine import counted_first
+    from askdocs.answer import Quote, counted_first
     from askdocs.numbers import Agreement, quantities
 
     def quote(source, text):

@@ -407,6 +407,18 @@ def number_first(question: str, quotes: list[Quote]) -> list[Quote]:
     return [quotes[first], *quotes[:first], *quotes[first + 1:]]
 
 
+def counted_first(quotes: list[Quote], agreed: Agreement) -> list[Quote]:
+    """With the sources' counts compared, the first quote that gives one of them goes first
+    when the first gives none: asked "what is the death toll?", a count of the killed opens the
+    answer, not "At least 50 people were wounded", a count of something else."""
+    gives = [any(q.source == source and q.text[n.start:n.end] == n.phrase
+                 for source, n in agreed.found) for q in quotes]
+    if not quotes or gives[0] or not any(gives):
+        return quotes
+    first = gives.index(True)
+    return [quotes[first], *quotes[:first], *quotes[first + 1:]]
+
+
 def dedupe(quotes: list[Quote]) -> list[Quote]:
     """Drop a quote whose words nearly all repeat a better quote's, or whose text overlaps it
     (two questions' answers, merged, may quote one sentence alone and in a run)."""

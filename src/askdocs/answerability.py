@@ -206,13 +206,13 @@ class NameFinder:
     (a word of NEAR_SPELLING letters or more), or a word WordNet relates to it ("Europeans",
     "Europe"). found: terms found otherwise (glossary.found, lexicon.kin)."""
 
-    def __init__(self, text: str, tokenize, words=None, found: set[str] = frozenset(),
-                 terms: set[str] | None = None):
-        """terms: the text's own terms, if they are read already (keywords.line_terms)."""
-        self.raw, self.found = text, found
+    def __init__(self, text: str | list[str], tokenize, words=None,
+                 found: set[str] = frozenset()):
+        """text: or its lines, whose terms are read a line each (keywords.line_terms), as the
+        tokenizer keeps them for texts read again."""
+        self.lines = [text] if isinstance(text, str) else list(text)
+        self.raw, self.found = "\n".join(self.lines), found
         self.tokenize, self.words = tokenize, words
-        if terms is not None:
-            self.tokens = terms | found
 
     # each read on first use: a question with no name asks none of them
     @cached_property
@@ -221,7 +221,7 @@ class NameFinder:
 
     @cached_property
     def tokens(self) -> set[str]:  # the tokenizer folds as `text` does (keywords.folded)
-        return set(self.tokenize(self.raw)) | self.found
+        return line_terms(self.tokenize, self.lines) | self.found
 
     @cached_property
     def long(self) -> list[str]:
@@ -312,8 +312,7 @@ def features(question: str, terms: list[str], idf: dict[str, float], sentence: s
     # ("Lubinets", "he"): that subject counts as missing only if none of its names is there
     own = names_in(asked)
     earlier = names_in(question) - own
-    in_context = NameFinder(context, tokenize, words, in_passage,
-                            line_terms(tokenize, [passage, identity]))
+    in_context = NameFinder([passage, identity], tokenize, words, in_passage)
     missing_names = sum(not in_context.whole(n) for n in own) + \
         (bool(earlier) and not any(map(in_context.whole, earlier)))
     numbers = set(re.findall(r"\d+", question))
@@ -322,8 +321,7 @@ def features(question: str, terms: list[str], idf: dict[str, float], sentence: s
     # sentence (or its document's name) says; a number of the question the sentence lacks while
     # it gives one other in its place (1067 asked, 1066 said). A sentence of several numbers is
     # not read so: in a table row, the year asked heads a column.
-    in_named = NameFinder(f"{sentence}\n{identity}", tokenize, words, named,
-                          line_terms(tokenize, [sentence, identity]))
+    in_named = NameFinder([sentence, identity], tokenize, words, named)
     sentence_missing_names = sum(bool(tokenize(n)) and not in_named.part(n) for n in own)
     others = set(NUMBER.findall(sentence)) - set(NUMBER.findall(question))
     swapped_number = len(others) == 1 and any(n not in sentence and n not in identity

@@ -30,6 +30,7 @@ from askdocs.answer import (
     choose,
     clean_question,
     confidence,
+    counted_first,
     dedupe,
     is_follow_up,
     names_nothing,
@@ -707,18 +708,6 @@ class AskDocs:
         bases = kin.text_bases(text) if kin is not None else set()
         return sum(bool(set(tokenize(w)) & said) or (kin is not None and bool(kin.kin(w) & bases))
                    for w in words) / len(words)
-
-
-def counted_first(quotes: list[Quote], agreed: Agreement) -> list[Quote]:
-    """With the sources' counts compared, the first quote that gives one of them goes first
-    when the first gives none: asked "what is the death toll?", a count of the killed opens the
-    answer, not "At least 50 people were wounded", a count of something else."""
-    gives = [any(q.source == source and q.text[n.start:n.end] == n.phrase
-                 for source, n in agreed.found) for q in quotes]
-    if not quotes or gives[0] or not any(gives):
-        return quotes
-    first = gives.index(True)
-    return [quotes[first], *quotes[:first], *quotes[first + 1:]]
 
 
 def open_index(index_dir: Path, store: str | None, token: str | None) -> StoredIndex:

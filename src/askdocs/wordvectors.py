@@ -40,10 +40,6 @@ class WordVectors:
         # the last texts' words, as rows: a passage is often read again by the next question
         self.recent: dict[str, np.ndarray] = {}
 
-    def vector(self, word: str) -> np.ndarray:
-        self.make_room()
-        return self.vectors[self.row(word)].copy()
-
     def make_room(self) -> None:
         """Forget every word once CACHED_WORDS are kept (before a call makes rows, so that
         none it holds is dropped)."""

@@ -181,7 +181,6 @@ class Segment:
         self.sentence_bm25 = Bm25Index(folder, "sentences", len(self.sentences))
         self.chunk_bm25 = Bm25Index(folder, "chunks", len(self.chunks))
         self.by_id = {e.id: d for d, e in enumerate(self.entries)}
-        self.decoded: dict[int, str] = {}
         self.made: dict[int, Document] = {}
 
     def check(self, rows: tuple[int, int, int], text_bytes: int) -> None:
@@ -227,26 +226,21 @@ class Segment:
                 raise ValueError("a chunk does not match its sentences")
 
     def text_of(self, d: int) -> str:
-        """Document d's text (decoded once, then kept)."""
-        if d not in self.decoded:
-            entry = self.entries[d]
-            text = bytes(self.text[entry.text[0]:entry.text[1]]).decode("utf-8")
-            if len(text) != entry.chars:
-                raise ValueError(f"the text of {entry.id[:80]!r} is not its recorded length")
-            if len(self.decoded) > 64:  # a bounded cache: the texts stay in the mapped file
-                self.decoded.clear()
-                self.made.clear()
-            self.decoded[d] = text
-        return self.decoded[d]
+        """Document d's text (decoded once, then kept with its Document)."""
+        return self.document(d).text
 
     def document(self, d: int) -> Document:
-        """Document d (made once, then kept with its text: a question reads a hundred)."""
+        """Document d, its text decoded (made once, then kept: a question reads a hundred)."""
         found = self.made.get(d)
         if found is None:
             e = self.entries[d]
-            found = Document(e.id, self.text_of(d), e.title, e.date, e.size, e.sha256, e.pages,
-                             e.shared)
-            self.made[d] = found  # bounded with the texts (text_of)
+            text = bytes(self.text[e.text[0]:e.text[1]]).decode("utf-8")
+            if len(text) != e.chars:
+                raise ValueError(f"the text of {e.id[:80]!r} is not its recorded length")
+            if len(self.made) > 64:  # a bounded cache: the texts stay in the mapped file
+                self.made.clear()
+            found = self.made[d] = Document(e.id, text, e.title, e.date, e.size, e.sha256,
+                                            e.pages, e.shared)
         return found
 
     def record(self, d: int) -> DocumentRecord:
