@@ -124,7 +124,7 @@ def test_the_index_is_mapped_not_read(tmp_path):
     # plain read-only arrays over the files' mappings (faster to index than np.memmap itself)
     for array in (segment.sentences, segment.chunks, segment.sentence_bm25.data):
         assert isinstance(array.base, np.memmap) and not array.flags.writeable
-    assert segment.decoded == {}  # no document text is decoded until a quote needs it
+    assert segment.made == {}  # no document text is decoded until a quote needs it
     entries = [json.loads(line) for line in (index / segment.name / "documents.jsonl")
                .read_text().splitlines()]
     assert all("text" in e and isinstance(e["text"], list) for e in entries)  # offsets only
