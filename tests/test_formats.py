@@ -169,6 +169,48 @@ def test_html_visible_text_only(built):
         assert hidden not in doc.text
 
 
+LATIN = "Café crème, naïve façade — “quoted” for 5 €.\n"
+
+
+@pytest.mark.parametrize("data, text, note", [
+    (LATIN.encode("utf-8"), LATIN, None),
+    (LATIN.encode("cp1252"), LATIN, "not UTF-8: read as Windows-1252"),
+    ("Caf\xe9 na\xefve.\n".encode("latin-1"), "Café naïve.\n", "not UTF-8: read as Windows-1252"),
+    (LATIN.encode("utf-16"), LATIN, None),  # with its BOM, as Notepad saves "Unicode"
+    (b"\xfe\xff" + LATIN.encode("utf-16-be"), LATIN, None),
+    (LATIN.encode("utf-8") * 3 + "Fa\xe7ade.".encode("cp1252"),  # two files joined
+     LATIN * 3 + "Fa\ufffdade.", "not UTF-8 throughout: 1 place read as “\ufffd”"),
+])
+def test_text_files_in_the_encodings_folders_hold(data, text, note):
+    extracted = extract("notes.txt", data)
+    assert extracted.text == text
+    assert extracted.notes == ((note,) if note else ())
+
+
+@pytest.mark.parametrize("data, reason", [
+    (b"abc\x00def", "not text (binary content)"),
+    (bytes(range(1, 256)) * 4, "not text in UTF-8, UTF-16 or Windows-1252"),  # 0x81 undefined
+    (bytes(b for b in range(1, 256) if b not in b"\x81\x8d\x8f\x90\x9d") * 4,
+     "not text (binary content)"),  # decodes as Windows-1252, but one byte in ten a control
+    ("text\x00".encode("utf-16"), "not text (binary content)"),
+    (b"\xff\xfeabc", "not text in UTF-8, UTF-16 or Windows-1252"),  # odd length after the BOM
+])
+def test_bytes_that_are_not_text_are_refused(data, reason):
+    with pytest.raises(Unreadable, match=f"^{re.escape(reason)}$"):
+        extract("notes.txt", data)
+
+
+def test_a_windows_1252_file_is_indexed_with_a_note_and_quoted(tmp_path):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "menu.txt").write_bytes("The café serves crème brûlée on Sundays.\n".encode("cp1252"))
+    report = build_index(docs, tmp_path / "index", embedder=HashEmbedder())
+    assert report.skipped == ()
+    assert "menu.txt: not UTF-8: read as Windows-1252" in report.notes
+    answer = AskDocs.load(tmp_path / "index", embedder=HashEmbedder()).ask("crème brûlée")
+    assert answer.quotes[0].text == "The café serves crème brûlée on Sundays."
+
+
 @pytest.fixture(scope="module")
 def bad_folder(tmp_path_factory):
     docs = tmp_path_factory.mktemp("bad") / "docs"

@@ -159,7 +159,7 @@ def test_the_cli_names_the_skipped_file_escaped(capsys, seed_docs, tmp_path):
     code, _, err = run(capsys, "index", "--docs", seed_docs, "--index", tmp_path / "index")
     assert code == 0
     assert "Warning: skipped caf\\xe9.txt: the file name is not valid UTF-8\n" in err
-    assert "Warning: skipped x\\x1b[2J.txt: not UTF-8 text\n" in err
+    assert "Warning: skipped x\\x1b[2J.txt: not text (binary content)\n" in err
     assert "\x1b" not in err
 
 

@@ -86,15 +86,43 @@ def test_full_rebuild_embeds_everything(seed_docs, tmp_path, fake):
 
 def test_bad_files_are_skipped_by_name_and_the_rest_indexed(seed_docs, tmp_path, fake):
     (seed_docs / "binary.txt").write_bytes(b"\x89PNG\x00\x01\x02")
-    (seed_docs / "latin1.md").write_bytes("caf\xe9 cr\xe8me".encode("latin-1"))
+    (seed_docs / "control.md").write_bytes(bytes(range(1, 32)) * 4 + b"\x81")
     (seed_docs / "empty.txt").write_text("   \n")
     (seed_docs / "cut.pdf").write_bytes(b"%PDF")
     (seed_docs / "ignored.png").write_bytes(b"\x89PNG")
     report = build_index(seed_docs, tmp_path / "index", embedder=fake)
     assert {s.id: s.reason for s in report.skipped} == {
-        "binary.txt": "not UTF-8 text", "latin1.md": "not UTF-8 text", "empty.txt": "empty",
+        "binary.txt": "not text (binary content)",
+        "control.md": "not text in UTF-8, UTF-16 or Windows-1252", "empty.txt": "empty",
         "cut.pdf": "not a readable PDF (damaged or not a PDF)"}
     assert report.documents == 2
+
+
+def test_a_skipped_text_file_is_decoded_again_by_a_newer_reader(seed_docs, tmp_path, fake,
+                                                                 monkeypatch):
+    """A text file an older askdocs skipped (it read UTF-8 only) is read once askdocs can read
+    it, though the file is unchanged; a skipped PDF is not parsed again."""
+    import askdocs.readers.text as text_reader
+
+    (seed_docs / "menu.txt").write_bytes("Crème brûlée on Sundays.".encode("cp1252"))
+    (seed_docs / "cut.pdf").write_bytes(b"%PDF")
+    newer = text_reader.decode_noting
+
+    def utf8_only(data):
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError:
+            raise text_reader.Unreadable("not UTF-8 text") from None
+        return newer(data)
+
+    monkeypatch.setattr(text_reader, "decode_noting", utf8_only)
+    first = build_index(seed_docs, tmp_path / "index", embedder=fake)
+    assert {s.id: s.reason for s in first.skipped} == {
+        "menu.txt": "not UTF-8 text", "cut.pdf": "not a readable PDF (damaged or not a PDF)"}
+    monkeypatch.setattr(text_reader, "decode_noting", newer)
+    again = build_index(seed_docs, tmp_path / "index", embedder=fake)
+    assert [s.id for s in again.skipped] == ["cut.pdf"]
+    assert "menu.txt" in read_manifest(tmp_path / "index").documents
 
 
 def test_subfolders_give_relative_ids(tmp_path, fake):

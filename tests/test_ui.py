@@ -116,9 +116,9 @@ def library(seed_docs, tmp_path):
 
 
 def test_uploads_are_checked_and_refusals_change_nothing(library, tmp_path):
-    files = {"photo.png": b"\x89PNG", "empty.txt": b"  \n", "latin.txt": "caf\xe9".encode(
-        "latin-1"), "big.md": b"a" * (5 * 1024 * 1024 + 1), "cut.pdf": b"%PDF-1.4",
-        "../../escape.txt": b"Escaped text."}
+    files = {"photo.png": b"\x89PNG", "empty.txt": b"  \n",
+             "binary.txt": b"\x7fELF\x02\x01\x01\x00", "big.md": b"a" * (5 * 1024 * 1024 + 1),
+             "cut.pdf": b"%PDF-1.4", "../../escape.txt": b"Escaped text."}
     uploads = []
     for i, (name, data) in enumerate(files.items()):
         path = tmp_path / f"upload{i}"
@@ -130,7 +130,7 @@ def test_uploads_are_checked_and_refusals_change_nothing(library, tmp_path):
     assert [r.accepted for r in results] == [False] * 5
     assert [r.message.split(": ", 1)[1] for r in results] == [
         "only .txt, .md, .pdf, .docx, .html or .htm files can be added", "the file is empty",
-        "not UTF-8 text", "5.0 MB is over the 5 MB limit for text files",
+        "not text (binary content)", "5.0 MB is over the 5 MB limit for text files",
         "not a readable PDF (damaged or not a PDF)"]
     assert sorted(p.name for p in library.docs_dir.iterdir()) == before
     assert library.current().manifest.generation == generation

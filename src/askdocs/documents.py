@@ -114,8 +114,8 @@ def find_title(text: str) -> str:
 
 
 def make_document(doc_id: str, data: bytes, extracted: Extracted | None = None) -> Document:
-    """A Document from a file's bytes and what its reader extracted (default: UTF-8 text;
-    raises UnicodeDecodeError for bytes that are not)."""
+    """A Document from a file's bytes and what its reader extracted (default: the bytes read
+    as a text file, readers.text.decode; raises Unreadable for bytes that are not text)."""
     extracted = extracted or Extracted(decode(data))
     text = extracted.text
     return Document(

@@ -125,7 +125,10 @@ class Reading:
 
 def read_sources(sources: list[SourceFile], previous: Previous) -> Reading:
     """Read each file once: its bytes are hashed, and only a changed file goes through its
-    reader; an unchanged one keeps its place in the index, or its reason for being skipped."""
+    reader; an unchanged one keeps its place in the index, or its reason for being skipped. An
+    unchanged text file skipped before is decoded again (it costs nothing, and a newer askdocs
+    may read what an older one could not: an encoding); a PDF, Word file or web page is not
+    parsed again (the reason it was skipped may be a time limit)."""
     reading = Reading()
     known_documents, known_unreadable = previous.documents, previous.unreadable
     for source in sources:
@@ -142,7 +145,7 @@ def read_sources(sources: list[SourceFile], previous: Previous) -> Reading:
             reading.order.append(source.id)
             continue
         try:
-            if known is not None and known.sha256 == digest:
+            if known is not None and known.sha256 == digest and format_for(source.id).isolated:
                 raise Unreadable(known.reason)
             document, notes = read_document(source.id, data)
         except Unreadable as error:
