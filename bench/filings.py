@@ -405,9 +405,18 @@ def sec_report(company: str, prose: list[str], rng: random.Random, render=None
     return (render or drawn_pdf)(pages), pages_of, value
 
 
-def drawn_pdf(pages: list) -> bytes:
+def draw_cell(pdf, x: float, y: float, cell: str, dollar: bool) -> None:
+    """A table's cell, and before it a "$" as a cell of its own where dollar."""
+    pdf.drawString(x, y, cell)
+    if dollar:
+        pdf.drawString(x - 12, y, "$")
+
+
+def drawn_pdf(pages: list, by_column: bool = False) -> bytes:
     """An SEC-layout report's pages (sec_report's: a page of lines, or a table page's heading
-    lines, columns and rows) drawn with reportlab, every line and cell where it stands."""
+    lines, columns and rows) drawn with reportlab, every line and cell where it stands; by_column:
+    a table's labels drawn first, then each column of figures, as a layout program's separate
+    text frames draw them (drawn_by_column)."""
     from reportlab.pdfgen import canvas
 
     out = io.BytesIO()
@@ -428,15 +437,23 @@ def drawn_pdf(pages: list) -> bytes:
                 pdf.drawString(x, top, str(column))
             for n, (label, cells) in enumerate(table, start=1):
                 pdf.drawString(50, top - 16 * n, label)
-                for x, cell in zip(xs, cells):
-                    pdf.drawString(x, top - 16 * n, cell)
-                    if n == 1 or label.startswith(DOLLAR_ROWS):  # "$" a cell of its own
-                        pdf.drawString(x - 12, top - 16 * n, "$")
+                for x, cell in zip(xs, cells) if not by_column else ():
+                    draw_cell(pdf, x, top - 16 * n, cell, n == 1 or label.startswith(DOLLAR_ROWS))
+            for column, x in enumerate(xs if by_column else ()):  # then column by column
+                for n, (label, cells) in enumerate(table, start=1):
+                    if column < len(cells):
+                        draw_cell(pdf, x, top - 16 * n, cells[column],
+                                  n == 1 or label.startswith(DOLLAR_ROWS))
         else:
             draw_lines(pdf, page)
         pdf.showPage()
     pdf.save()
     return out.getvalue()
+
+
+def drawn_by_column(pages: list) -> bytes:
+    """drawn_pdf, each table drawn column by column."""
+    return drawn_pdf(pages, by_column=True)
 
 
 def sec_collection(render=None, name: str = "filings-sec") -> tuple[Path, list[dict]]:
@@ -727,6 +744,8 @@ def main():
         sec_docs, sec_questions = sec_collection()
         for key, (docs, questions), filed in (
                 ("sec", (sec_docs, sec_questions), "as PDFs"),
+                ("sec_columns", sec_collection(drawn_by_column, "filings-sec-columns"),
+                 "as PDFs whose tables are drawn column by column"),
                 ("sec_pages", page_files(sec_docs, sec_questions), "one text file per page"),
                 ("sec_cells", page_files(sec_docs, sec_questions, cells=True),
                  "one text file per page, a table's cells a line each")):

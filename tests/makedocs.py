@@ -69,6 +69,48 @@ def report_pdf(title: str | None = "Northwind Traders Annual Report") -> bytes:
     return out.getvalue()
 
 
+# a statement whose labels are drawn first and then each column of figures, as a layout
+# program's separate text frames draw it
+COLUMN_TABLE = (("Net sales", "4,285", "3,900"), ("Cost of sales", "(4,180)", "(3,700)"),
+                ("Gross profit", "105", "200"), ("Operating expenses", "(30)", "(28)"),
+                ("Net income", "75", "172"))
+COLUMN_PROSE = (["Hedgehog food sales doubled in", "the eastern shops after the",
+                 "new range launched."],
+                ["Lighthouse tours sold out", "in July and again in", "August of that year."])
+COLUMN_AXIS = ("40", "30", "20", "10")  # a chart's axis: figures on no label's line
+
+
+def columns_pdf() -> bytes:
+    """Two pages: a statement drawn column by column (labels, then each year's figures) beside
+    a chart's axis; two columns of prose, each drawn top to bottom."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    out = io.BytesIO()
+    pdf = canvas.Canvas(out, pagesize=A4)
+    pdf.setTitle("Acme Annual Report 2018")
+    pdf.drawString(72, 800, "Consolidated statement of income")
+    pdf.drawString(300, 775, "2018")
+    pdf.drawString(400, 775, "2017")
+    for column, x in ((0, 72), (1, 330), (2, 430)):
+        for row, cells in enumerate(COLUMN_TABLE):
+            if column:
+                pdf.drawRightString(x, 760 - 15 * row, cells[column])
+            else:
+                pdf.drawString(x, 760 - 15 * row, cells[column])
+    pdf.drawString(72, 640, "Sales by month")
+    for row, tick in enumerate(COLUMN_AXIS):
+        pdf.drawRightString(90, 620 - 20 * row, tick)
+    pdf.drawString(72, 520, "The board thanks every member of staff for a strong year.")
+    pdf.showPage()
+    for x, column in ((72, COLUMN_PROSE[0]), (320, COLUMN_PROSE[1])):
+        for row, line in enumerate(column):
+            pdf.drawString(x, 760 - 15 * row, line)
+    pdf.showPage()
+    pdf.save()
+    return out.getvalue()
+
+
 def pages_pdf(count: int) -> bytes:
     """A PDF of `count` pages, one short line each."""
     from reportlab.pdfgen import canvas

@@ -350,6 +350,52 @@ def test_a_page_image_boxes_the_quote_and_refuses_a_changed_file(folder, built, 
         Library(moved, tmp_path / "unused", embedder=HashEmbedder()).page_image(doc, 3, [])
 
 
+def test_a_table_drawn_column_by_column_is_read_row_by_row():
+    """Each label's figures join its line; a chart's axis (figures on no label's line) and two
+    columns of prose stay as drawn."""
+    import pypdfium2 as pdfium
+
+    data = makedocs.columns_pdf()
+    extracted = extract("acme.pdf", data)
+    statement, prose = (extracted.text[:extracted.pages[1] - 1],
+                        extracted.text[extracted.pages[1]:])
+    lines = statement.splitlines()
+    for label, *figures in makedocs.COLUMN_TABLE:
+        assert " ".join([label, *figures]) in lines
+    axis = lines.index("Sales by month")
+    assert lines[axis + 1:axis + 5] == list(makedocs.COLUMN_AXIS)
+    drawn = pdfium.PdfDocument(data)[1].get_textpage().get_text_range()
+    assert prose == drawn
+    assert prose.splitlines() == [*makedocs.COLUMN_PROSE[0], *makedocs.COLUMN_PROSE[1]]
+
+
+def test_a_row_read_back_together_is_quoted_and_boxed_where_it_is_drawn(tmp_path):
+    import io
+
+    from PIL import Image
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "acme.pdf").write_bytes(makedocs.columns_pdf())
+    build_index(docs, tmp_path / "index", embedder=HashEmbedder())
+    engine = AskDocs.load(tmp_path / "index", embedder=HashEmbedder())
+    [quote] = engine.rank("Net income", k=1)
+    assert quote.text == "Net income 75 172" and quote.page == 1
+    doc = document(engine, "acme.pdf")
+    library = Library(docs, tmp_path / "unused", embedder=HashEmbedder())
+    plain = Image.open(io.BytesIO(library.page_image(doc, 1, [])))
+    boxed = Image.open(io.BytesIO(library.page_image(doc, 1, [(quote.start, quote.end)])))
+    width, height = boxed.size
+    changed = [(x, y) for x in range(0, width, 2) for y in range(0, height, 2)
+               if plain.getpixel((x, y)) != boxed.getpixel((x, y))]
+    # the row is drawn 60 points below the first row (at 760 of an 842-point page), from the
+    # label at x 72 to the 2017 figure ending at x 430 of 595
+    ys = [y / height * 842 for _, y in changed]
+    xs = [x / width * 595 for x, _ in changed]
+    assert 842 - 700 - 12 < min(ys) and max(ys) < 842 - 700 + 6, (min(ys), max(ys))
+    assert min(xs) < 75 and 425 < max(xs) < 440, (min(xs), max(xs))
+
+
 def test_load_folder_reads_every_format(folder):
     documents, skipped = load_folder(folder)
     assert skipped == [] and len(documents) == 3

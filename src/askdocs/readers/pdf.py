@@ -9,12 +9,22 @@ The text is PDFium's, page after page, pages joined by one line break (so a sent
 across a page break); `pages` holds the offset where each page starts. Two characters are mapped
 one for one, so offsets stay PDFium's character indices: PDFium's mark for a hyphen at a line end
 (U+FFFE) becomes "-", and control characters other than tab and line breaks become spaces.
+
+PDFium gives a page's text in the order the PDF draws it. A table drawn column by column (its
+labels, then each column of figures: a layout program's separate text frames do this) comes out
+as "Net sales / Cost of sales / Net income / 4,285 / (4,180) / 75 / …", a line each, and no line
+pairs a label with its figure. Such a page is put in reading order (`reading_order`): a run of
+lines of figures that goes back up the page, each on the baseline of an earlier label to its
+right, joins its labels' lines ("Net sales 4,285 3,900"). Only lines of figures move, so
+two-column prose stays as drawn. On such a page an offset is no longer PDFium's character index;
+`render` maps it back through the same order.
 """
 
 from __future__ import annotations
 
 import io
 import re
+import statistics
 
 from askdocs.readers import Extracted, Unreadable
 
@@ -22,6 +32,82 @@ MAX_PAGES = 2000
 MAX_CHARS = 20_000_000
 CLEAN = {0xFFFE: "-", **{c: " " for c in range(32) if chr(c) not in "\t\r\n"}, 0x7F: " "}
 PDF_DATE = re.compile(r"D:(\d{4})(\d{2})(\d{2})")
+LINE = re.compile(r"[^\r\n]+")
+# a line of figures: every word an amount ("4,285", "(4,180)", "12.5%", "$", "—")
+FIGURE = re.compile(r"[$€£(]*[-−–]?[$€£]?\d[\d,.]*%?\)?%?|[$€£%)]|[-−–—]")
+SAME_BASELINE = 0.4  # of the glyphs' height: two lines' baselines this close are one row
+MIN_MOVED = 2  # figures that must find their labels before a page is reordered
+
+
+def is_figures(line: str) -> bool:
+    """Whether every word of a line is a table's figure (or the line has none)."""
+    return all(FIGURE.fullmatch(word) for word in line.split())
+
+
+def line_boxes(textpage, text: str) -> list[tuple[int, int, float, float, float, float]]:
+    """Each line's (start, end, baseline, height, left, right): its glyphs' median bottom
+    (letters and digits, which sit on the baseline, where it has any) and height, and its
+    extent."""
+    lines = []
+    for match in LINE.finditer(text):
+        start, end = match.span()
+        marks = [i for i in range(start, end) if not text[i].isspace()]
+        if not marks:
+            continue
+        boxes = {i: textpage.get_charbox(i) for i in marks}
+        sitting = [boxes[i] for i in marks if text[i].isalnum()] or list(boxes.values())
+        lines.append((start, end, statistics.median(b[1] for b in sitting),
+                      statistics.median(b[3] - b[1] for b in sitting),
+                      min(b[0] for b in boxes.values()), max(b[2] for b in boxes.values())))
+    return lines
+
+
+def reading_order(textpage, text: str) -> list[int] | None:
+    """The page's characters in reading order, as PDFium indices (-1: a space put between a
+    label and its figure), where a table was drawn column by column; None if the page reads as
+    drawn (most pages: nothing moves unless MIN_MOVED figures find their labels)."""
+    if sum(1 for m in LINE.finditer(text) if is_figures(m.group()) and m.group().strip()) < \
+            MIN_MOVED:
+        return None
+    lines = line_boxes(textpage, text)
+    figures = [is_figures(text[start:end]) for start, end, *_ in lines]
+    joined: dict[int, list[int]] = {}  # a label's line -> the figures' lines put after it
+    moved: set[int] = set()
+    run_goes_up = False
+    for k, (_, _, base, height, left, _) in enumerate(lines):
+        if not figures[k]:
+            run_goes_up = False
+            continue
+        if k == 0 or not figures[k - 1]:  # a run of figures starts: back up the page?
+            run_goes_up = k > 0 and base > lines[k - 1][2] + lines[k - 1][3]
+        if not run_goes_up:
+            continue
+        labels = [j for j in range(k) if not figures[j]
+                  and abs(lines[j][2] - base) <= SAME_BASELINE * max(height, lines[j][3])
+                  and lines[j][5] < left]
+        if labels:
+            label = max(labels, key=lambda j: lines[j][5])  # the nearest on the left
+            joined.setdefault(label, []).append(k)
+            moved.add(k)
+    if len(moved) < MIN_MOVED:
+        return None
+    # each line with what follows it up to the next line (its line break, blank lines); a
+    # moved line's own break is dropped
+    order = list(range(lines[0][0]))
+    for k, (start, end, *_) in enumerate(lines):
+        if k in moved:
+            continue
+        order.extend(range(start, end))
+        for f in sorted(joined.get(k, ()), key=lambda f: lines[f][4]):
+            order.append(-1)
+            order.extend(range(lines[f][0], lines[f][1]))
+        order.extend(range(end, lines[k + 1][0] if k + 1 < len(lines) else len(text)))
+    return order
+
+
+def in_order(text: str, order: list[int] | None) -> str:
+    """The page's text in reading_order's order."""
+    return text if order is None else "".join(text[i] if i >= 0 else " " for i in order)
 
 
 def open_pdf(data: bytes):
@@ -41,6 +127,7 @@ def page_texts(pdf) -> list[str]:
         page = pdf[number]
         textpage = page.get_textpage()
         text = textpage.get_text_range().translate(CLEAN)
+        text = in_order(text, reading_order(textpage, text))
         textpage.close()
         page.close()
         total += len(text)
@@ -76,6 +163,25 @@ def extract(data: bytes) -> Extracted:
                      "-".join(date.groups()) if date else None, notes)
 
 
+def pdfium_runs(ranges: list[tuple[int, int]], order: list[int] | None):
+    """The runs (PDFium index, count) of characters that the page's text ranges hold."""
+    for start, end in ranges:
+        if order is None:
+            yield start, end - start
+            continue
+        indices = [i for i in order[max(start, 0):end] if i >= 0]
+        run_start = previous = None
+        for i in indices:
+            if previous is not None and i == previous + 1:
+                previous = i
+                continue
+            if run_start is not None:
+                yield run_start, previous - run_start + 1
+            run_start = previous = i
+        if run_start is not None:
+            yield run_start, previous - run_start + 1
+
+
 def render(data: bytes, page_number: int, ranges: list[tuple[int, int]],
            width: int = 900) -> bytes:
     """A PNG of one page (0-based) with the characters of `ranges` (page character indices,
@@ -92,9 +198,10 @@ def render(data: bytes, page_number: int, ranges: list[tuple[int, int]],
         image = page.render(scale=scale).to_pil().convert("RGB")
         left, bottom, _, _ = page.get_cropbox()
         textpage = page.get_textpage()
+        order = reading_order(textpage, textpage.get_text_range().translate(CLEAN))
         draw = ImageDraw.Draw(image, "RGBA")
-        for start, end in ranges:
-            for index in range(textpage.count_rects(start, end - start)):
+        for start, count in pdfium_runs(ranges, order):
+            for index in range(textpage.count_rects(start, count)):
                 x0, y0, x1, y1 = textpage.get_rect(index)
                 box = ((x0 - left) * scale - 2, (page_height - (y1 - bottom)) * scale - 2,
                        (x1 - left) * scale + 2, (page_height - (y0 - bottom)) * scale + 2)
