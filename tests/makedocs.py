@@ -80,9 +80,10 @@ COLUMN_PROSE = (["Hedgehog food sales doubled in", "the eastern shops after the"
 COLUMN_AXIS = ("40", "30", "20", "10")  # a chart's axis: figures on no label's line
 
 
-def columns_pdf() -> bytes:
-    """Two pages: a statement drawn column by column (labels, then each year's figures) beside
-    a chart's axis; two columns of prose, each drawn top to bottom."""
+def columns_pdf(labels_last: bool = False) -> bytes:
+    """Two pages: a statement drawn column by column (labels, then each year's figures; or the
+    figures first, labels_last) beside a chart's axis; two columns of prose, each drawn top to
+    bottom."""
     from reportlab.lib.pagesizes import A4
     from reportlab.pdfgen import canvas
 
@@ -92,7 +93,8 @@ def columns_pdf() -> bytes:
     pdf.drawString(72, 800, "Consolidated statement of income")
     pdf.drawString(300, 775, "2018")
     pdf.drawString(400, 775, "2017")
-    for column, x in ((0, 72), (1, 330), (2, 430)):
+    for column, x in ((1, 330), (2, 430), (0, 72)) if labels_last else ((0, 72), (1, 330),
+                                                                         (2, 430)):
         for row, cells in enumerate(COLUMN_TABLE):
             if column:
                 pdf.drawRightString(x, 760 - 15 * row, cells[column])

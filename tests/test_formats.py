@@ -350,12 +350,13 @@ def test_a_page_image_boxes_the_quote_and_refuses_a_changed_file(folder, built, 
         Library(moved, tmp_path / "unused", embedder=HashEmbedder()).page_image(doc, 3, [])
 
 
-def test_a_table_drawn_column_by_column_is_read_row_by_row():
-    """Each label's figures join its line; a chart's axis (figures on no label's line) and two
-    columns of prose stay as drawn."""
+@pytest.mark.parametrize("labels_last", [False, True])
+def test_a_table_drawn_column_by_column_is_read_row_by_row(labels_last):
+    """Each label's figures join its line, whether the labels were drawn first or last; a
+    chart's axis (figures on no label's line) and two columns of prose stay as drawn."""
     import pypdfium2 as pdfium
 
-    data = makedocs.columns_pdf()
+    data = makedocs.columns_pdf(labels_last)
     extracted = extract("acme.pdf", data)
     statement, prose = (extracted.text[:extracted.pages[1] - 1],
                         extracted.text[extracted.pages[1]:])

@@ -13,9 +13,10 @@ one for one, so offsets stay PDFium's character indices: PDFium's mark for a hyp
 PDFium gives a page's text in the order the PDF draws it. A table drawn column by column (its
 labels, then each column of figures: a layout program's separate text frames do this) comes out
 as "Net sales / Cost of sales / Net income / 4,285 / (4,180) / 75 / …", a line each, and no line
-pairs a label with its figure. Such a page is put in reading order (`reading_order`): a run of
-lines of figures that goes back up the page, each on the baseline of an earlier label to its
-right, joins its labels' lines ("Net sales 4,285 3,900"). Only lines of figures move, so
+pairs a label with its figure. Such a page is put in reading order (`reading_order`): lines of
+figures drawn as a column (one under the other, in a run of their own), each on the baseline of
+a label to its left, join their labels' lines ("Net sales 4,285 3,900"), whether the labels were
+drawn before the figures or after. Only lines of figures move, so
 two-column prose stays as drawn. On such a page an offset is no longer PDFium's character index;
 `render` maps it back through the same order.
 """
@@ -62,27 +63,40 @@ def line_boxes(textpage, text: str) -> list[tuple[int, int, float, float, float,
     return lines
 
 
+def figure_columns(lines: list[tuple], figures: list[bool]) -> list[int]:
+    """The lines of figures drawn as a column: a run of two or more lines of figures, one under
+    the other, each lower on the page than the one before."""
+    found, k = [], 0
+    while k < len(lines):
+        if not figures[k]:
+            k += 1
+            continue
+        run = [k]
+        while (k + 1 < len(lines) and figures[k + 1]
+               and lines[k + 1][2] < lines[k][2] - 0.5 * lines[k][3]):
+            k += 1
+            run.append(k)
+        if len(run) >= 2:
+            found += run
+        k += 1
+    return found
+
+
 def reading_order(textpage, text: str) -> list[int] | None:
     """The page's characters in reading order, as PDFium indices (-1: a space put between a
     label and its figure), where a table was drawn column by column; None if the page reads as
-    drawn (most pages: nothing moves unless MIN_MOVED figures find their labels)."""
+    drawn (most pages: nothing moves unless MIN_MOVED figures find their labels), or if the text
+    is not one character for each of PDFium's (each text index a character index)."""
     if sum(1 for m in LINE.finditer(text) if is_figures(m.group()) and m.group().strip()) < \
-            MIN_MOVED:
+            MIN_MOVED or textpage.count_chars() != len(text):
         return None
     lines = line_boxes(textpage, text)
     figures = [is_figures(text[start:end]) for start, end, *_ in lines]
     joined: dict[int, list[int]] = {}  # a label's line -> the figures' lines put after it
     moved: set[int] = set()
-    run_goes_up = False
-    for k, (_, _, base, height, left, _) in enumerate(lines):
-        if not figures[k]:
-            run_goes_up = False
-            continue
-        if k == 0 or not figures[k - 1]:  # a run of figures starts: back up the page?
-            run_goes_up = k > 0 and base > lines[k - 1][2] + lines[k - 1][3]
-        if not run_goes_up:
-            continue
-        labels = [j for j in range(k) if not figures[j]
+    for k in figure_columns(lines, figures):
+        base, height, left = lines[k][2], lines[k][3], lines[k][4]
+        labels = [j for j in range(len(lines)) if not figures[j]
                   and abs(lines[j][2] - base) <= SAME_BASELINE * max(height, lines[j][3])
                   and lines[j][5] < left]
         if labels:
