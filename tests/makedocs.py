@@ -81,9 +81,9 @@ COLUMN_AXIS = ("40", "30", "20", "10")  # a chart's axis: figures on no label's 
 
 
 def columns_pdf(labels_last: bool = False) -> bytes:
-    """Two pages: a statement drawn column by column (labels, then each year's figures; or the
-    figures first, labels_last) beside a chart's axis; two columns of prose, each drawn top to
-    bottom."""
+    """Two pages: a statement drawn column by column (its years, labels, then each year's
+    figures; or, labels_last, each year's column with its year atop it, then the labels) beside
+    a chart's axis; two columns of prose, each drawn top to bottom."""
     from reportlab.lib.pagesizes import A4
     from reportlab.pdfgen import canvas
 
@@ -91,10 +91,14 @@ def columns_pdf(labels_last: bool = False) -> bytes:
     pdf = canvas.Canvas(out, pagesize=A4)
     pdf.setTitle("Acme Annual Report 2018")
     pdf.drawString(72, 800, "Consolidated statement of income")
-    pdf.drawString(300, 775, "2018")
-    pdf.drawString(400, 775, "2017")
+    years = {1: (330, "2018"), 2: (430, "2017")}
+    if not labels_last:
+        for x, year in years.values():
+            pdf.drawRightString(x, 775, year)
     for column, x in ((1, 330), (2, 430), (0, 72)) if labels_last else ((0, 72), (1, 330),
                                                                          (2, 430)):
+        if labels_last and column:
+            pdf.drawRightString(years[column][0], 775, years[column][1])
         for row, cells in enumerate(COLUMN_TABLE):
             if column:
                 pdf.drawRightString(x, 760 - 15 * row, cells[column])

@@ -361,8 +361,8 @@ def test_a_table_drawn_column_by_column_is_read_row_by_row(labels_last):
     statement, prose = (extracted.text[:extracted.pages[1] - 1],
                         extracted.text[extracted.pages[1]:])
     lines = statement.splitlines()
-    for label, *figures in makedocs.COLUMN_TABLE:
-        assert " ".join([label, *figures]) in lines
+    assert lines[:2] == ["Consolidated statement of income", "2018 2017"]  # the years head it
+    assert lines[2:7] == [" ".join(row) for row in makedocs.COLUMN_TABLE]
     axis = lines.index("Sales by month")
     assert lines[axis + 1:axis + 5] == list(makedocs.COLUMN_AXIS)
     drawn = pdfium.PdfDocument(data)[1].get_textpage().get_text_range()
@@ -370,14 +370,15 @@ def test_a_table_drawn_column_by_column_is_read_row_by_row(labels_last):
     assert prose.splitlines() == [*makedocs.COLUMN_PROSE[0], *makedocs.COLUMN_PROSE[1]]
 
 
-def test_a_row_read_back_together_is_quoted_and_boxed_where_it_is_drawn(tmp_path):
+@pytest.mark.parametrize("labels_last", [False, True])
+def test_a_row_read_back_together_is_quoted_and_boxed_where_it_is_drawn(tmp_path, labels_last):
     import io
 
     from PIL import Image
 
     docs = tmp_path / "docs"
     docs.mkdir()
-    (docs / "acme.pdf").write_bytes(makedocs.columns_pdf())
+    (docs / "acme.pdf").write_bytes(makedocs.columns_pdf(labels_last))
     build_index(docs, tmp_path / "index", embedder=HashEmbedder())
     engine = AskDocs.load(tmp_path / "index", embedder=HashEmbedder())
     [quote] = engine.rank("Net income", k=1)

@@ -38,6 +38,7 @@ LINE = re.compile(r"[^\r\n]+")
 FIGURE = re.compile(r"[$€£(]*[-−–]?[$€£]?\d[\d,.]*%?\)?%?|[$€£%)]|[-−–—]")
 SAME_BASELINE = 0.4  # of the glyphs' height: two lines' baselines this close are one row
 MIN_MOVED = 2  # figures that must find their labels before a page is reordered
+SPACE, NEW_LINE = -1, -2  # in a reading order: characters put in, not PDFium's
 
 
 def is_figures(line: str) -> bool:
@@ -63,8 +64,8 @@ def line_boxes(textpage, text: str) -> list[tuple[int, int, float, float, float,
     return lines
 
 
-def figure_columns(lines: list[tuple], figures: list[bool]) -> list[int]:
-    """The lines of figures drawn as a column: a run of two or more lines of figures, one under
+def figure_columns(lines: list[tuple], figures: list[bool]) -> list[list[int]]:
+    """The runs of lines of figures drawn as a column: two or more lines of figures, one under
     the other, each lower on the page than the one before."""
     found, k = [], 0
     while k < len(lines):
@@ -77,14 +78,15 @@ def figure_columns(lines: list[tuple], figures: list[bool]) -> list[int]:
             k += 1
             run.append(k)
         if len(run) >= 2:
-            found += run
+            found.append(run)
         k += 1
     return found
 
 
 def reading_order(textpage, text: str) -> list[int] | None:
-    """The page's characters in reading order, as PDFium indices (-1: a space put between a
-    label and its figure), where a table was drawn column by column; None if the page reads as
+    """The page's characters in reading order, as PDFium indices (SPACE and NEW_LINE: put in,
+    between a label and its figures, after a row of column heads), where a table was drawn
+    column by column; None if the page reads as
     drawn (most pages: nothing moves unless MIN_MOVED figures find their labels), or if the text
     is not one character for each of PDFium's (each text index a character index)."""
     if sum(1 for m in LINE.finditer(text) if is_figures(m.group()) and m.group().strip()) < \
@@ -93,35 +95,72 @@ def reading_order(textpage, text: str) -> list[int] | None:
     lines = line_boxes(textpage, text)
     figures = [is_figures(text[start:end]) for start, end, *_ in lines]
     joined: dict[int, list[int]] = {}  # a label's line -> the figures' lines put after it
+    heads: dict[int, list[int]] = {}  # a label's line -> column heads put on a line before it
     moved: set[int] = set()
-    for k in figure_columns(lines, figures):
-        base, height, left = lines[k][2], lines[k][3], lines[k][4]
-        labels = [j for j in range(len(lines)) if not figures[j]
-                  and abs(lines[j][2] - base) <= SAME_BASELINE * max(height, lines[j][3])
-                  and lines[j][5] < left]
-        if labels:
-            label = max(labels, key=lambda j: lines[j][5])  # the nearest on the left
-            joined.setdefault(label, []).append(k)
-            moved.add(k)
+    for run in figure_columns(lines, figures):
+        matched = [(k, label_of(lines, figures, k)) for k in run]
+        first = next((n for n, (_, label) in enumerate(matched) if label is not None), None)
+        if first is None:
+            continue
+        for k, label in matched[first:]:
+            if label is not None:
+                joined.setdefault(label, []).append(k)
+                moved.add(k)
+        # what the column holds above its first row (its year) heads the table's first row
+        heads.setdefault(matched[first][1], []).extend(k for k, _ in matched[:first])
     if len(moved) < MIN_MOVED:
         return None
+    moved.update(k for head in heads.values() for k in head)
     # each line with what follows it up to the next line (its line break, blank lines); a
     # moved line's own break is dropped
     order = list(range(lines[0][0]))
     for k, (start, end, *_) in enumerate(lines):
         if k in moved:
             continue
+        for row in rows_of(lines, heads.get(k, [])):
+            order.extend(spaced(lines, row))
+            order.append(NEW_LINE)
         order.extend(range(start, end))
         for f in sorted(joined.get(k, ()), key=lambda f: lines[f][4]):
-            order.append(-1)
+            order.append(SPACE)
             order.extend(range(lines[f][0], lines[f][1]))
         order.extend(range(end, lines[k + 1][0] if k + 1 < len(lines) else len(text)))
     return order
 
 
+def label_of(lines: list[tuple], figures: list[bool], k: int) -> int | None:
+    """The line of the label a line of figures sits beside: on its baseline, to its left, the
+    nearest; None if there is none."""
+    base, height, left = lines[k][2], lines[k][3], lines[k][4]
+    labels = [j for j in range(len(lines)) if not figures[j]
+              and abs(lines[j][2] - base) <= SAME_BASELINE * max(height, lines[j][3])
+              and lines[j][5] < left]
+    return max(labels, key=lambda j: lines[j][5]) if labels else None
+
+
+def rows_of(lines: list[tuple], ks: list[int]) -> list[list[int]]:
+    """Lines grouped into rows by baseline, top to bottom, each row left to right."""
+    rows: list[list[int]] = []
+    for k in sorted(ks, key=lambda k: -lines[k][2]):
+        if rows and abs(lines[rows[-1][0]][2] - lines[k][2]) <= SAME_BASELINE * lines[k][3]:
+            rows[-1].append(k)
+        else:
+            rows.append([k])
+    return [sorted(row, key=lambda k: lines[k][4]) for row in rows]
+
+
+def spaced(lines: list[tuple], row: list[int]) -> list[int]:
+    """The characters of a row's lines, a space between each two."""
+    order: list[int] = []
+    for n, k in enumerate(row):
+        order.extend(([SPACE] if n else []) + list(range(lines[k][0], lines[k][1])))
+    return order
+
+
 def in_order(text: str, order: list[int] | None) -> str:
     """The page's text in reading_order's order."""
-    return text if order is None else "".join(text[i] if i >= 0 else " " for i in order)
+    put = {SPACE: " ", NEW_LINE: "\n"}
+    return text if order is None else "".join(text[i] if i >= 0 else put[i] for i in order)
 
 
 def open_pdf(data: bytes):
