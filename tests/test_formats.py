@@ -370,6 +370,20 @@ def test_a_table_drawn_column_by_column_is_read_row_by_row(labels_last):
     assert prose.splitlines() == [*makedocs.COLUMN_PROSE[0], *makedocs.COLUMN_PROSE[1]]
 
 
+def test_a_page_of_too_many_lines_is_left_as_drawn(monkeypatch):
+    """Matching figures to labels is quadratic in a page's lines: a page past MAX_LINES keeps
+    PDFium's order, and loses nothing."""
+    import pypdfium2 as pdfium
+
+    from askdocs.readers import pdf
+
+    data = makedocs.columns_pdf()
+    drawn = pdfium.PdfDocument(data)[0].get_textpage().get_text_range()
+    assert not pdf.extract(data).text.startswith(drawn)
+    monkeypatch.setattr(pdf, "MAX_LINES", 5)
+    assert pdf.extract(data).text.startswith(drawn)
+
+
 @pytest.mark.parametrize("labels_last", [False, True])
 def test_a_row_read_back_together_is_quoted_and_boxed_where_it_is_drawn(tmp_path, labels_last):
     import io

@@ -38,6 +38,8 @@ LINE = re.compile(r"[^\r\n]+")
 FIGURE = re.compile(r"[$€£(]*[-−–]?[$€£]?\d[\d,.]*%?\)?%?|[$€£%)]|[-−–—]")
 SAME_BASELINE = 0.4  # of the glyphs' height: two lines' baselines this close are one row
 MIN_MOVED = 2  # figures that must find their labels before a page is reordered
+YEARS = re.compile(r"\s*(?:(?:19|20)\d\d\s*)+")  # a column's head: its year (or years)
+MAX_LINES = 2000  # a page of more lines is left as drawn (matching lines is quadratic)
 SPACE, NEW_LINE = -1, -2  # in a reading order: characters put in, not PDFium's
 
 
@@ -87,10 +89,13 @@ def reading_order(textpage, text: str) -> list[int] | None:
     """The page's characters in reading order, as PDFium indices (SPACE and NEW_LINE: put in,
     between a label and its figures, after a row of column heads), where a table was drawn
     column by column; None if the page reads as
-    drawn (most pages: nothing moves unless MIN_MOVED figures find their labels), or if the text
-    is not one character for each of PDFium's (each text index a character index)."""
+    drawn (most pages: nothing moves unless MIN_MOVED figures find their labels), if the text is
+    not one character for each of PDFium's (each text index a character index), or if the page
+    has more than about MAX_LINES lines."""
     if sum(1 for m in LINE.finditer(text) if is_figures(m.group()) and m.group().strip()) < \
             MIN_MOVED or textpage.count_chars() != len(text):
+        return None
+    if text.count("\n") + text.count("\r") > 2 * MAX_LINES:
         return None
     lines = line_boxes(textpage, text)
     figures = [is_figures(text[start:end]) for start, end, *_ in lines]
@@ -106,8 +111,9 @@ def reading_order(textpage, text: str) -> list[int] | None:
             if label is not None:
                 joined.setdefault(label, []).append(k)
                 moved.add(k)
-        # what the column holds above its first row (its year) heads the table's first row
-        heads.setdefault(matched[first][1], []).extend(k for k, _ in matched[:first])
+        # the column's year above its first row heads the table's first row
+        heads.setdefault(matched[first][1], []).extend(
+            k for k, _ in matched[:first] if YEARS.fullmatch(text[lines[k][0]:lines[k][1]]))
     if len(moved) < MIN_MOVED:
         return None
     moved.update(k for head in heads.values() for k in head)
