@@ -208,6 +208,49 @@ def report_docx() -> bytes:
     return out.getvalue()
 
 
+def hidden_places_docx() -> bytes:
+    """A Word file with text where python-docx's paragraphs do not look: a hyperlink, a tracked
+    insertion (and a tracked deletion, which Word's final view does not show), a content
+    control, a table in a table's cell, a text box (with its copy for older readers), a cell
+    merged down two rows."""
+    import docx
+    from docx.oxml.ns import qn
+    from lxml import etree
+
+    compatibility = "{http://schemas.openxmlformats.org/markup-compatibility/2006}"
+
+    def run(parent, text, tag="w:t"):
+        etree.SubElement(etree.SubElement(parent, qn("w:r")), qn(tag)).text = text
+
+    document = docx.Document()
+    document.add_paragraph("Otters were counted along the river in May.")
+    run(etree.SubElement(document.add_paragraph("See ")._p, qn("w:hyperlink")),
+        "the otter trust's report")
+    counted = document.add_paragraph("The count was ")._p
+    run(etree.SubElement(counted, qn("w:ins")), "forty-seven otters")
+    run(etree.SubElement(counted, qn("w:del")), "thirty otters", "w:delText")
+    control = etree.Element(qn("w:sdt"))
+    run(etree.SubElement(etree.SubElement(control, qn("w:sdtContent")), qn("w:p")),
+        "The harbour closes at dusk in winter.")
+    document.element.body.insert(len(document.element.body) - 1, control)
+    table = document.add_table(rows=2, cols=2)
+    table.cell(0, 0).merge(table.cell(1, 0)).text = "Badger setts"
+    table.cell(0, 1).add_table(rows=1, cols=1).cell(0, 0).text = "Twelve in the north wood."
+    table.cell(1, 1).text = "Three in the meadow."
+    anchor = document.add_paragraph("The newsletter's box reads:")._p
+    alternate = etree.SubElement(etree.SubElement(anchor, qn("w:r")),
+                                 compatibility + "AlternateContent")
+    for holder in ("Choice", "Fallback"):
+        box = etree.SubElement(etree.SubElement(
+            etree.SubElement(alternate, compatibility + holder), qn("w:drawing")),
+            qn("w:txbxContent"))
+        run(etree.SubElement(box, qn("w:p")), "Lighthouse tours sold out in July.")
+    document.add_paragraph("The next count is in October.")
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
 def zip_bomb_docx(megabytes: int = 300) -> bytes:
     """A .docx-shaped zip whose document part unpacks to `megabytes` MB."""
     out = io.BytesIO()

@@ -157,6 +157,19 @@ def test_docx_paragraphs_headings_and_table_cells_in_order(built):
     assert top.source == "minutes.docx" and top.paragraph == 4 and top.page is None
 
 
+def test_word_text_where_python_docx_does_not_look_is_read_once():
+    text = extract("notes.docx", makedocs.hidden_places_docx()).text
+    assert text.splitlines() == [
+        "Otters were counted along the river in May.",
+        "See the otter trust's report",
+        "The count was forty-seven otters",  # the insertion, not the deletion
+        "The harbour closes at dusk in winter.",  # a content control
+        "Badger setts", "Twelve in the north wood.",  # a table in a cell
+        "Three in the meadow.",  # the merged cell once
+        "The newsletter's box reads:", "Lighthouse tours sold out in July.",  # the box, once
+        "The next count is in October."]
+
+
 def test_html_visible_text_only(built):
     doc = document(built[1], "otters.html")
     assert doc.title == "Otters & their habits" and doc.date == "2024-05-06"

@@ -1,6 +1,14 @@
 """Word (.docx), read with python-docx (MIT): paragraphs and headings in document order, tables
 cell by cell in reading order, one paragraph per line. A .docx is a zip archive, so its unpacked
-size is checked before anything is parsed: a zip bomb is refused, not unpacked."""
+size is checked before anything is parsed: a zip bomb is refused, not unpacked.
+
+The body is read from its XML (`body_lines`), not through python-docx's paragraphs and tables,
+which leave out what Word shows but keeps elsewhere in the tree: a paragraph in a content
+control (a template's or a form's fields), an insertion tracked and not yet accepted, the text
+of a text box (after the paragraph it is anchored in), a table inside a table's cell. Text a
+tracked change deletes is left out, as Word's final view shows it, and a text box's copy for
+older readers (`mc:Fallback`) is read once, not twice.
+"""
 
 from __future__ import annotations
 
@@ -25,22 +33,50 @@ def check_archive(data: bytes) -> None:
                          "(a zip bomb?); the limit is 200 MB")
 
 
-def block_lines(document) -> list[str]:
-    from docx.table import Table
-    from docx.text.paragraph import Paragraph
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+# what Word does not show: deleted text, a field's instructions, an old reader's copy of a text
+# box, the section's layout
+HIDDEN = {W + "del", W + "moveFrom", W + "instrText", W + "sectPr",
+          "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"}
+SPACES = {W + "tab", W + "br", W + "cr", W + "ptab"}
 
-    lines = []
-    for block in document.element.body.iterchildren():
-        tag = block.tag.rsplit("}", 1)[-1]
-        if tag == "p":
-            lines.append(Paragraph(block, document).text)
-        elif tag == "tbl":
-            for row in Table(block, document).rows:
-                seen = set()
-                for cell in row.cells:  # a merged cell is returned once per grid column
-                    if id(cell._tc) not in seen:
-                        seen.add(id(cell._tc))
-                        lines.extend(p.text for p in cell.paragraphs)
+
+def body_lines(body) -> list[str]:
+    """Every paragraph's text under body, in document order: tables row by row and cell by
+    cell, a text box's paragraphs after the paragraph that holds it."""
+    lines: list[str] = []
+
+    def blocks(element) -> None:
+        for child in element:
+            if child.tag == W + "p":
+                paragraph(child)
+            elif child.tag not in HIDDEN:
+                blocks(child)
+
+    def paragraph(p) -> None:
+        parts: list[str] = []
+        boxes: list = []
+
+        def inline(element) -> None:
+            for child in element:
+                tag = child.tag
+                if tag == W + "t":
+                    parts.append(child.text or "")
+                elif tag in SPACES:
+                    parts.append(" ")
+                elif tag == W + "noBreakHyphen":
+                    parts.append("-")
+                elif tag == W + "txbxContent":
+                    boxes.append(child)
+                elif tag not in HIDDEN:
+                    inline(child)
+
+        inline(p)
+        lines.append("".join(parts))
+        for box in boxes:
+            blocks(box)
+
+    blocks(body)
     return [" ".join(line.split()) for line in lines if line.strip()]
 
 
@@ -52,7 +88,10 @@ def extract(data: bytes) -> Extracted:
         document = docx.Document(io.BytesIO(data))
     except Exception:  # noqa: BLE001 - python-docx raises many kinds on a damaged file
         raise Unreadable("not a readable Word file (damaged, or not a .docx)") from None
-    lines = block_lines(document)
+    try:
+        lines = body_lines(document.element.body)
+    except RecursionError:  # elements nested past Python's limit: not a document Word writes
+        raise Unreadable("not a readable Word file (damaged, or not a .docx)") from None
     if not lines:
         raise Unreadable("no text")
     properties = document.core_properties
