@@ -87,6 +87,23 @@ def test_a_table_extracted_a_cell_a_line_keeps_its_rows_and_its_years():
     assert not units["(Millions) Years ended December 31\n2018\n2017\n2016"]
 
 
+def test_a_table_written_column_by_column_is_one_unit_not_a_false_row():
+    """Labels a line each, then the figures a line each (pdfminer's text of a table drawn column
+    by column): no unit pairs the last label with every figure."""
+    labels = ["Net sales", "Cost of sales", "Gross profit", "Operating expenses", "Net income"]
+    figures = ["4,285", "(4,180)", "105", "(30)", "75", "3,900", "(3,700)", "200", "(28)", "172"]
+    text = "\n".join(["CONSOLIDATED STATEMENT OF INCOME", "2018", "2017", *labels, *figures,
+                      "The board thanks every member of staff."])
+    units = [text[s.start:s.end] for s in split_sentences(text)]
+    assert "\n".join(labels + figures) in units
+    assert not any(unit.startswith("Net income\n4,285") for unit in units)
+    # a heading and a label before a row's figures, a cell a line each, are no such table
+    text = "\n".join(["INCOME", "Years ended December 31", "Net income", "4,858", "5,363",
+                      "4,833", "Dividends paid", "(3,193)", "(2,803)", "(2,678)"])
+    units = [text[s.start:s.end] for s in split_sentences(text)]
+    assert "Net income\n4,858\n5,363\n4,833" in units
+
+
 def test_a_name_a_path_writes_run_together_is_found():
     tokenize = Tokenizer()
     question = "What was Harbor Lights's net income in 2017?"

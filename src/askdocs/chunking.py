@@ -58,6 +58,7 @@ CELL = re.compile(r"(?:[)%][ \t]*)?(?:[-−–(]?[$€£]?[ \t]*\d[\d,.]*(?:[ \t
 NEXT_CELL = re.compile(rf"[ \t]*(?:{CELL.pattern})[ \t]*(?:\r\n|\r|\n|$)")
 LONE_YEAR = re.compile(r"(?:19|20)\d\d")
 LABEL_CHARS = 100  # a row's label is shorter; a longer line is prose
+DUMPED_LABELS = 3  # labels a line each before a table's figures: a table written column by column
 PAGE_NUMBER = re.compile(r"[\W_]*\d{1,4}[\W_]*")  # "14", "- 14 -": a page number's own line
 MAX_SENTENCE_CHARS = 1000  # longer runs are cut at a space so quotes stay readable
 
@@ -137,6 +138,8 @@ def segments(text: str, start: int, end: int, running: frozenset[int] = frozense
         line_start = next_start
         if is_row_so_far(last_line) and (NEXT_CELL.match(text, next_start, end)
                                          or wrapped_label(text, next_start, end)):
+            if seg_start == line_start_of(text, line_end):
+                seg_start = labels_dumped(text, pieces, seg_start, next_start, end)
             continue  # a table's cells a line each, or a label wrapped: the row goes on
         if (len(last_line) < short or last_line[-1] in LINE_END_HARD or last_line[0] == "#"
                 or LIST_OR_HEADING.match(text, next_start, end)
@@ -154,6 +157,47 @@ def segments(text: str, start: int, end: int, running: frozenset[int] = frozense
     else:
         pieces.append(trimmed(text, seg_start, end))
     return [span for span in pieces if span[1] > span[0]]
+
+
+def line_start_of(text: str, offset: int) -> int:
+    """Where the line holding offset starts."""
+    return max(text.rfind("\n", 0, offset), text.rfind("\r", 0, offset)) + 1
+
+
+def labels_dumped(text: str, pieces: list[tuple[int, int]], seg_start: int, next_start: int,
+                  end: int) -> int:
+    """Where a table row's unit starts when a table was written column by column, its labels
+    a line each and then its figures a line each ("Net sales / Cost of sales / Net income /
+    4,285 / (4,180) / 75 / …", as pdfminer and pypdf give a PDF whose table is so drawn): the
+    figures do not belong to the last label, so the unit holds every label of the run (popped
+    from pieces), and no row reads falsely "Net income 4,285 (4,180) …". A run is DUMPED_LABELS
+    or more labels, each a unit of its own just before, and at least two figures a label after
+    them; otherwise the row starts at seg_start, its own label."""
+    labels = 0
+    while (labels < len(pieces)
+           and pieces[-1 - labels][1] <= seg_start
+           and not text[pieces[-1 - labels][1]:(pieces[-labels][0] if labels else seg_start)]
+           .strip()
+           and is_label_line(text[pieces[-1 - labels][0]:pieces[-1 - labels][1]])):
+        labels += 1
+    if labels + 1 < DUMPED_LABELS:
+        return seg_start
+    figures, at = 0, next_start
+    while figures < 2 * (labels + 1) and (cell := NEXT_CELL.match(text, at, end)):
+        figures, at = figures + 1, cell.end()
+    if figures < 2 * (labels + 1):
+        return seg_start
+    first = pieces[-labels][0]
+    del pieces[-labels:]
+    return first
+
+
+def is_label_line(line: str) -> bool:
+    """A table's label on a line of its own: no line break inside, not a cell, and a row so far
+    (is_row_so_far)."""
+    line = line.strip()
+    return (bool(line) and "\n" not in line and "\r" not in line and not CELL.fullmatch(line)
+            and is_row_so_far(line))
 
 
 def is_table_line(text: str, offset: int) -> bool:
