@@ -383,6 +383,37 @@ def test_a_table_drawn_column_by_column_is_read_row_by_row(labels_last):
     assert prose.splitlines() == [*makedocs.COLUMN_PROSE[0], *makedocs.COLUMN_PROSE[1]]
 
 
+def test_a_label_wrapped_in_a_column_drawn_table_keeps_its_figures():
+    """The figures sit on a wrapped label's last line; the splitter's wrapped-label rule then
+    keeps the label's two lines and its figures one row."""
+    import io
+
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    from askdocs.chunking import split_sentences
+
+    out = io.BytesIO()
+    pdf = canvas.Canvas(out, pagesize=A4)
+    pdf.drawString(72, 800, "Cash flows")
+    rows = [(760, ["Net income"], ("3,076", "3,325")),
+            (745, ["Dividends paid to", "shareholders"], ("(1,847)", "(2,865)")),
+            (715, ["Capital expenditures"], ("(9,831)", "(5,733)"))]
+    for top, label, _ in rows:
+        for n, line in enumerate(label):
+            pdf.drawString(72, top - 15 * n, line)
+    for column, x in ((0, 330), (1, 430)):
+        for top, label, figures in rows:
+            pdf.drawRightString(x, top - 15 * (len(label) - 1), figures[column])
+    pdf.showPage()
+    pdf.save()
+    text = extract("flows.pdf", out.getvalue()).text
+    units = [" ".join(text[s.start:s.end].split()) for s in split_sentences(text, (0,))]
+    assert units[-3:] == ["Net income 3,076 3,325",
+                          "Dividends paid to shareholders (1,847) (2,865)",
+                          "Capital expenditures (9,831) (5,733)"]
+
+
 def test_a_page_of_too_many_lines_is_left_as_drawn(monkeypatch):
     """Matching figures to labels is quadratic in a page's lines: a page past MAX_LINES keeps
     PDFium's order, and loses nothing."""
