@@ -251,6 +251,51 @@ def hidden_places_docx() -> bytes:
     return out.getvalue()
 
 
+def footnoted_docx(notes_xml: str | None = None) -> bytes:
+    """A Word file with a footnote and an endnote (python-docx writes neither: the parts are
+    added to the zip as Word writes them), or with notes_xml as its footnotes part."""
+    import re
+
+    import docx
+
+    w = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+    document = docx.Document()
+    document.add_paragraph("The society planted forty apple trees.")
+    document.add_paragraph("The next meeting is in June.")
+    out = io.BytesIO()
+    document.save(out)
+
+    def notes(kind: str, text: str) -> str:
+        return (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:{kind}s {w}>'
+                f'<w:{kind} w:type="separator" w:id="-1"><w:p><w:r><w:separator/></w:r></w:p>'
+                f'</w:{kind}><w:{kind} w:id="1"><w:p><w:r><w:t>{text}</w:t></w:r></w:p>'
+                f'</w:{kind}></w:{kind}s>')
+
+    parts = {"word/footnotes.xml": notes_xml or notes(
+                 "footnote", "The trees came from the Hereford nursery."),
+             "word/endnotes.xml": notes("endnote", "Minutes taken by the secretary.")}
+    relation = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/"
+    content = "application/vnd.openxmlformats-officedocument.wordprocessingml."
+    packed = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(out.getvalue())) as source, \
+            zipfile.ZipFile(packed, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "word/_rels/document.xml.rels":
+                data = re.sub(rb"</Relationships>", "".join(
+                    f'<Relationship Id="rIdNote{n}" Type="{relation}{kind}s" '
+                    f'Target="{kind}s.xml"/>' for n, kind in enumerate(("footnote", "endnote"))
+                ).encode() + b"</Relationships>", data)
+            if item.filename == "[Content_Types].xml":
+                data = data.replace(b"</Types>", "".join(
+                    f'<Override PartName="/word/{kind}s.xml" ContentType="{content}{kind}s+xml"/>'
+                    for kind in ("footnote", "endnote")).encode() + b"</Types>")
+            target.writestr(item, data)
+        for name, xml in parts.items():
+            target.writestr(name, xml)
+    return packed.getvalue()
+
+
 def zip_bomb_docx(megabytes: int = 300) -> bytes:
     """A .docx-shaped zip whose document part unpacks to `megabytes` MB."""
     out = io.BytesIO()

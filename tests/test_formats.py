@@ -170,6 +170,16 @@ def test_word_text_where_python_docx_does_not_look_is_read_once():
         "The next count is in October."]
 
 
+def test_word_footnotes_and_endnotes_follow_the_body():
+    extracted = extract("minutes.docx", makedocs.footnoted_docx())
+    assert extracted.text.splitlines() == [
+        "The society planted forty apple trees.", "The next meeting is in June.",
+        "The trees came from the Hereford nursery.", "Minutes taken by the secretary."]
+    damaged = extract("minutes.docx", makedocs.footnoted_docx("<w:footnotes"))
+    assert damaged.text.splitlines()[-1] == "Minutes taken by the secretary."
+    assert damaged.notes == ("its footnotes are damaged and were not read",)
+
+
 def test_html_visible_text_only(built):
     doc = document(built[1], "otters.html")
     assert doc.title == "Otters & their habits" and doc.date == "2024-05-06"

@@ -50,9 +50,9 @@ from askdocs.stores.segment import DocumentRecord, Segment
 # an old index's offsets would point elsewhere or its text lacks what a reader now finds (16: a
 # PDF table drawn column by column is read row by row, readers.pdf.reading_order; 17: a Word
 # file's content controls, tracked insertions, text boxes and nested tables, readers.docx; 18: a
-# table written column by column in text is one unit, chunking.labels_dumped): a new one rebuilds
-# old indexes in full
-CHUNK_SETTINGS = {"chunk_target": 500, "chunk_limit": 1000, "chunk_min_break": 200, "splitter": 18}
+# table written column by column in text is one unit, chunking.labels_dumped; 19: a Word file's
+# footnotes and endnotes): a new one rebuilds old indexes in full
+CHUNK_SETTINGS = {"chunk_target": 500, "chunk_limit": 1000, "chunk_min_break": 200, "splitter": 19}
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,9 @@ which leave out what Word shows but keeps elsewhere in the tree: a paragraph in 
 control (a template's or a form's fields), an insertion tracked and not yet accepted, the text
 of a text box (after the paragraph it is anchored in), a table inside a table's cell. Text a
 tracked change deletes is left out, as Word's final view shows it, and a text box's copy for
-older readers (`mc:Fallback`) is read once, not twice.
+older readers (`mc:Fallback`) is read once, not twice. Footnotes and endnotes follow the body, a
+paragraph a line, as a PDF prints them at the foot of the page (`note_lines`); headers and
+footers, the same on every page, are not read.
 """
 
 from __future__ import annotations
@@ -39,6 +41,38 @@ W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 HIDDEN = {W + "del", W + "moveFrom", W + "instrText", W + "sectPr",
           "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"}
 SPACES = {W + "tab", W + "br", W + "cr", W + "ptab"}
+
+
+NOTES = {  # a part's relationship type -> its notes' tag
+    "http://schemas.openxmlformats.org/officeDocument/2006/relationships/footnotes":
+        W + "footnote",
+    "http://schemas.openxmlformats.org/officeDocument/2006/relationships/endnotes":
+        W + "endnote",
+}
+NOT_A_NOTE = {"separator", "continuationSeparator", "continuationNotice"}  # Word's rules
+
+
+def note_lines(document) -> tuple[list[str], list[str]]:
+    """The footnotes' and then the endnotes' paragraphs, in the order their parts hold them, and
+    a note for a notes part that cannot be parsed (the body is read all the same)."""
+    from docx.oxml.parser import parse_xml  # python-docx's parser: no entities resolved
+    from lxml import etree
+
+    lines: list[str] = []
+    problems: list[str] = []
+    for reltype, tag in NOTES.items():
+        for rel in document.part.rels.values():
+            if rel.reltype != reltype or rel.is_external:
+                continue
+            try:
+                notes = parse_xml(rel.target_part.blob)
+            except etree.XMLSyntaxError:
+                problems.append(f"its {tag.rsplit('}', 1)[-1]}s are damaged and were not read")
+                continue
+            for note in notes.iter(tag):
+                if note.get(W + "type") not in NOT_A_NOTE:
+                    lines += body_lines(note)
+    return lines, problems
 
 
 def body_lines(body) -> list[str]:
@@ -89,7 +123,8 @@ def extract(data: bytes) -> Extracted:
     except Exception:  # noqa: BLE001 - python-docx raises many kinds on a damaged file
         raise Unreadable("not a readable Word file (damaged, or not a .docx)") from None
     try:
-        lines = body_lines(document.element.body)
+        notes, problems = note_lines(document)
+        lines = body_lines(document.element.body) + notes
     except RecursionError:  # elements nested past Python's limit: not a document Word writes
         raise Unreadable("not a readable Word file (damaged, or not a .docx)") from None
     if not lines:
@@ -97,4 +132,5 @@ def extract(data: bytes) -> Extracted:
     properties = document.core_properties
     title = (properties.title or "").strip() or None
     created = properties.created
-    return Extracted("\n".join(lines), (), title, created.date().isoformat() if created else None)
+    return Extracted("\n".join(lines), (), title, created.date().isoformat() if created else None,
+                     tuple(problems))
