@@ -26,6 +26,7 @@ from __future__ import annotations
 import io
 import re
 import statistics
+from typing import NamedTuple
 
 from askdocs.readers import Extracted, Unreadable
 
@@ -48,35 +49,50 @@ def is_figures(line: str) -> bool:
     return all(FIGURE.fullmatch(word) for word in line.split())
 
 
-def line_boxes(textpage, text: str) -> list[tuple[int, int, float, float, float, float]]:
-    """Each line's (start, end, baseline, height, left, right): its glyphs' median bottom
-    (letters and digits, which sit on the baseline, where it has any) and height, and its
-    extent."""
+class Line(NamedTuple):
+    """A line of a page's text: its characters, and where its glyphs sit (PDF units, y up)."""
+
+    start: int
+    end: int
+    base: float  # the glyphs' median bottom (letters and digits, where it has any): its baseline
+    height: float  # the glyphs' median height
+    left: float
+    right: float
+    figures: bool  # every word a table's figure (is_figures)
+
+    def beside(self, other: Line) -> bool:
+        """Whether two lines sit on one baseline."""
+        return abs(self.base - other.base) <= SAME_BASELINE * max(self.height, other.height)
+
+
+def page_lines(textpage, text: str) -> list[Line]:
+    """The page's lines that have characters other than white space, with their glyphs' boxes."""
     lines = []
     for match in LINE.finditer(text):
         start, end = match.span()
         marks = [i for i in range(start, end) if not text[i].isspace()]
         if not marks:
             continue
-        boxes = {i: textpage.get_charbox(i) for i in marks}
+        boxes = {i: textpage.get_charbox(i) for i in marks}  # (left, bottom, right, top)
         sitting = [boxes[i] for i in marks if text[i].isalnum()] or list(boxes.values())
-        lines.append((start, end, statistics.median(b[1] for b in sitting),
-                      statistics.median(b[3] - b[1] for b in sitting),
-                      min(b[0] for b in boxes.values()), max(b[2] for b in boxes.values())))
+        lines.append(Line(start, end, statistics.median(b[1] for b in sitting),
+                          statistics.median(b[3] - b[1] for b in sitting),
+                          min(b[0] for b in boxes.values()), max(b[2] for b in boxes.values()),
+                          is_figures(match.group())))
     return lines
 
 
-def figure_columns(lines: list[tuple], figures: list[bool]) -> list[list[int]]:
+def figure_columns(lines: list[Line]) -> list[list[int]]:
     """The runs of lines of figures drawn as a column: two or more lines of figures, one under
     the other, each lower on the page than the one before."""
     found, k = [], 0
     while k < len(lines):
-        if not figures[k]:
+        if not lines[k].figures:
             k += 1
             continue
         run = [k]
-        while (k + 1 < len(lines) and figures[k + 1]
-               and lines[k + 1][2] < lines[k][2] - 0.5 * lines[k][3]):
+        while (k + 1 < len(lines) and lines[k + 1].figures
+               and lines[k + 1].base < lines[k].base - 0.5 * lines[k].height):
             k += 1
             run.append(k)
         if len(run) >= 2:
@@ -88,22 +104,19 @@ def figure_columns(lines: list[tuple], figures: list[bool]) -> list[list[int]]:
 def reading_order(textpage, text: str) -> list[int] | None:
     """The page's characters in reading order, as PDFium indices (SPACE and NEW_LINE: put in,
     between a label and its figures, after a row of column heads), where a table was drawn
-    column by column; None if the page reads as
-    drawn (most pages: nothing moves unless MIN_MOVED figures find their labels), if the text is
-    not one character for each of PDFium's (each text index a character index), or if the page
-    has more than about MAX_LINES lines."""
-    if sum(1 for m in LINE.finditer(text) if is_figures(m.group()) and m.group().strip()) < \
-            MIN_MOVED or textpage.count_chars() != len(text):
+    column by column. None if the page reads as drawn: most pages, as nothing moves unless
+    MIN_MOVED figures find their labels; a page whose text is not one character for each of
+    PDFium's (each text index a character index); a page of more than MAX_LINES lines."""
+    if (sum(1 for m in LINE.finditer(text) if m.group().strip() and is_figures(m.group()))
+            < MIN_MOVED or textpage.count_chars() != len(text)
+            or text.count("\n") + text.count("\r") > 2 * MAX_LINES):
         return None
-    if text.count("\n") + text.count("\r") > 2 * MAX_LINES:
-        return None
-    lines = line_boxes(textpage, text)
-    figures = [is_figures(text[start:end]) for start, end, *_ in lines]
+    lines = page_lines(textpage, text)
     joined: dict[int, list[int]] = {}  # a label's line -> the figures' lines put after it
     heads: dict[int, list[int]] = {}  # a label's line -> column heads put on a line before it
     moved: set[int] = set()
-    for run in figure_columns(lines, figures):
-        matched = [(k, label_of(lines, figures, k)) for k in run]
+    for run in figure_columns(lines):
+        matched = [(k, label_of(lines, k)) for k in run]
         first = next((n for n, (_, label) in enumerate(matched) if label is not None), None)
         if first is None:
             continue
@@ -113,53 +126,51 @@ def reading_order(textpage, text: str) -> list[int] | None:
                 moved.add(k)
         # the column's year above its first row heads the table's first row
         heads.setdefault(matched[first][1], []).extend(
-            k for k, _ in matched[:first] if YEARS.fullmatch(text[lines[k][0]:lines[k][1]]))
+            k for k, _ in matched[:first] if YEARS.fullmatch(text[lines[k].start:lines[k].end]))
     if len(moved) < MIN_MOVED:
         return None
     moved.update(k for head in heads.values() for k in head)
     # each line with what follows it up to the next line (its line break, blank lines); a
     # moved line's own break is dropped
-    order = list(range(lines[0][0]))
-    for k, (start, end, *_) in enumerate(lines):
+    order = list(range(lines[0].start))
+    for k, line in enumerate(lines):
         if k in moved:
             continue
         for row in rows_of(lines, heads.get(k, [])):
             order.extend(spaced(lines, row))
             order.append(NEW_LINE)
-        order.extend(range(start, end))
-        for f in sorted(joined.get(k, ()), key=lambda f: lines[f][4]):
+        order.extend(range(line.start, line.end))
+        for f in sorted(joined.get(k, ()), key=lambda f: lines[f].left):
             order.append(SPACE)
-            order.extend(range(lines[f][0], lines[f][1]))
-        order.extend(range(end, lines[k + 1][0] if k + 1 < len(lines) else len(text)))
+            order.extend(range(lines[f].start, lines[f].end))
+        order.extend(range(line.end, lines[k + 1].start if k + 1 < len(lines) else len(text)))
     return order
 
 
-def label_of(lines: list[tuple], figures: list[bool], k: int) -> int | None:
+def label_of(lines: list[Line], k: int) -> int | None:
     """The line of the label a line of figures sits beside: on its baseline, to its left, the
     nearest; None if there is none."""
-    base, height, left = lines[k][2], lines[k][3], lines[k][4]
-    labels = [j for j in range(len(lines)) if not figures[j]
-              and abs(lines[j][2] - base) <= SAME_BASELINE * max(height, lines[j][3])
-              and lines[j][5] < left]
-    return max(labels, key=lambda j: lines[j][5]) if labels else None
+    labels = [j for j, line in enumerate(lines)
+              if not line.figures and line.beside(lines[k]) and line.right < lines[k].left]
+    return max(labels, key=lambda j: lines[j].right) if labels else None
 
 
-def rows_of(lines: list[tuple], ks: list[int]) -> list[list[int]]:
+def rows_of(lines: list[Line], ks: list[int]) -> list[list[int]]:
     """Lines grouped into rows by baseline, top to bottom, each row left to right."""
     rows: list[list[int]] = []
-    for k in sorted(ks, key=lambda k: -lines[k][2]):
-        if rows and abs(lines[rows[-1][0]][2] - lines[k][2]) <= SAME_BASELINE * lines[k][3]:
+    for k in sorted(ks, key=lambda k: -lines[k].base):
+        if rows and lines[rows[-1][0]].beside(lines[k]):
             rows[-1].append(k)
         else:
             rows.append([k])
-    return [sorted(row, key=lambda k: lines[k][4]) for row in rows]
+    return [sorted(row, key=lambda k: lines[k].left) for row in rows]
 
 
-def spaced(lines: list[tuple], row: list[int]) -> list[int]:
+def spaced(lines: list[Line], row: list[int]) -> list[int]:
     """The characters of a row's lines, a space between each two."""
     order: list[int] = []
     for n, k in enumerate(row):
-        order.extend(([SPACE] if n else []) + list(range(lines[k][0], lines[k][1])))
+        order.extend(([SPACE] if n else []) + list(range(lines[k].start, lines[k].end)))
     return order
 
 
