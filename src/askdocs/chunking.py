@@ -173,13 +173,11 @@ def labels_dumped(text: str, pieces: list[tuple[int, int]], seg_start: int, next
     from pieces), and no row reads falsely "Net income 4,285 (4,180) …". A run is DUMPED_LABELS
     or more labels, each a unit of its own just before, and at least two figures a label after
     them; otherwise the row starts at seg_start, its own label."""
-    labels = 0
-    while (labels < len(pieces)
-           and pieces[-1 - labels][1] <= seg_start
-           and not text[pieces[-1 - labels][1]:(pieces[-labels][0] if labels else seg_start)]
-           .strip()
-           and is_label_line(text[pieces[-1 - labels][0]:pieces[-1 - labels][1]])):
-        labels += 1
+    labels, following = 0, seg_start  # the label units just before, nothing between them
+    for start, stop in reversed(pieces):
+        if text[stop:following].strip() or not is_label_line(text[start:stop]):
+            break
+        labels, following = labels + 1, start
     if labels + 1 < DUMPED_LABELS:
         return seg_start
     figures, at = 0, next_start
@@ -187,9 +185,8 @@ def labels_dumped(text: str, pieces: list[tuple[int, int]], seg_start: int, next
         figures, at = figures + 1, cell.end()
     if figures < 2 * (labels + 1):
         return seg_start
-    first = pieces[-labels][0]
-    del pieces[-labels:]
-    return first
+    del pieces[len(pieces) - labels:]
+    return following
 
 
 def is_label_line(line: str) -> bool:
