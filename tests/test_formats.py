@@ -10,6 +10,8 @@ import time
 import makedocs
 import pytest
 from conftest import SEEDS
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from askdocs import AskDocs, build_index
 from askdocs.documents import load_folder, make_document
@@ -422,6 +424,51 @@ def test_a_label_wrapped_in_a_column_drawn_table_keeps_its_figures():
     assert units[-3:] == ["Net income 3,076 3,325",
                           "Dividends paid to shareholders (1,847) (2,865)",
                           "Capital expenditures (9,831) (5,733)"]
+
+
+STRINGS = ["Net sales", "Cost of sales", "4,285", "(30)", "2018", "—", "$", "the board met",
+           "12.5%", "75 172"]
+
+
+@settings(max_examples=80, deadline=None)
+@given(rows=st.integers(2, 6), columns=st.integers(1, 3), labels_first=st.booleans(),
+       noise=st.lists(st.tuples(st.integers(0, 500),  # anywhere, or on the table's rows
+                                st.integers(0, 800) | st.integers(0, 8).map(lambda n: 700 - 15 * n),
+                                st.sampled_from(STRINGS)), max_size=12))
+def test_reading_order_loses_and_invents_nothing(rows, columns, labels_first, noise):
+    """A table drawn column by column among strings drawn anywhere: the page's text in reading
+    order holds PDFium's characters each once, and maps back to them (what the page image
+    boxes)."""
+    import io
+
+    import pypdfium2 as pdfium
+    from reportlab.pdfgen import canvas
+
+    from askdocs.readers.pdf import CLEAN, in_order, pdfium_runs, reading_order
+
+    out = io.BytesIO()
+    pdf = canvas.Canvas(out, pagesize=(600, 850))
+    labels = [lambda: [pdf.drawString(72, 700 - 15 * n, f"Line item {n}") for n in range(rows)]]
+    figures = [lambda c=c: [pdf.drawRightString(330 + 90 * c, 700 - 15 * n, f"{(n + 1) * 1_111:,}")
+                            for n in range(rows)] for c in range(columns)]
+    for draw in labels + figures if labels_first else figures + labels:
+        draw()
+    for x, y, string in noise:
+        pdf.drawString(x, y, string)
+    pdf.showPage()
+    pdf.save()
+    textpage = pdfium.PdfDocument(out.getvalue())[0].get_textpage()
+    drawn = textpage.get_text_range().translate(CLEAN)
+    order = reading_order(textpage, drawn)
+    text = in_order(drawn, order)
+    assert sorted("".join(drawn.split())) == sorted("".join(text.split()))
+    if not noise:
+        assert order is not None and f"Line item 0 {' '.join(['1,111'] * columns)}" in text
+    if order is not None:
+        indices = [i for i in order if i >= 0]
+        assert len(indices) == len(set(indices))
+        assert all(not drawn[i].strip() for i in set(range(len(drawn))) - set(indices))
+        assert sum(count for _, count in pdfium_runs([(0, len(text))], order)) == len(indices)
 
 
 def test_a_page_of_too_many_lines_is_left_as_drawn(monkeypatch):
