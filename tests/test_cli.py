@@ -85,6 +85,17 @@ def test_json_contract(capsys, seed_index):
 
 
 @pytest.mark.model
+def test_the_module_level_ask_reads_a_follow_up_as_load_ask_does(seed_index, seed_engine):
+    import askdocs
+
+    before = "What happened in Kryvyi Rih?"
+    follow_up = askdocs.ask("When?", seed_index, previous=before)
+    assert follow_up.answered
+    assert follow_up.quotes == seed_engine.ask("When?", previous=before).quotes
+    assert not askdocs.ask("When?", seed_index).answered  # alone it asks nothing
+
+
+@pytest.mark.model
 def test_readable_output_and_abstention(capsys, seed_index):
     code, out, _ = run(capsys, "ask", CHILDREN, "--index", str(seed_index))
     assert code == 0 and "000_313469e783f3e27a.txt" in out and "Six of the dead" in out

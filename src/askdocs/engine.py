@@ -741,9 +741,10 @@ def load(index_dir: str | Path = "index", *, model: str | None = None,
 
 
 def ask(question: str, index_dir: str | Path = "index", *, k: int = 5,
-        model: str | None = None, store: str | None = None,
+        previous: str | None = None, model: str | None = None, store: str | None = None,
         token: str | None = None) -> Answer:
-    """Answer a question from the index at index_dir (loaded once per process and generation)."""
+    """Answer a question from the index at index_dir (loaded once per process and generation);
+    previous: the question before it, for a follow-up ("When?"), as AskDocs.ask reads it."""
     from askdocs.store import read_manifest
 
     clean_question(question)
@@ -758,5 +759,5 @@ def ask(question: str, index_dir: str | Path = "index", *, k: int = 5,
         with _cache_lock:
             _engines.clear()
             _engines[key] = engine
-    return engine.ask(question, k=k)
+    return engine.ask(question, k=k, previous=previous)
 
