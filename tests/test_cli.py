@@ -95,6 +95,22 @@ def test_the_module_level_ask_reads_a_follow_up_as_load_ask_does(seed_index, see
     assert not askdocs.ask("When?", seed_index).answered  # alone it asks nothing
 
 
+
+@pytest.mark.model
+def test_the_cli_asks_a_follow_up_with_the_question_before(capsys, seed_index, seed_engine):
+    before = "What happened in Kryvyi Rih?"
+    code, out, _ = run(capsys, "ask", "When?", "--index", str(seed_index), "--previous", before,
+                       "--json")
+    assert code == 0
+    expected = seed_engine.ask("When?", previous=before)
+    assert expected.answered
+    assert [(q["source"], q["start"], q["end"]) for q in json.loads(out)["quotes"]] == [
+        (q.source, q.start, q.end) for q in expected.quotes]
+    code, out, _ = run(capsys, "ask", "When?", "--index", str(seed_index), "--previous", "",
+                       "--json")
+    assert code == 0 and not json.loads(out)["answered"]  # no question before: it asks nothing
+
+
 @pytest.mark.model
 def test_readable_output_and_abstention(capsys, seed_index):
     code, out, _ = run(capsys, "ask", CHILDREN, "--index", str(seed_index))

@@ -47,6 +47,8 @@ def parser() -> argparse.ArgumentParser:
     question.add_argument("--index", default=index, help=f"index folder (default: {index})")
     question.add_argument("-k", type=int, default=5, help="most quotes to show (default: 5)")
     question.add_argument("--json", action="store_true", help="print the answer as JSON")
+    question.add_argument("--previous", default=None,
+                          help="the question asked before, for a follow-up (\"When?\")")
     question.add_argument("--store", default=os.environ.get("ASKDOCS_STORE"),
                           help="the index's Milvus store, if the index folder does not record "
                                "it or is not here (default: ASKDOCS_STORE)")
@@ -178,7 +180,8 @@ def run_ask(args) -> int:
     clean_question(args.question)
     check_k(args.k)
     answer = AskDocs.load(args.index, model=args.model, store=args.store,
-                          token=os.environ.get("MILVUS_TOKEN")).ask(args.question, k=args.k)
+                          token=os.environ.get("MILVUS_TOKEN")).ask(args.question, k=args.k,
+                                                                    previous=args.previous)
     if args.json:
         print(answer.to_json())
     else:
