@@ -125,6 +125,20 @@ def test_a_skipped_text_file_is_decoded_again_by_a_newer_reader(seed_docs, tmp_p
     assert "menu.txt" in read_manifest(tmp_path / "index").documents
 
 
+def test_a_note_many_files_share_is_one_line(tmp_path, fake):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for n in range(5):
+        (docs / f"old{n}.txt").write_bytes(f"Caf\xe9 note number {n}.".encode("cp1252"))
+    (docs / "utf16.txt").write_bytes("A note in UTF-16.".encode("utf-16"))
+    (docs / "joined.txt").write_bytes("Caf\u00e9 au lait. ".encode() * 3 + b"Caf\xe9.")
+    report = build_index(docs, tmp_path / "index", embedder=fake)
+    assert report.skipped == () and report.documents == 7
+    assert report.notes == (
+        "joined.txt: not UTF-8 throughout: 1 place read as \u201c\ufffd\u201d",
+        "5 files: not UTF-8: read as Windows-1252 (old0.txt, old1.txt, old2.txt and 2 more)")
+
+
 def test_subfolders_give_relative_ids(tmp_path, fake):
     docs = tmp_path / "docs"
     (docs / "sub").mkdir(parents=True)

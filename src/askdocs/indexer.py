@@ -134,6 +134,7 @@ def read_sources(sources: list[SourceFile], previous: Previous) -> Reading:
     may read what an older one could not: an encoding); a PDF, Word file or web page is not
     parsed again (the reason it was skipped may be a time limit)."""
     reading = Reading()
+    noted: list[tuple[str, str]] = []  # (file, a reader's note on it)
     known_documents, known_unreadable = previous.documents, previous.unreadable
     for source in sources:
         try:
@@ -158,8 +159,31 @@ def read_sources(sources: list[SourceFile], previous: Previous) -> Reading:
             continue
         reading.fresh.append(document)
         reading.order.append(source.id)
-        reading.notes.extend(f"{source.id}: {note}" for note in notes)
+        noted.extend((source.id, note) for note in notes)
+    reading.notes.extend(grouped_notes(noted))
     return reading
+
+
+NAMED_IN_A_NOTE = 3  # files a note shared by several names before it counts the rest
+
+
+def grouped_notes(noted: list[tuple[str, str]]) -> list[str]:
+    """A line for each reader's note, in the order first given: "menu.txt: not UTF-8: read as
+    Windows-1252" for one file; a note several files share is one line that names the first
+    ones and counts the rest ("12 files: not UTF-8: read as Windows-1252 (a.txt, b.txt, c.txt
+    and 9 more)"), so a folder of old files does not print a line each."""
+    files: dict[str, list[str]] = {}
+    for doc_id, note in noted:
+        files.setdefault(note, []).append(doc_id)
+    lines = []
+    for note, ids in files.items():
+        if len(ids) == 1:
+            lines.append(f"{ids[0]}: {note}")
+            continue
+        named = ", ".join(ids[:NAMED_IN_A_NOTE])
+        rest = len(ids) - NAMED_IN_A_NOTE
+        lines.append(f"{len(ids)} files: {note} ({named}{f' and {rest} more' if rest > 0 else ''})")
+    return lines
 
 
 def share_lines(reading: Reading, sources: list[SourceFile]) -> None:
