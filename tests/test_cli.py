@@ -111,6 +111,27 @@ def test_the_cli_asks_a_follow_up_with_the_question_before(capsys, seed_index, s
     assert code == 0 and not json.loads(out)["answered"]  # no question before: it asks nothing
 
 
+def test_list_names_the_indexed_documents_without_loading_a_model(capsys, tmp_path):
+    from askdocs import build_index
+    from askdocs.embedding import HashEmbedder
+
+    index = tmp_path / "index"
+    build_index(SEEDS, index, embedder=HashEmbedder())
+    code, out, _ = run(capsys, "list", "--index", str(index), "--json")
+    listed = json.loads(out)
+    assert code == 0 and sorted(d["source"] for d in listed) == sorted(
+        p.name for p in SEEDS.glob("*.txt"))
+    assert all(set(d) == {"source", "title", "date", "size"} for d in listed)
+    code, out, _ = run(capsys, "list", "--index", str(index))
+    lines = out.splitlines()
+    assert code == 0 and lines[-1] == f"2 documents in {index}/"
+    assert all(line.startswith(f"{d['source']}: {d['title']} ({d['size']:,} bytes")
+               for line, d in zip(lines, listed))
+    code, out, err = run(capsys, "list", "--index", str(tmp_path / "none"))
+    assert (code, out) == (1, "") and err == f"Error: no index at {tmp_path / 'none'}/, run " \
+        "`askdocs index`\n"
+
+
 @pytest.mark.model
 def test_readable_output_and_abstention(capsys, seed_index):
     code, out, _ = run(capsys, "ask", CHILDREN, "--index", str(seed_index))

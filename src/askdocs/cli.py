@@ -55,6 +55,10 @@ def parser() -> argparse.ArgumentParser:
     question.add_argument("--model", default=None,
                           help="the model the index was built with, if not the default: "
                                "all-MiniLM-L6-v2 or a local folder")
+    listing = commands.add_parser("list", help="list the indexed documents")
+    listing.add_argument("--index", default=index, help=f"index folder (default: {index})")
+    listing.add_argument("--json", action="store_true",
+                         help="print the list as JSON, as the app's list_documents returns it")
     evaluate = commands.add_parser(
         "eval", help="sentence retrieval P@1/MRR@10/R@5 on SQuAD (ReQA setup)")
     evaluate.add_argument("--squad", default="../shared/data/squad-dev-v1.1.json",
@@ -189,6 +193,25 @@ def run_ask(args) -> int:
     return 0
 
 
+def run_list(args) -> int:
+    """The documents the index records, read from its manifest (no model is loaded)."""
+    import json
+
+    from askdocs.manifest import listed
+    from askdocs.store import read_manifest
+
+    documents = listed(read_manifest(args.index).documents)
+    if args.json:
+        print(json.dumps(documents, ensure_ascii=False, indent=2))
+        return 0
+    for document in documents:
+        date = f", {document['date']}" if document["date"] else ""
+        print(f"{printable(document['source'])}: {printable(document['title'])} "
+              f"({document['size']:,} bytes{date})")
+    print(f"{len(documents):,} document{'s' * (len(documents) != 1)} in {args.index}/")
+    return 0
+
+
 def run_eval(args) -> int:
     import tempfile
     from pathlib import Path
@@ -241,6 +264,8 @@ def main(argv: list[str] | None = None) -> int:
             return run_index(args)
         if args.command == "eval":
             return run_eval(args)
+        if args.command == "list":
+            return run_list(args)
         return run_ask(args)
     except AskDocsError as error:
         print(f"Error: {printable(str(error))}", file=sys.stderr)

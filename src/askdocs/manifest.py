@@ -83,6 +83,13 @@ class DocumentInfo:
     shared: tuple[str, ...] = ()
 
 
+def listed(documents: dict[str, DocumentInfo]) -> list[dict]:
+    """Each indexed document as the app's list_documents and `askdocs list --json` give it:
+    source (its id, as quotes name it), title, date (or None) and size in bytes."""
+    return [{"source": doc_id, "title": info.title, "date": info.date, "size": info.size}
+            for doc_id, info in documents.items()]
+
+
 @dataclass(frozen=True)
 class SkippedInfo:
     """A file the last build could not read: its hash (so it is not read again unchanged) and

@@ -13,6 +13,7 @@ from pathlib import Path
 from askdocs.answer import Answer, Quote, search_query
 from askdocs.documents import Document
 from askdocs.errors import AskDocsError
+from askdocs.manifest import listed
 from askdocs.readers import FORMATS, SUFFIXES
 from askdocs.service import Library, Upload
 
@@ -247,9 +248,7 @@ def build_demo(library: Library):
         Returns JSON: a list with one object per indexed document: source (its name, as quotes
         give it), title, date (or null) and size in bytes.
         """
-        return json.dumps([{"source": doc_id, "title": d.title, "date": d.date,
-                            "size": d.size} for doc_id, d in library.documents().items()],
-                          ensure_ascii=False, indent=2)
+        return json.dumps(listed(library.documents()), ensure_ascii=False, indent=2)
 
     with gr.Blocks(title="askdocs", analytics_enabled=False) as demo:
         history = gr.State([])
