@@ -39,6 +39,7 @@ LINE = re.compile(r"[^\r\n]+")
 FIGURE = re.compile(r"[$€£(]*[-−–]?[$€£]?\d[\d,.]*%?\)?%?|[$€£%)]|[-−–—]")
 SAME_BASELINE = 0.4  # of the glyphs' height: two lines' baselines this close are one row
 MIN_MOVED = 2  # figures that must find their labels before a page is reordered
+SAMPLED_GLYPHS = 8  # glyphs of a line whose boxes give its baseline and height
 YEARS = re.compile(r"\s*(?:(?:19|20)\d\d\s*)+")  # a column's head: its year (or years)
 MAX_LINES = 2000  # a page of more lines is left as drawn (matching lines is quadratic)
 SPACE, NEW_LINE = -1, -2  # in a reading order: characters put in, not PDFium's
@@ -73,8 +74,12 @@ def page_lines(textpage, text: str) -> list[Line]:
         marks = [i for i in range(start, end) if not text[i].isspace()]
         if not marks:
             continue
-        boxes = {i: textpage.get_charbox(i) for i in marks}  # (left, bottom, right, top)
-        sitting = [boxes[i] for i in marks if text[i].isalnum()] or list(boxes.values())
+        # (left, bottom, right, top) of the first and last mark and of a few letters or digits
+        # spread over the line: enough for its extent and its baseline
+        sitting = [i for i in marks if text[i].isalnum()] or marks
+        sampled = sitting[::max(1, len(sitting) // SAMPLED_GLYPHS)]
+        boxes = {i: textpage.get_charbox(i) for i in {marks[0], marks[-1], *sampled}}
+        sitting = [boxes[i] for i in sampled]
         lines.append(Line(start, end, statistics.median(b[1] for b in sitting),
                           statistics.median(b[3] - b[1] for b in sitting),
                           min(b[0] for b in boxes.values()), max(b[2] for b in boxes.values()),
@@ -101,14 +106,27 @@ def figure_columns(lines: list[Line]) -> list[list[int]]:
     return found
 
 
+def stacked_figures(text: str) -> bool:
+    """Whether two lines of figures follow one another in the text, as a column's do (a cheap
+    test before any glyph's box is read: a page drawn row by row has none)."""
+    before = False
+    for match in LINE.finditer(text):
+        if not match.group().strip():
+            continue
+        now = is_figures(match.group())
+        if now and before:
+            return True
+        before = now
+    return False
+
+
 def reading_order(textpage, text: str) -> list[int] | None:
     """The page's characters in reading order, as PDFium indices (SPACE and NEW_LINE: put in,
     between a label and its figures, after a row of column heads), where a table was drawn
     column by column. None if the page reads as drawn: most pages, as nothing moves unless
     MIN_MOVED figures find their labels; a page whose text is not one character for each of
     PDFium's (each text index a character index); a page of more than MAX_LINES lines."""
-    if (sum(1 for m in LINE.finditer(text) if m.group().strip() and is_figures(m.group()))
-            < MIN_MOVED or textpage.count_chars() != len(text)
+    if (not stacked_figures(text) or textpage.count_chars() != len(text)
             or text.count("\n") + text.count("\r") > 2 * MAX_LINES):
         return None
     lines = page_lines(textpage, text)
