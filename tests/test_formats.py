@@ -346,6 +346,10 @@ def test_uploads_take_the_new_formats_and_refuse_bad_ones(tmp_path):
     results = {r.name: (r.accepted, r.message) for r in library.add(uploads)}
     assert results["locked.pdf"] == (False, "locked.pdf: the PDF needs a password")
     assert all(results[n][0] for n in ("report.pdf", "minutes.docx", "otters.htm"))
+    # what the reader noted of a file is said where the upload is
+    assert results["report.pdf"][1].endswith(
+        "; 1 of 5 pages have no text layer and were not indexed")
+    assert results["minutes.docx"][1].endswith(")")
     assert not (docs / "locked.pdf").exists()
     assert {"report.pdf", "minutes.docx", "otters.htm"} <= set(library.documents())
 

@@ -171,7 +171,10 @@ class Library:
                                            embedder=self.embedder, store=self.store,
                                            token=self.token)
                 for clean, _ in accepted:
-                    results.append(Upload(clean, True, f"{clean}: indexed ({report.summary()})"))
+                    notes = "".join(f"; {note.removeprefix(f'{clean}: ')}"
+                                    for note in report.notes if note.startswith(f"{clean}: "))
+                    results.append(Upload(clean, True,
+                                          f"{clean}: indexed ({report.summary()}){notes}"))
         return results
 
     def write_documents(self, accepted: list[tuple[str, bytes]]) -> None:
