@@ -134,11 +134,11 @@ def segments(text: str, start: int, end: int, running: frozenset[int] = frozense
         trailing = None
         if layout is not None:
             short = layout.short(line_start)
-        last_line = text[line_start:line_end].strip()
-        line_start = next_start
+        this_line, line_start = line_start, next_start
+        last_line = text[this_line:line_end].strip()
         if is_row_so_far(last_line) and (NEXT_CELL.match(text, next_start, end)
                                          or wrapped_label(text, next_start, end)):
-            if seg_start == line_start_of(text, line_end):
+            if seg_start == this_line:  # the unit is this label alone
                 seg_start = labels_dumped(text, pieces, seg_start, next_start, end)
             continue  # a table's cells a line each, or a label wrapped: the row goes on
         if (len(last_line) < short or last_line[-1] in LINE_END_HARD or last_line[0] == "#"
@@ -157,11 +157,6 @@ def segments(text: str, start: int, end: int, running: frozenset[int] = frozense
     else:
         pieces.append(trimmed(text, seg_start, end))
     return [span for span in pieces if span[1] > span[0]]
-
-
-def line_start_of(text: str, offset: int) -> int:
-    """Where the line holding offset starts."""
-    return max(text.rfind("\n", 0, offset), text.rfind("\r", 0, offset)) + 1
 
 
 def labels_dumped(text: str, pieces: list[tuple[int, int]], seg_start: int, next_start: int,
