@@ -115,6 +115,16 @@ def library(seed_docs, tmp_path):
     return lib
 
 
+def test_each_upload_says_what_its_reader_noted_though_the_build_groups_it(library, tmp_path):
+    uploads = []
+    for name in ("menu.txt", "prices.txt"):
+        (tmp_path / name).write_bytes(f"The caf\xe9's {name[:-4]}.".encode("cp1252"))
+        uploads.append((tmp_path / name, name))
+    results = library.add(uploads)
+    assert [r.accepted for r in results] == [True, True]
+    assert all(r.message.endswith("; not UTF-8: read as Windows-1252") for r in results)
+
+
 def test_uploads_are_checked_and_refusals_change_nothing(library, tmp_path):
     files = {"photo.png": b"\x89PNG", "empty.txt": b"  \n",
              "binary.txt": b"\x7fELF\x02\x01\x01\x00", "big.md": b"a" * (5 * 1024 * 1024 + 1),

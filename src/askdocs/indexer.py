@@ -69,7 +69,8 @@ class BuildReport:
     seconds: float
     written: bool
     skipped: tuple[Skipped, ...] = ()
-    notes: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()  # for the terminal: the build's, then the readers' (grouped)
+    noted: tuple[tuple[str, str], ...] = ()  # each reader's note as (file, note)
 
     def summary(self) -> str:
         """One line for the terminal."""
@@ -124,7 +125,12 @@ class Reading:
     order: list[str] = field(default_factory=list)  # every indexed id, in folder order
     skipped: list[Skipped] = field(default_factory=list)
     unreadable: dict[str, SkippedInfo] = field(default_factory=dict)
-    notes: list[str] = field(default_factory=list)
+    noted: list[tuple[str, str]] = field(default_factory=list)  # (file, a reader's note on it)
+
+    @property
+    def notes(self) -> list[str]:
+        """The readers' notes, a line each note (grouped_notes)."""
+        return grouped_notes(self.noted)
 
 
 def read_sources(sources: list[SourceFile], previous: Previous) -> Reading:
@@ -134,7 +140,6 @@ def read_sources(sources: list[SourceFile], previous: Previous) -> Reading:
     may read what an older one could not: an encoding); a PDF, Word file or web page is not
     parsed again (the reason it was skipped may be a time limit)."""
     reading = Reading()
-    noted: list[tuple[str, str]] = []  # (file, a reader's note on it)
     known_documents, known_unreadable = previous.documents, previous.unreadable
     for source in sources:
         try:
@@ -159,8 +164,7 @@ def read_sources(sources: list[SourceFile], previous: Previous) -> Reading:
             continue
         reading.fresh.append(document)
         reading.order.append(source.id)
-        noted.extend((source.id, note) for note in notes)
-    reading.notes.extend(grouped_notes(noted))
+        reading.noted.extend((source.id, note) for note in notes)
     return reading
 
 
@@ -376,7 +380,8 @@ def update(docs_dir: Path, index_dir: Path, embedder: Embedder, previous: Previo
         added=added, updated=len(fresh) - added, removed=removed,
         unchanged=len(reading.order) - len(fresh), documents=len(documents),
         sentences=counts["sentences"], chunks=counts["chunks"], seconds=0.0, written=written,
-        skipped=tuple(reading.skipped), notes=tuple(previous.notes + reading.notes))
+        skipped=tuple(reading.skipped), notes=tuple(previous.notes + reading.notes),
+        noted=tuple(reading.noted))
 
 
 # A new segment per update; when more than MAX_SEGMENTS would remain, the smallest are merged

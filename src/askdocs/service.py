@@ -171,8 +171,8 @@ class Library:
                                            embedder=self.embedder, store=self.store,
                                            token=self.token)
                 for clean, _ in accepted:
-                    notes = "".join(f"; {note.removeprefix(f'{clean}: ')}"
-                                    for note in report.notes if note.startswith(f"{clean}: "))
+                    notes = "".join(f"; {note}" for doc_id, note in report.noted
+                                    if doc_id == clean)
                     results.append(Upload(clean, True,
                                           f"{clean}: indexed ({report.summary()}){notes}"))
         return results

@@ -269,5 +269,5 @@ def update_milvus(docs_dir: Path, index: MilvusIndex, meta: Meta | None, embedde
         unchanged=len(reading.order) - len(fresh), documents=len(reading.order),
         sentences=counts["sentences"], chunks=counts["chunks"], seconds=0.0,
         written=bool(fresh or gone), skipped=tuple(reading.skipped),
-        notes=tuple(reading.notes))
+        notes=tuple(reading.notes), noted=tuple(reading.noted))
     return report, meta, documents
