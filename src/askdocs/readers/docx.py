@@ -79,39 +79,38 @@ def body_lines(body) -> list[str]:
     """Every paragraph's text under body, in document order: tables row by row and cell by
     cell, a text box's paragraphs after the paragraph that holds it."""
     lines: list[str] = []
-
-    def blocks(element) -> None:
-        for child in element:
-            if child.tag == W + "p":
-                paragraph(child)
-            elif child.tag not in HIDDEN:
-                blocks(child)
-
-    def paragraph(p) -> None:
-        parts: list[str] = []
-        boxes: list = []
-
-        def inline(element) -> None:
-            for child in element:
-                tag = child.tag
-                if tag == W + "t":
-                    parts.append(child.text or "")
-                elif tag in SPACES:
-                    parts.append(" ")
-                elif tag == W + "noBreakHyphen":
-                    parts.append("-")
-                elif tag == W + "txbxContent":
-                    boxes.append(child)
-                elif tag not in HIDDEN:
-                    inline(child)
-
-        inline(p)
-        lines.append("".join(parts))
-        for box in boxes:
-            blocks(box)
-
-    blocks(body)
+    add_paragraphs(body, lines)
     return [" ".join(line.split()) for line in lines if line.strip()]
+
+
+def add_paragraphs(element, lines: list[str]) -> None:
+    """Each paragraph's text under element onto lines, then its text boxes' paragraphs."""
+    for child in element:
+        if child.tag == W + "p":
+            parts: list[str] = []
+            boxes: list = []
+            add_text(child, parts, boxes)
+            lines.append("".join(parts))
+            for box in boxes:
+                add_paragraphs(box, lines)
+        elif child.tag not in HIDDEN:
+            add_paragraphs(child, lines)
+
+
+def add_text(element, parts: list[str], boxes: list) -> None:
+    """A paragraph's shown text onto parts, and its text boxes onto boxes (read after it)."""
+    for child in element:
+        tag = child.tag
+        if tag == W + "t":
+            parts.append(child.text or "")
+        elif tag in SPACES:
+            parts.append(" ")
+        elif tag == W + "noBreakHyphen":
+            parts.append("-")
+        elif tag == W + "txbxContent":
+            boxes.append(child)
+        elif tag not in HIDDEN:
+            add_text(child, parts, boxes)
 
 
 def extract(data: bytes) -> Extracted:
